@@ -1,0 +1,31 @@
+# Jouda: the README's two commands are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test bench install broker clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+broker:
+	@bash scripts/ensure-rabbitmq
+
+# Migrates, seeds the demo on first start, runs every service in the foreground (Ctrl-C stops).
+run: install broker
+	$(BIN)/jouda run --migrate --seed
+
+test: install broker
+	$(BIN)/python -m pytest
+
+bench: install broker
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,184 @@
+"""`jouda`: run the services and administer tenants, users and tokens.
+
+    jouda run [SERVICE ...] [--migrate] [--seed]   run services in the foreground (Ctrl-C stops)
+    jouda migrate | seed                           bring databases up to date | seed the demo once
+    jouda tenant add CODE --name NAME | tenant list | tenant regions
+    jouda user add EMAIL --role ROLE [--tenant CODE] [--name NAME] [--lang fr|ar]
+    jouda user list [--tenant CODE] | user deactivate EMAIL | user activate EMAIL
+    jouda token create EMAIL [--tenant CODE] | token revoke (TOKEN | --user EMAIL [--tenant CODE])
+
+The administration commands write straight to the gateway's database, so they work while
+`make run` is running; the events they produce are relayed by the running gateway.
+"""
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from jouda.shared.config import Settings
+from jouda.shared.events.catalogue import ROLES
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="jouda", description="Jouda quality management platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run services in the foreground")
+    run.add_argument("services", nargs="*", help="default: every service")
+    run.add_argument("--migrate", action="store_true", help="apply migrations first")
+    run.add_argument("--seed", action="store_true", help="seed the demo on first start")
+    commands.add_parser("migrate", help="apply every service's migrations")
+    commands.add_parser("seed", help="seed the demo tenants, users and policy (once)")
+
+    tenant = commands.add_parser("tenant", help="councils").add_subparsers(dest="action", required=True)
+    add = tenant.add_parser("add")
+    add.add_argument("code")
+    add.add_argument("--name", required=True)
+    tenant.add_parser("list")
+    tenant.add_parser("regions", help="the twelve regions offered as the catalogue")
+
+    user = commands.add_parser("user", help="people").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--tenant")
+    add.add_argument("--name")
+    add.add_argument("--lang", default="fr", choices=("fr", "ar"))
+    listing = user.add_parser("list")
+    listing.add_argument("--tenant")
+    for action in ("deactivate", "activate"):
+        toggle = user.add_parser(action)
+        toggle.add_argument("email")
+        toggle.add_argument("--tenant")
+
+    token = commands.add_parser("token", help="bearer tokens").add_subparsers(dest="action", required=True)
+    create = token.add_parser("create", help="print a new token alone on stdout")
+    create.add_argument("email")
+    create.add_argument("--tenant")
+    revoke = token.add_parser("revoke")
+    revoke.add_argument("token", nargs="?")
+    revoke.add_argument("--user", dest="email")
+    revoke.add_argument("--tenant")
+    return parser
+
+
+def migrate_all(settings, services=None):
+    from jouda.runner import SERVICES
+    from jouda.shared.db import migrate
+    import importlib
+    for name in services or SERVICES:
+        package = importlib.import_module(f"jouda.services.{name}")
+        migrate(name, settings.database_url_for(name), Path(package.__file__).parent / "migrations")
+
+
+def _gateway_database(settings):
+    from jouda.shared.db import Database
+    return Database("gateway", settings.database_url_for("gateway"), pool_size=1)
+
+
+def _admin(args, settings):
+    from jouda.services.gateway import directory
+    database = _gateway_database(settings)
+    try:
+        if args.command == "tenant":
+            if args.action == "add":
+                tenant = directory.add_tenant(database, args.code, args.name)
+                print(f"Added tenant {tenant.code} ({tenant.name}).", file=sys.stderr)
+            elif args.action == "list":
+                for tenant in directory.list_tenants(database):
+                    print(f"{tenant.code:32} {tenant.name}")
+            else:
+                from jouda.services.gateway.regions import REGIONS
+                for code, name in REGIONS.items():
+                    print(f"{code:32} {name}")
+        elif args.command == "user":
+            if args.action == "add":
+                user = directory.add_user(database, args.email, args.role, tenant=args.tenant, name=args.name,
+                                          language=args.lang)
+                print(f"Added {user.role} {user.email}" + (f" to {user.tenant_id}." if user.tenant_id else "."),
+                      file=sys.stderr)
+            elif args.action == "list":
+                for user in directory.list_users(database, args.tenant):
+                    state = "active" if user.active else "deactivated"
+                    print(f"{user.tenant_id or '-':28} {user.role:16} {user.email:45} {state}")
+            else:
+                user = directory.set_user_active(database, args.email, args.action == "activate",
+                                                 tenant=args.tenant)
+                print(f"{user.email} is now {'active' if user.active else 'deactivated'}.", file=sys.stderr)
+        elif args.command == "token":
+            if args.action == "create":
+                print(directory.create_token(database, args.email, tenant=args.tenant))
+            else:
+                if not args.token and not args.email:
+                    raise SystemExit("error: give the token to revoke, or --user EMAIL to revoke all of a user's")
+                count = directory.revoke_token(database, args.token, email=args.email, tenant=args.tenant)
+                print(f"Revoked {count} token(s).", file=sys.stderr)
+    finally:
+        database.dispose()
+
+
+def _run(args, settings):
+    import eventlet
+    eventlet.monkey_patch()  # before anything opens a socket
+    import signal
+    from jouda.runner import SERVICES, Runner
+    from jouda.seed import demo_tokens, seed
+
+    names = args.services or list(SERVICES)
+    unknown = [name for name in names if name not in SERVICES]
+    if unknown:
+        raise SystemExit(f"error: unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
+    if args.migrate:
+        migrate_all(settings)
+    if args.seed:
+        seed(settings)
+    runner = Runner(names, settings)
+    signal.signal(signal.SIGTERM, lambda *_: eventlet.spawn_n(runner.stop))
+    runner.start()
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    print(f"\nJouda is running: {', '.join(names)}", flush=True)
+    if "gateway" in names:
+        print(f"  API       {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)")
+        print(f"  health    {base}/healthz   {base}/readyz")
+    print(f"  metrics   http://{settings.metrics_host}:{settings.metrics_port}/metrics")
+    tokens = demo_tokens(settings) if args.seed else None
+    if tokens:
+        print(f"\nDemo users and their tokens (also in {settings.var_dir / 'demo-tokens.txt'}):\n{tokens}")
+        first = tokens.splitlines()[0].split()[-1]
+        print(f"Try: curl -H 'Authorization: Bearer {first}' {base}/api/v1/policies/current")
+    print("\nCtrl-C stops.", flush=True)
+    runner.wait()
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from jouda.shared.errors import DomainError
+    try:
+        if args.command == "run":
+            _run(args, settings)
+        elif args.command == "migrate":
+            migrate_all(settings)
+            print("Migrations applied.", file=sys.stderr)
+        elif args.command == "seed":
+            migrate_all(settings)
+            from jouda.seed import seed
+            if not seed(settings, out=lambda text: print(text, file=sys.stderr)):
+                print("Already seeded: tenants exist.", file=sys.stderr)
+        else:
+            migrate_all(settings, ["gateway"])
+            _admin(args, settings)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def console():
+    sys.exit(main())

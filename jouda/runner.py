@@ -1,0 +1,106 @@
+"""Runs Jouda services in one process (all of them for `make run`, one per process in production),
+with the Prometheus endpoint of the process."""
+import errno
+import importlib
+import logging
+
+import eventlet
+from eventlet import wsgi
+from kombu import Connection
+from nameko.containers import ServiceContainer
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from jouda.shared.consumer import EventHandler
+
+log = logging.getLogger("jouda")
+
+SERVICES = {
+    "gateway": "jouda.services.gateway.service:GatewayService",
+    "policy": "jouda.services.policy.service:PolicyService",
+}
+
+
+def service_class(name):
+    module, _, attribute = SERVICES[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def declare_topology(classes, settings):
+    """Declare every event handler's queue, binding, retry and dead-letter queue.
+
+    Done before any relay publishes, so that an event is never unroutable for a subscriber
+    that simply has not started yet (on a brand-new broker, or right after seeding)."""
+    config = settings.nameko_config()
+    with Connection(settings.amqp_uri, connect_timeout=5) as connection:
+        channel = connection.channel()
+        for cls in classes:
+            container = ServiceContainer(cls, config)
+            for entrypoint in container.entrypoints:
+                if isinstance(entrypoint, EventHandler):
+                    entrypoint.setup()
+                    entrypoint.queue(channel).declare()
+                    for queue in entrypoint._side_queues():
+                        queue(channel).declare()
+
+
+def metrics_app(environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    if path == "/metrics":
+        body = generate_latest(REGISTRY)
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+        return [body]
+    if path == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok\n"]
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"try /metrics\n"]
+
+
+def serve_metrics(host, port):
+    listener = eventlet.listen((host, port))
+    return eventlet.spawn(wsgi.server, listener, metrics_app, log=None, log_output=False)
+
+
+class Runner:
+    """Starts the containers, serves metrics; `stop()` stops them cleanly."""
+
+    def __init__(self, names, settings):
+        self.settings = settings
+        self.classes = [service_class(name) for name in names]
+        self.containers = [ServiceContainer(cls, settings.nameko_config()) for cls in self.classes]
+        self.metrics_server = None
+
+    def start(self):
+        declare_topology(self.classes, self.settings)
+        self.metrics_server = serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
+        for container in self.containers:
+            container.start()
+
+    def stop(self):
+        for container in self.containers:
+            container.stop()
+        if self.metrics_server is not None:
+            self.metrics_server.kill()
+
+    def kill(self):
+        for container in self.containers:
+            container.kill()
+
+    def wait(self):
+        """Block until Ctrl-C (or SIGTERM), then stop cleanly; a second Ctrl-C kills."""
+        waiters = [eventlet.spawn(container.wait) for container in self.containers]
+        while True:
+            try:
+                for waiter in waiters:
+                    waiter.wait()
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            except KeyboardInterrupt:
+                print("\nStopping Jouda...", flush=True)
+                try:
+                    self.stop()
+                except KeyboardInterrupt:
+                    self.kill()
+            break

@@ -1,0 +1,145 @@
+"""The HTTP edge's plumbing: JSON in and out, the error envelope, authentication, roles.
+
+Errors are always `{"error": {"code", "message", "details"}}`: 400 malformed body, 401 no or
+bad token, 403 role not allowed, 404 unknown or another council's id, 409 state conflict or
+duplicate, 413 body over 1 MiB, 422 invalid fields, 504 a service did not answer in time.
+"""
+import functools
+import json
+import logging
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from werkzeug.wrappers import Response
+
+from jouda.services.gateway.directory import authenticate
+from jouda.shared.errors import ServiceError
+from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.nameko_ext import ServiceDatabase
+from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+# An RPC request expires on the broker if no worker takes it within RPC_EXPIRY_SECONDS; the
+# gateway waits a little longer, so a 504 means the request was never run.
+RPC_EXPIRY_SECONDS = 10
+RPC_WAIT_SECONDS = 15
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message, details=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or {}
+
+
+def json_response(status, data, headers=None):
+    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers,
+                    mimetype="application/json")
+
+
+def error_response(status, code, message, details=None):
+    return json_response(status, {"error": {"code": code, "message": message, "details": details or {}}})
+
+
+class Api(DependencyProvider):
+    """Injects the request context helper of one HTTP worker."""
+
+    service_database = ServiceDatabase()
+
+    def get_dependency(self, worker_ctx):
+        return RequestContext(self.service_database.database, worker_ctx)
+
+
+class RequestContext:
+    def __init__(self, database, worker_ctx):
+        self.database = database
+        self.worker_ctx = worker_ctx
+        self.principal = None
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthenticated", "Send your token as 'Authorization: Bearer <token>'.")
+        with self.database.engine.connect() as connection:
+            principal = authenticate(connection, token.strip())
+        if principal is None:
+            raise ApiError(401, "invalid_token", "This token is unknown, revoked, or its user is deactivated.")
+        self.principal = principal
+        # Decided once, here: every RPC call and event of this worker carries this tenant.
+        self.worker_ctx.data.update({TENANT_KEY: principal.tenant_id, USER_KEY: principal.user_id,
+                                     ROLE_KEY: principal.role})
+        return principal
+
+    @staticmethod
+    def body(request):
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            raise ApiError(413, "body_too_large", "The request body is over 1 MiB.")
+        raw = request.stream.read(MAX_BODY_BYTES + 1)
+        if len(raw) > MAX_BODY_BYTES:
+            raise ApiError(413, "body_too_large", "The request body is over 1 MiB.")
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApiError(400, "malformed_json", f"The request body is not valid JSON: {exc}.") from None
+
+    @staticmethod
+    def int_arg(request, name, default, low, high):
+        value = request.args.get(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
+                           {name: [f"A whole number from {low} to {high}."]})
+        return number
+
+
+def call(method, *args, **kwargs):
+    """An RPC call with a bounded wait (see RPC_EXPIRY_SECONDS)."""
+    reply = method.call_async(*args, **kwargs)
+    try:
+        with eventlet.Timeout(RPC_WAIT_SECONDS):
+            return reply.result()
+    except eventlet.Timeout:
+        raise ApiError(504, "service_unavailable",
+                       "A Jouda service did not answer in time and the request was not carried out; "
+                       "please try again in a moment.") from None
+
+
+def endpoint(roles=COUNCIL_ROLES, *, public=False):
+    """Wraps an @http handler: authentication, role check, errors as JSON envelopes.
+
+    The handler returns (status, data) or a werkzeug Response."""
+    allowed = frozenset(roles)
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(self, request, *args, **kwargs):
+            try:
+                if not public:
+                    principal = self.api.authenticate(request)
+                    if principal.role not in allowed:
+                        raise ApiError(403, "role_not_allowed",
+                                       f"Your role ({principal.role}) cannot use this resource.",
+                                       {"role": principal.role, "allowed_roles": sorted(allowed)})
+                result = handler(self, request, *args, **kwargs)
+            except ApiError as error:
+                return error_response(error.status, error.code, error.message, error.details)
+            except ServiceError as error:
+                return error_response(error.status, error.code, error.message, error.details)
+            except Exception:  # noqa: BLE001 - never leak a traceback to a client
+                log.exception("unhandled error in %s", handler.__name__)
+                return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
+            if isinstance(result, Response):
+                return result
+            status, data = result
+            return json_response(status, data)
+        return wrapper
+    return decorate

@@ -1,0 +1,52 @@
+"""Read model of each council's published policy, fed by policy.published events (and by the
+gateway's own successful publish calls, so the publisher reads its write at once).
+
+GET /api/v1/policies/current is the hottest read of the platform: it is answered from here,
+without an RPC hop to the policy service."""
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from jouda.services.gateway.models import CurrentPolicy
+from jouda.services.policy.schemas import PolicyVersionSchema  # the one representation of a version
+
+DOCUMENT = PolicyVersionSchema(exclude=("created_by", "created_at", "updated_at"))
+
+
+def _utc_iso(value) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def from_event(payload) -> dict:
+    version = {**payload, "id": payload["version_id"], "number": payload["version"], "status": "published",
+               "published_at": datetime.fromisoformat(payload["published_at"])}
+    for day in ("effective_date", "next_review_date"):
+        if version.get(day):
+            version[day] = datetime.fromisoformat(version[day]).date()
+    return DOCUMENT.dump(version)
+
+
+def from_version(document) -> dict:
+    """A published version as the policy service answered it."""
+    return {key: document[key] for key in DOCUMENT.fields if key in document}
+
+
+def record(session, tenant_id, document):
+    """Keep the most recently published version; older or repeated deliveries change nothing."""
+    published_at = _utc_iso(document["published_at"])
+    row = session.get(CurrentPolicy, tenant_id)
+    if row is None:
+        session.add(CurrentPolicy(tenant_id=tenant_id, version_id=document["id"], published_at=published_at,
+                                  document=json.dumps(document, ensure_ascii=False)))
+    elif published_at > row.published_at:
+        row.version_id, row.published_at = document["id"], published_at
+        row.document = json.dumps(document, ensure_ascii=False)
+
+
+def current_document(session):
+    """The tenant's current policy as stored JSON text (answered without re-encoding)."""
+    return session.scalar(select(CurrentPolicy.document))

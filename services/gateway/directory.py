@@ -1,0 +1,161 @@
+"""Tenants, users and bearer tokens: the platform's identity, owned by the gateway.
+
+Tokens are random and stored only as SHA-256 hashes; revoking one takes effect on the next
+request. Every change to a tenant or a user is announced through the outbox
+(gateway.tenant_created, gateway.user_created, gateway.user_updated) so the other services
+keep what they need of it (the policy service: who is active, for the acknowledgement rate).
+"""
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from jouda.services.gateway.models import Tenant, Token, User
+from jouda.shared.errors import Conflict, NotFound, ValidationFailed
+from jouda.shared.events.catalogue import COUNCIL_ROLES, ROLES, build_event
+from jouda.shared.outbox import add_events
+from jouda.shared.schema_fields import utc_now
+
+TENANT_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGES = ("fr", "ar")
+TOKEN_PREFIX = "jd_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    email: str
+    name: str | None
+    role: str
+    tenant_id: str | None
+    language: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_event(event_type, user, actor):
+    return build_event(event_type, user.tenant_id, actor, {
+        "user_id": user.id, "role": user.role, "active": user.active, "language": user.language})
+
+
+def add_tenant(database, code, name, *, actor="admin"):
+    code = (code or "").strip().lower()
+    if not TENANT_CODE.match(code) or len(code) > 64:
+        raise ValidationFailed("A tenant code is a lowercase slug such as 'fes-meknes'.", {"code": [code]})
+    if not (name or "").strip():
+        raise ValidationFailed("A tenant needs a name.", {"name": ["Required."]})
+    with database.transaction(all_tenants=True) as session:
+        if session.get(Tenant, code) is not None:
+            raise Conflict(f"Tenant {code} already exists.", {"code": code})
+        tenant = Tenant(code=code, name=name.strip())
+        session.add(tenant)
+        add_events(session, [build_event("gateway.tenant_created", code, actor,
+                                         {"code": code, "name": tenant.name})])
+    return tenant
+
+
+def list_tenants(database):
+    with database.transaction(all_tenants=True) as session:
+        return session.scalars(select(Tenant).order_by(Tenant.code)).all()
+
+
+def add_user(database, email, role, *, tenant=None, name=None, language="fr", actor="admin"):
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise ValidationFailed(f"{email!r} is not an e-mail address.", {"email": [email]})
+    if role not in ROLES:
+        raise ValidationFailed(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.", {"role": [role]})
+    if language not in LANGUAGES:
+        raise ValidationFailed("Language is fr or ar.", {"language": [language]})
+    if role in COUNCIL_ROLES and not tenant:
+        raise ValidationFailed(f"A {role} belongs to a council: give --tenant CODE.", {"tenant": ["Required."]})
+    if role not in COUNCIL_ROLES and tenant:
+        raise ValidationFailed(f"A {role} works across councils and has no tenant.", {"tenant": [tenant]})
+    with database.transaction(all_tenants=True) as session:
+        if tenant and session.get(Tenant, tenant) is None:
+            raise NotFound(f"No tenant {tenant}; add it first with `jouda tenant add`.", {"tenant": tenant})
+        if session.scalars(select(User).where(User.email == email, User.tenant_id.is_(tenant)
+                                              if tenant is None else User.tenant_id == tenant)).first():
+            raise Conflict(f"{email} already exists" + (f" in {tenant}." if tenant else "."), {"email": email})
+        user = User(id=str(uuid.uuid4()), email=email, name=name, role=role, tenant_id=tenant,
+                    language=language, active=True)
+        session.add(user)
+        add_events(session, [_user_event("gateway.user_created", user, actor)])
+    return user
+
+
+def set_user_active(database, email, active, *, tenant=None, actor="admin"):
+    with database.transaction(all_tenants=True) as session:
+        user = _find_user(session, email, tenant)
+        user.active = active
+        add_events(session, [_user_event("gateway.user_updated", user, actor)])
+    return user
+
+
+def list_users(database, tenant=None):
+    with database.transaction(all_tenants=True) as session:
+        query = select(User).order_by(User.tenant_id, User.email)
+        if tenant:
+            query = query.where(User.tenant_id == tenant)
+        return session.scalars(query).all()
+
+
+def _find_user(session, email, tenant):
+    email = (email or "").strip().lower()
+    query = select(User).where(User.email == email)
+    if tenant:
+        query = query.where(User.tenant_id == tenant)
+    users = session.scalars(query).all()
+    if not users:
+        raise NotFound(f"No user {email}" + (f" in {tenant}." if tenant else "."), {"email": email})
+    if len(users) > 1:
+        tenants = ", ".join(sorted(u.tenant_id or "-" for u in users))
+        raise Conflict(f"{email} exists in several councils ({tenants}); choose one with --tenant.",
+                       {"tenants": tenants})
+    return users[0]
+
+
+def create_token(database, email, *, tenant=None) -> str:
+    """A new bearer token for the user; only its hash is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with database.transaction(all_tenants=True) as session:
+        user = _find_user(session, email, tenant)
+        if not user.active:
+            raise Conflict(f"{user.email} is deactivated; reactivate the user first.")
+        session.add(Token(id=str(uuid.uuid4()), token_hash=hash_token(token), user_id=user.id))
+    return token
+
+
+def revoke_token(database, token=None, *, email=None, tenant=None) -> int:
+    """Revoke one token, or every token of a user; returns how many were revoked."""
+    with database.transaction(all_tenants=True) as session:
+        if token:
+            tokens = session.scalars(select(Token).where(Token.token_hash == hash_token(token))).all()
+        else:
+            user = _find_user(session, email, tenant)
+            tokens = session.scalars(select(Token).where(Token.user_id == user.id)).all()
+        live = [t for t in tokens if t.revoked_at is None]
+        for item in live:
+            item.revoked_at = utc_now()
+    if token and not tokens:
+        raise NotFound("No such token.")
+    return len(live)
+
+
+AUTH_QUERY = (select(User.id, User.email, User.name, User.role, User.tenant_id, User.language)
+              .join(Token, Token.user_id == User.id)
+              .where(Token.revoked_at.is_(None), User.active.is_(True)))
+
+
+def authenticate(connection, token: str) -> Principal | None:
+    """One indexed lookup per request, so a revocation takes effect at once."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = connection.execute(AUTH_QUERY.where(Token.token_hash == hash_token(token))).first()
+    return Principal(*row) if row else None

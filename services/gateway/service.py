@@ -1,0 +1,147 @@
+"""The gateway: Jouda's only HTTP edge. Authenticates, decides the tenant, and hands each
+request to the owning service by RPC (or answers hot reads from its own read model)."""
+import json
+
+from kombu import Connection
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+import jouda
+from jouda.services.gateway import current_policy
+from jouda.services.gateway.api import (RPC_EXPIRY_SECONDS, Api, ApiError, call, endpoint,
+                                        error_response, json_response)
+from jouda.services.gateway.models import Tenant
+from jouda.services.gateway.openapi import build_document
+from jouda.shared.consumer import checked, event_handler
+from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, settings_of
+from jouda.shared.tenancy import TENANT_KEY
+
+POLICY_ID = "/api/v1/policies/<string:version_id>"
+TRANSITIONS = {"submit": "submit", "approve": "approve", "request-changes": "request_changes",
+               "publish": "publish"}
+
+
+class GatewayService:
+    name = "gateway"
+
+    api = Api()
+    uow = UnitOfWorkProvider()
+    entrypoint_metrics = EntrypointMetrics()
+    policy = RpcProxy("policy", expiration=RPC_EXPIRY_SECONDS)
+
+    _openapi = json.dumps(build_document(jouda.__version__))
+
+    # --- operations --------------------------------------------------------------------------
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return json_response(200, {"status": "ok"})
+
+    @http("GET", "/readyz")
+    def readyz(self, request):
+        checks = {}
+        try:
+            self.api.database.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        try:
+            with Connection(settings_of(self.api.worker_ctx.container).amqp_uri, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1)
+            checks["broker"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["broker"] = f"unavailable: {type(exc).__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return json_response(200 if ready else 503, {"status": "ready" if ready else "not_ready", "checks": checks})
+
+    @http("GET", "/api/v1/openapi.json")
+    def openapi(self, request):
+        return Response(self._openapi, mimetype="application/json")
+
+    # --- identity ----------------------------------------------------------------------------
+    @http("GET", "/api/v1/me")
+    @endpoint(roles=("quality_manager", "director", "process_owner", "auditor", "staff", "ministry", "admin"))
+    def me(self, request):
+        principal = self.api.principal
+        tenant_name = None
+        if principal.tenant_id:
+            with self.api.database.transaction(all_tenants=True) as session:
+                tenant_name = session.get(Tenant, principal.tenant_id).name
+        return 200, {"id": principal.user_id, "email": principal.email, "name": principal.name,
+                     "role": principal.role, "tenant": principal.tenant_id, "tenant_name": tenant_name,
+                     "language": principal.language}
+
+    # --- policies ----------------------------------------------------------------------------
+    @http("POST", "/api/v1/policies")
+    @endpoint()
+    def create_policy(self, request):
+        return 201, call(self.policy.create_policy, self.api.body(request))
+
+    @http("GET", "/api/v1/policies")
+    @endpoint()
+    def list_policies(self, request):
+        limit = self.api.int_arg(request, "limit", 50, 1, 200)
+        offset = self.api.int_arg(request, "offset", 0, 0, 10**9)
+        return 200, call(self.policy.list_versions, request.args.get("status"), limit, offset)
+
+    @http("GET", "/api/v1/policies/current")
+    @endpoint()
+    def current_policy(self, request):
+        tenant_id = self.api.principal.tenant_id
+        with self.api.database.transaction(tenant_id) as session:
+            document = current_policy.current_document(session)
+        if document is None:
+            raise ApiError(404, "policy_not_found", "This council has not published a quality policy yet.")
+        return Response(document, mimetype="application/json")
+
+    @http("GET", POLICY_ID)
+    @endpoint()
+    def get_policy(self, request, version_id):
+        return 200, call(self.policy.get_version, version_id)
+
+    @http("PATCH", POLICY_ID)
+    @endpoint()
+    def update_policy(self, request, version_id):
+        return 200, call(self.policy.update_draft, version_id, self.api.body(request))
+
+    @http("GET", POLICY_ID + "/history")
+    @endpoint()
+    def policy_history(self, request, version_id):
+        return 200, call(self.policy.history, version_id)
+
+    @http("POST", POLICY_ID + "/<any(submit, approve, 'request-changes', publish):action>")
+    @endpoint()
+    def transition_policy(self, request, version_id, action):
+        version = call(self.policy.transition, version_id, TRANSITIONS[action], self.api.body(request))
+        if version["status"] == "published":  # the publisher reads its own write at once
+            with self.uow() as uow:
+                current_policy.record(uow.session, uow.tenant_id, current_policy.from_version(version))
+                uow.commit()
+        return 200, version
+
+    @http("POST", POLICY_ID + "/revisions")
+    @endpoint()
+    def create_revision(self, request, version_id):
+        self.api.body(request)  # no fields, but a malformed or oversized body is still refused
+        return 201, call(self.policy.create_revision, version_id)
+
+    @http("POST", POLICY_ID + "/acknowledgements")
+    @endpoint()
+    def acknowledge_policy(self, request, version_id):
+        self.api.body(request)
+        return 201, call(self.policy.acknowledge, version_id)
+
+    @http("GET", POLICY_ID + "/acknowledgements/summary")
+    @endpoint()
+    def acknowledgement_summary(self, request, version_id):
+        return 200, call(self.policy.acknowledgement_summary, version_id)
+
+    # --- read model --------------------------------------------------------------------------
+    @event_handler("policy", "policy.published")
+    def on_policy_published(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            current_policy.record(uow.session, event[TENANT_KEY], current_policy.from_event(event["payload"]))
+            uow.commit()
+
+
+__all__ = ["GatewayService", "error_response"]

@@ -1,0 +1,105 @@
+"""SQLAlchemy mapping of the policy domain (imperative, so domain.py stays plain Python)."""
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint, text)
+from sqlalchemy.orm import registry
+
+from jouda.services.policy import domain
+
+metadata = MetaData()
+mapper_registry = registry(metadata=metadata)
+
+
+
+def tenant_column():
+    return Column("tenant_id", String(64), nullable=False)
+
+
+policies = Table(
+    "policies", metadata,
+    Column("id", String(36), primary_key=True),
+    tenant_column(),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_policies_tenant", "tenant_id"),
+)
+
+OPEN = "status IN ('draft', 'in_review', 'approved')"
+
+policy_versions = Table(
+    "policy_versions", metadata,
+    Column("id", String(36), primary_key=True),
+    tenant_column(),
+    Column("policy_id", String(36), ForeignKey("policies.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("orientations", JSON, nullable=False),
+    Column("commitments", JSON, nullable=False),
+    Column("signatory", String(200)),
+    Column("effective_date", Date),
+    Column("next_review_date", Date),
+    Column("published_at", DateTime(timezone=True)),
+    Column("review_notice_sent_on", Date),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("policy_id", "number", name="uq_policy_versions_number"),
+    Index("ix_policy_versions_tenant_status", "tenant_id", "status"),
+    # The database backs the domain rules against races between two requests:
+    Index("uq_policy_versions_one_open", "policy_id", unique=True,
+          postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
+    Index("uq_policy_versions_one_published", "policy_id", unique=True,
+          postgresql_where=text("status = 'published'"), sqlite_where=text("status = 'published'")),
+)
+
+policy_transitions = Table(
+    "policy_transitions", metadata,
+    Column("id", String(36), primary_key=True),
+    tenant_column(),
+    Column("version_id", String(36), ForeignKey("policy_versions.id"), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("from_status", String(20)),
+    Column("to_status", String(20), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("role", String(30)),
+    Column("comment", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_policy_transitions_version", "version_id", "at"),
+)
+
+acknowledgements = Table(
+    "policy_acknowledgements", metadata,
+    Column("id", String(36), primary_key=True),
+    tenant_column(),
+    Column("version_id", String(36), ForeignKey("policy_versions.id"), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("version_id", "user_id", name="uq_policy_acknowledgements_user"),
+)
+
+# The tenant's people as far as this service needs them (fed by gateway.user_* events):
+# who is active, for the acknowledgement rate. No names, no e-mails.
+staff = Table(
+    "staff", metadata,
+    Column("user_id", String(64), primary_key=True),
+    tenant_column(),
+    Column("role", String(30), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Index("ix_staff_tenant_active", "tenant_id", "active"),
+)
+
+
+class StaffMember(domain.TenantOwned):
+    def __init__(self, user_id, tenant_id, role, active):
+        self.user_id, self.tenant_id, self.role, self.active = user_id, tenant_id, role, active
+
+
+mapper_registry.map_imperatively(domain.Policy, policies)
+mapper_registry.map_imperatively(domain.PolicyVersion, policy_versions)
+mapper_registry.map_imperatively(domain.Transition, policy_transitions)
+mapper_registry.map_imperatively(domain.Acknowledgement, acknowledgements)
+mapper_registry.map_imperatively(StaffMember, staff)
+
+TENANT_TABLES = ("policies", "policy_versions", "policy_transitions", "policy_acknowledgements", "staff")

@@ -1,0 +1,63 @@
+"""Process configuration, read once from the environment.
+
+Every setting has a default that works on a developer machine, so `make run` needs none.
+"""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str = DEFAULT_AMQP_URI
+    database_url: str | None = None  # PostgreSQL when set; SQLite files under var_dir otherwise
+    var_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9100
+    log_level: str = "INFO"
+    # Outbox relay: how many rows one publish batch takes, and how long it sleeps when idle.
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.2
+    # Failed event handlers: attempts before the dead-letter queue, and the first backoff.
+    event_max_attempts: int = 5
+    event_retry_base_seconds: float = 1.0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ=None) -> "Settings":
+        env = os.environ if environ is None else environ
+        return cls(
+            amqp_uri=env.get("JOUDA_AMQP_URI", DEFAULT_AMQP_URI),
+            database_url=env.get("JOUDA_DATABASE_URL") or None,
+            var_dir=Path(env.get("JOUDA_VAR_DIR", "var")),
+            http_host=env.get("JOUDA_HTTP_HOST", "127.0.0.1"),
+            http_port=int(env.get("JOUDA_HTTP_PORT", "8000")),
+            metrics_host=env.get("JOUDA_METRICS_HOST", "127.0.0.1"),
+            metrics_port=int(env.get("JOUDA_METRICS_PORT", "9100")),
+            log_level=env.get("JOUDA_LOG_LEVEL", "INFO"),
+            relay_batch_size=int(env.get("JOUDA_RELAY_BATCH_SIZE", "500")),
+            relay_idle_seconds=float(env.get("JOUDA_RELAY_IDLE_SECONDS", "0.2")),
+            event_max_attempts=int(env.get("JOUDA_EVENT_MAX_ATTEMPTS", "5")),
+            event_retry_base_seconds=float(env.get("JOUDA_EVENT_RETRY_BASE_SECONDS", "1.0")),
+        )
+
+    def database_url_for(self, service: str) -> str:
+        """Each service owns its database: a schema of the shared PostgreSQL database
+        (selected per connection, see shared.db), or its own SQLite file."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.var_dir / f'{service}.db').resolve()}"
+
+    def nameko_config(self, **overrides) -> dict:
+        config = {
+            "AMQP_URI": self.amqp_uri,
+            "WEB_SERVER_ADDRESS": f"{self.http_host}:{self.http_port}",
+            "JOUDA_SETTINGS": self,
+        }
+        config.update(overrides)
+        return config

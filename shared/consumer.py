@@ -1,0 +1,143 @@
+"""`@event_handler`: Nameko's event handler with the delivery guarantees Jouda needs.
+
+- success, or a redelivery this handler already applied (DuplicateEvent): ack;
+- failure: the message is copied to `<queue>.retry` with a per-message TTL (exponential
+  backoff); when the TTL runs out RabbitMQ dead-letters it straight back to `<queue>`;
+- after `event_max_attempts` attempts, or at once for a message that can never succeed (not a
+  catalogue event), it goes to `<queue>.dlq` for an operator to inspect;
+- the original is acked only once its copy is safely on the broker (publisher confirms); if the
+  copy cannot be published the original is requeued after a pause, so nothing is lost and
+  nothing spins in a hot loop.
+"""
+import logging
+from functools import partial
+
+import eventlet
+from kombu import Connection, Exchange, Producer, Queue
+from marshmallow import ValidationError
+from nameko.events import EventHandler as NamekoEventHandler
+
+from jouda.shared import metrics
+from jouda.shared.events.catalogue import UnknownEventType, validate_event
+from jouda.shared.nameko_ext import settings_of
+from jouda.shared.unit_of_work import DuplicateEvent
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-jouda-attempt"
+ERROR_HEADER = "x-jouda-last-error"
+NOT_RETRYABLE = (ValidationError, UnknownEventType)
+DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def retry_queue_name(queue_name):
+    return f"{queue_name}.retry"
+
+
+def dead_letter_queue_name(queue_name):
+    return f"{queue_name}.dlq"
+
+
+class EventHandler(NamekoEventHandler):
+
+    def setup(self):
+        super().setup()
+        settings = settings_of(self.container)
+        self.amqp_uri = settings.amqp_uri
+        self.max_attempts = settings.event_max_attempts
+        self.retry_base = settings.event_retry_base_seconds
+        self._producer = None
+        self._connection = None
+
+    def start(self):
+        # Declared before consuming, so a failure always has somewhere to go.
+        with Connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            for queue in self._side_queues():
+                queue(channel).declare()
+        super().start()
+
+    def stop(self):
+        super().stop()
+        if self._connection is not None:
+            self._connection.release()
+            self._connection = self._producer = None
+
+    def _side_queues(self):
+        name = self.queue.name
+        retry = Queue(retry_queue_name(name), exchange=DEFAULT_EXCHANGE, routing_key=retry_queue_name(name),
+                      durable=True, queue_arguments={"x-dead-letter-exchange": "",
+                                                     "x-dead-letter-routing-key": name})
+        dead = Queue(dead_letter_queue_name(name), exchange=DEFAULT_EXCHANGE,
+                     routing_key=dead_letter_queue_name(name), durable=True)
+        return retry, dead
+
+    def handle_message(self, body, message):
+        context_data = self.unpack_message_headers(message)
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(self, (body,), {}, context_data=context_data,
+                                        handle_result=handle_result)
+        except Exception:  # ContainerBeingKilled: leave it for the next consumer
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        service = self.container.service_name
+        event_type = self.event_type
+        if exc_info is None:
+            metrics.EVENTS_CONSUMED.labels(service, event_type).inc()
+            self.queue_consumer.ack_message(message)
+            return result, None
+        if issubclass(exc_info[0], DuplicateEvent):
+            metrics.EVENTS_DUPLICATES.labels(service, event_type).inc()
+            self.queue_consumer.ack_message(message)
+            return None, None
+        metrics.EVENTS_FAILED.labels(service, event_type).inc()
+        self._retry_or_dead_letter(message, exc_info[1])
+        return result, exc_info
+
+    def _retry_or_dead_letter(self, message, error):
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        final = attempt >= self.max_attempts or isinstance(error, NOT_RETRYABLE)
+        target = dead_letter_queue_name(self.queue.name) if final else retry_queue_name(self.queue.name)
+        headers = dict(message.headers or {})
+        headers[ATTEMPT_HEADER] = attempt + 1
+        headers[ERROR_HEADER] = f"{type(error).__name__}: {error}"[:500]
+        options = {}
+        if not final:
+            options["expiration"] = self.retry_base * 4 ** (attempt - 1)
+        try:
+            self._republish(message, target, headers, options)
+        except Exception as exc:  # noqa: BLE001 - broker trouble: keep the original, pause first
+            log.warning("could not move a failed %s to %s (%s); requeueing it", self.event_type, target, exc)
+            eventlet.sleep(1.0)
+            self.queue_consumer.requeue_message(message)
+            return
+        if final:
+            metrics.EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.event_type).inc()
+            log.error("event %s dead-lettered to %s after %d attempt(s): %s",
+                      self.event_type, target, attempt, error)
+        self.queue_consumer.ack_message(message)
+
+    def _republish(self, message, routing_key, headers, options):
+        if self._producer is None:
+            self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+            self._producer = Producer(self._connection.channel(), exchange=DEFAULT_EXCHANGE)
+        try:
+            self._producer.publish(message.body, routing_key=routing_key, headers=headers,
+                                   content_type=message.content_type,
+                                   content_encoding=message.content_encoding,
+                                   delivery_mode=2, retry=False, **options)
+        except Exception:
+            self._connection.release()
+            self._connection = self._producer = None
+            raise
+
+
+event_handler = EventHandler.decorator
+
+
+def checked(envelope) -> dict:
+    """Validate a received envelope against the catalogue (raises ValidationError)."""
+    validate_event(envelope)
+    return envelope

@@ -1,0 +1,135 @@
+"""Engines, tenant-scoped sessions and migrations for one service's own database.
+
+A service owns its data: on PostgreSQL, a schema named after the service inside the
+configured database; embedded (no JOUDA_DATABASE_URL), a SQLite file under ./var/.
+"""
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import sessionmaker
+
+from jouda.shared.tenancy import RUNTIME_ROLE, scope_session
+
+log = logging.getLogger(__name__)
+
+
+def _patch_psycopg_for_eventlet():
+    # psycopg2 blocks in C; psycogreen makes its waits cooperative under eventlet.
+    try:
+        import eventlet.patcher
+        if eventlet.patcher.is_monkey_patched("socket"):
+            from psycogreen.eventlet import patch_psycopg
+            patch_psycopg()
+    except ImportError:  # pragma: no cover - eventlet is a hard dependency
+        pass
+
+
+def driver_url(url: str) -> str:
+    """PostgreSQL goes through psycopg2, the driver psycogreen makes cooperative under eventlet
+    (SQLAlchemy 2.1 would otherwise pick psycopg 3 for a bare postgresql:// URL)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, schema: str | None, *, runtime: bool, pool_size: int = 10):
+    """`runtime=True` engines drop superuser rights (SET ROLE) so row-level security applies."""
+    url = driver_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+        return engine
+
+    _patch_psycopg_for_eventlet()
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+    @event.listens_for(engine, "connect")
+    def _pg_session_setup(dbapi_connection, record):
+        cursor = dbapi_connection.cursor()
+        if schema:
+            cursor.execute(f'SET search_path TO "{schema}"')
+        if runtime:
+            cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            (privileged,) = cursor.fetchone()
+            if privileged:
+                cursor.execute(f"SET ROLE {RUNTIME_ROLE}")
+        cursor.close()
+        dbapi_connection.commit()
+    return engine
+
+
+class Database:
+    """One service's database: runtime engine, tenant-scoped sessions, migrations."""
+
+    def __init__(self, service: str, url: str, *, pool_size: int = 10):
+        self.service = service
+        self.url = url
+        self.schema = None if url.startswith("sqlite") else service
+        self.engine = make_engine(url, self.schema, runtime=True, pool_size=pool_size)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgresql(self):
+        return self.engine.dialect.name == "postgresql"
+
+    def session(self, tenant_id=None, *, all_tenants=False):
+        return scope_session(self._sessions(), tenant_id, all_tenants=all_tenants)
+
+    @contextmanager
+    def transaction(self, tenant_id=None, *, all_tenants=False):
+        session = self.session(tenant_id, all_tenants=all_tenants)
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def ping(self):
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self):
+        self.engine.dispose()
+
+
+def migrate(service: str, url: str, migrations_dir: Path):
+    """Bring the service's schema to the latest Alembic revision (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    schema = None if url.startswith("sqlite") else service
+    engine = make_engine(url, schema, runtime=False, pool_size=1)
+    try:
+        with engine.begin() as connection:
+            if schema:
+                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+                connection.execute(text(f'SET search_path TO "{schema}"'))
+            config = Config()
+            config.set_main_option("script_location", str(migrations_dir))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            if schema:
+                _grant_runtime_role(connection, schema)
+    finally:
+        engine.dispose()
+
+
+def _grant_runtime_role(connection, schema):
+    connection.execute(text(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') "
+        f"THEN CREATE ROLE {RUNTIME_ROLE} NOLOGIN; END IF; END $$"))
+    connection.execute(text(f"GRANT {RUNTIME_ROLE} TO CURRENT_USER"))
+    connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {RUNTIME_ROLE}'))
+    connection.execute(text(
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}'))
+    connection.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}'))

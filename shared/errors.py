@@ -1,0 +1,67 @@
+"""Domain errors shared by every service.
+
+Each error carries a stable `code` and the HTTP status the gateway answers with, so a rule
+raised deep in a domain module reaches the council clerk as a clear, actionable message.
+Nameko serialises a raised exception across RPC by class name and message; the gateway maps
+that name back through ERRORS_BY_NAME.
+"""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ValidationFailed(DomainError):
+    code = "validation_failed"
+    status = 422
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class TenantRequired(DomainError):
+    """An entrypoint that works on tenant data was called without a tenant in its context."""
+    code = "tenant_required"
+    status = 403
+
+
+ERRORS_BY_NAME = {cls.__name__: cls for cls in (
+    DomainError, ValidationFailed, NotFound, Forbidden, Conflict, TenantRequired)}
+
+
+class ServiceError(Exception):
+    """A DomainError as it crosses RPC: Nameko rebuilds it in the caller with every detail."""
+
+    def __init__(self, code, status, message, details=None):
+        super().__init__(code, status, message, details or {})
+        self.code, self.status, self.message, self.details = code, status, message, details or {}
+
+    @classmethod
+    def from_domain(cls, error: DomainError):
+        return cls(error.code, error.status, error.message, error.details)
+
+
+def _register_for_rpc():
+    from nameko.exceptions import deserialize_to_instance
+    deserialize_to_instance(ServiceError)
+
+
+_register_for_rpc()

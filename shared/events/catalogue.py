@@ -1,0 +1,123 @@
+"""The catalogue of event contracts: one marshmallow schema per event type and version.
+
+Producers build events only through `build_event`, which validates the payload, so nothing
+leaves a service that its consumers' contract would refuse. Consumers may call
+`validate_event` on what they receive.
+"""
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from jouda.shared.events.envelope import EnvelopeSchema, new_envelope
+
+ROLES = ("quality_manager", "director", "process_owner", "auditor", "staff", "ministry", "admin")
+COUNCIL_ROLES = ROLES[:5]
+POLICY_STATUSES = ("draft", "in_review", "approved", "published", "superseded")
+
+
+class Payload(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PolicyRef(Payload):
+    policy_id = fields.UUID(required=True)
+    version_id = fields.UUID(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    title = fields.String(required=True)
+
+
+class PolicyTransitioned(PolicyRef):
+    from_status = fields.String(required=True, validate=validate.OneOf(POLICY_STATUSES))
+    to_status = fields.String(required=True, validate=validate.OneOf(POLICY_STATUSES))
+    comment = fields.String(allow_none=True, load_default=None)
+
+
+class Orientation(Payload):
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+
+
+class PolicyPublished(PolicyTransitioned):
+    language = fields.String(required=True, validate=validate.OneOf(("fr", "ar")))
+    body = fields.String(required=True)
+    orientations = fields.List(fields.Nested(Orientation), required=True)
+    commitments = fields.List(fields.String(), required=True)
+    signatory = fields.String(required=True, allow_none=True)
+    effective_date = fields.Date(required=True, allow_none=True)
+    next_review_date = fields.Date(required=True)
+    published_at = fields.AwareDateTime(required=True)
+    superseded_version_id = fields.UUID(required=True, allow_none=True)
+
+
+class PolicyAcknowledged(PolicyRef):
+    user_id = fields.String(required=True)
+    acknowledged_at = fields.AwareDateTime(required=True)
+    acknowledgements = fields.Integer(required=True, validate=validate.Range(min=0))
+    active_users = fields.Integer(required=True, validate=validate.Range(min=0))
+    acknowledgement_rate = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+
+
+class PolicyReviewDue(PolicyRef):
+    next_review_date = fields.Date(required=True)
+    days_left = fields.Integer(required=True)
+
+
+class UserChanged(Payload):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    active = fields.Boolean(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(("fr", "ar")))
+
+
+class TenantCreated(Payload):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+# (type, version) -> payload contract
+CATALOGUE = {
+    ("policy.submitted", 1): PolicyTransitioned,
+    ("policy.approved", 1): PolicyTransitioned,
+    ("policy.changes_requested", 1): PolicyTransitioned,
+    ("policy.published", 1): PolicyPublished,
+    ("policy.superseded", 1): PolicyTransitioned,
+    ("policy.acknowledged", 1): PolicyAcknowledged,
+    ("policy.review_due", 1): PolicyReviewDue,
+    ("gateway.tenant_created", 1): TenantCreated,
+    ("gateway.user_created", 1): UserChanged,
+    ("gateway.user_updated", 1): UserChanged,
+}
+LATEST_VERSION = {event_type: version for event_type, version in sorted(CATALOGUE)}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def contract(event_type: str, version: int) -> Schema:
+    try:
+        return CATALOGUE[(event_type, version)]()
+    except KeyError:
+        raise UnknownEventType(f"{event_type} v{version} is not in the event catalogue") from None
+
+
+def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurred_at=None) -> dict:
+    """A validated envelope, JSON-ready (payload dumped through its contract)."""
+    version = LATEST_VERSION.get(event_type)
+    if version is None:
+        raise UnknownEventType(f"{event_type} is not in the event catalogue")
+    schema = contract(event_type, version)
+    errors = schema.validate(schema.dump(payload))
+    if errors:
+        raise ValidationError(errors)
+    return new_envelope(event_type, version, tenant_id, actor, schema.dump(payload),
+                        occurred_at=occurred_at)
+
+
+def validate_event(envelope: dict) -> dict:
+    """Check an envelope and its payload against the catalogue; returns the loaded payload."""
+    loaded = EnvelopeSchema(unknown=RAISE).load(envelope)
+    return contract(loaded["type"], loaded["version"]).load(envelope["payload"])
+
+
+__all__ = ["CATALOGUE", "COUNCIL_ROLES", "ROLES", "POLICY_STATUSES", "build_event", "validate_event",
+           "contract", "UnknownEventType", "ValidationError", "EXCLUDE"]

@@ -1,0 +1,28 @@
+"""Migration steps every service's first revision shares: the event backbone's tables."""
+import sqlalchemy as sa
+
+
+def create_backbone_tables(op):
+    op.create_table(
+        "outbox_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                  autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("tenant_id", sa.String(64)),
+        sa.Column("envelope", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_outbox_unpublished", "outbox_events", ["published_at", "id"])
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(200), nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def tenant_column():
+    return sa.Column("tenant_id", sa.String(64), nullable=False)

@@ -1,0 +1,142 @@
+"""Nameko extensions every Jouda service uses: its database (with the outbox relay and the
+scrape-time business gauges), the unit-of-work dependency and entrypoint metrics."""
+import logging
+import time
+from datetime import timezone
+
+from nameko.extensions import DependencyProvider, SharedExtension
+from prometheus_client.core import GaugeMetricFamily
+
+from jouda.shared import metrics
+from jouda.shared.config import Settings
+from jouda.shared.db import Database
+from jouda.shared.errors import DomainError, TenantRequired
+from jouda.shared.events.envelope import utc_now
+from jouda.shared.outbox import OutboxRelay
+from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
+from jouda.shared.unit_of_work import DuplicateEvent, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def settings_of(container) -> Settings:
+    return container.config.get("JOUDA_SETTINGS") or Settings.from_env()
+
+
+class ServiceDatabase(SharedExtension):
+    """The container's database and its outbox relay (one per service container)."""
+
+    def setup(self):
+        settings = settings_of(self.container)
+        service = self.container.service_name
+        self.database = Database(service, settings.database_url_for(service))
+        self.relay = OutboxRelay(self.database, settings.amqp_uri,
+                                 batch_size=settings.relay_batch_size,
+                                 idle_seconds=settings.relay_idle_seconds)
+        self._gauges = outbox_gauges(self.relay)
+        metrics.SCRAPE_TIME_GAUGES.add_source(self._gauges)
+
+    def start(self):
+        self.container.spawn_managed_thread(self.relay.run_forever, identifier="outbox-relay")
+
+    def stop(self):
+        self.relay.stop()
+        metrics.SCRAPE_TIME_GAUGES.remove_source(self._gauges)
+        self.database.dispose()
+
+    def kill(self):
+        self.stop()
+
+
+def outbox_gauges(relay):
+    def collect():
+        count, oldest = relay.backlog()
+        if oldest is not None and oldest.tzinfo is None:  # SQLite returns naive UTC
+            oldest = oldest.replace(tzinfo=timezone.utc)
+        backlog = GaugeMetricFamily("jouda_outbox_backlog", "Committed events not yet published.",
+                                    labels=["service"])
+        backlog.add_metric([relay.service], count)
+        age = GaugeMetricFamily("jouda_outbox_oldest_age_seconds",
+                                "Age of the oldest unpublished event.", labels=["service"])
+        age.add_metric([relay.service], (utc_now() - oldest).total_seconds() if oldest else 0)
+        return [backlog, age]
+    return collect
+
+
+class UnitOfWorkProvider(DependencyProvider):
+    """Injects a factory: `with self.uow() as uow:` opens a unit of work for the caller's tenant."""
+
+    service_database = ServiceDatabase()
+
+    def get_dependency(self, worker_ctx):
+        return UnitOfWorkFactory(self.service_database, worker_ctx)
+
+
+class UnitOfWorkFactory:
+    def __init__(self, service_database, worker_ctx):
+        self._db = service_database
+        self._ctx = worker_ctx
+
+    @property
+    def database(self):
+        return self._db.database
+
+    @property
+    def tenant_id(self):
+        return self._ctx.data.get(TENANT_KEY)
+
+    @property
+    def actor(self):
+        return self._ctx.data.get(USER_KEY) or "system"
+
+    @property
+    def role(self):
+        return self._ctx.data.get(ROLE_KEY)
+
+    def __call__(self):
+        if not self.tenant_id:
+            raise TenantRequired("This operation needs a council (tenant) context.")
+        return UnitOfWork(self.database, self.tenant_id, actor=self.actor, role=self.role,
+                          on_commit=self._db.relay.wake)
+
+    def all_tenants(self):
+        """For system jobs (timers, gauges): deliberately sees every tenant's rows."""
+        return UnitOfWork(self.database, None, all_tenants=True, on_commit=self._db.relay.wake)
+
+    def for_event(self, envelope):
+        """For an event handler: the event's tenant, and the idempotency record of this handler."""
+        tenant_id = envelope.get("tenant_id")
+        consumer = f"{self._ctx.service_name}.{self._ctx.entrypoint.method_name}"
+        return UnitOfWork(self.database, tenant_id, actor=envelope.get("actor", "system"),
+                          all_tenants=tenant_id is None, event=envelope, consumer=consumer,
+                          on_commit=self._db.relay.wake)
+
+
+def outcome_of(exc_info) -> str:
+    if exc_info is None:
+        return "success"
+    if issubclass(exc_info[0], (DomainError, DuplicateEvent)):
+        return "client_error"
+    return "error"
+
+
+class EntrypointMetrics(DependencyProvider):
+    """Latency histogram and outcome counts of every entrypoint of the service."""
+
+    def __init__(self):
+        self._started = {}
+
+    def worker_setup(self, worker_ctx):
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx, None)
+        if started is None:
+            return
+        service, method = worker_ctx.service_name, worker_ctx.entrypoint.method_name
+        metrics.ENTRYPOINT_DURATION.labels(service, method).observe(time.perf_counter() - started)
+        outcome = outcome_of(exc_info)
+        status = getattr(result, "status_code", None)  # HTTP entrypoints report through the response
+        if exc_info is None and status is not None:
+            outcome = "success" if status < 400 else ("client_error" if status < 500 else "error")
+        metrics.ENTRYPOINT_CALLS.labels(service, method, outcome).inc()

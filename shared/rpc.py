@@ -1,0 +1,16 @@
+"""`@rpc`: Nameko's RPC entrypoint, answering domain errors as ServiceError so the caller
+(the gateway) gets the code, HTTP status, message and field details, not a bare RemoteError."""
+from nameko.rpc import Rpc as NamekoRpc
+
+from jouda.shared.errors import DomainError, ServiceError
+
+
+class Rpc(NamekoRpc):
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is not None and isinstance(exc_info[1], DomainError):
+            error = ServiceError.from_domain(exc_info[1])
+            exc_info = (ServiceError, error, exc_info[2])
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+rpc = Rpc.decorator

@@ -1,0 +1,40 @@
+"""marshmallow fields and base schemas shared at every boundary."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+DISPLAY_ZONE = ZoneInfo("Africa/Casablanca")
+
+
+class LocalDateTime(fields.DateTime):
+    """Stored in UTC, shown in Africa/Casablanca (ISO 8601 with the offset)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite hands back naive UTC
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(DISPLAY_ZONE).isoformat()
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def load_or_raise(schema: Schema, data, *, partial=False):
+    """Load input; a marshmallow error becomes the domain's ValidationFailed (422 at the edge)."""
+    from jouda.shared.errors import ValidationFailed
+    if not isinstance(data, dict):
+        raise ValidationFailed("The request body must be a JSON object.", {"_schema": ["Expected an object."]})
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as error:
+        raise ValidationFailed("Some fields are invalid.", error.normalized_messages()) from None
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
