@@ -6,6 +6,10 @@ from jouda.shared.errors import DomainError, ServiceError
 
 
 class Rpc(NamekoRpc):
+    def __init__(self, expected_exceptions=(DomainError,), **kwargs):
+        # Domain errors are answers (404, 409, ...), not faults: Nameko logs them as expected.
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
     def handle_result(self, message, worker_ctx, result, exc_info):
         if exc_info is not None and isinstance(exc_info[1], DomainError):
             error = ServiceError.from_domain(exc_info[1])

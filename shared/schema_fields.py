@@ -25,7 +25,7 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-def load_or_raise(schema: Schema, data, *, partial=False):
+def load_or_raise(schema: Schema, data, *, partial=None):
     """Load input; a marshmallow error becomes the domain's ValidationFailed (422 at the edge)."""
     from jouda.shared.errors import ValidationFailed
     if not isinstance(data, dict):

@@ -14,13 +14,9 @@ def field_schema(field) -> dict:
     if isinstance(field, fields.Nested):
         return {"$ref": f"#/components/schemas/{type(field.schema).__name__.removesuffix('Schema')}"}
     if isinstance(field, fields.List):
-        return {"type": "array", "items": field_schema(field.inner)}
-    for kind, schema in _TYPES.items():
-        if isinstance(field, kind):
-            result = dict(schema)
-            break
+        result = {"type": "array", "items": field_schema(field.inner)}
     else:
-        result = {}
+        result = next((dict(schema) for kind, schema in _TYPES.items() if isinstance(field, kind)), {})
     if field.allow_none:
         result["nullable"] = True
     for validator in field.validators:
@@ -38,13 +34,14 @@ def field_schema(field) -> dict:
     return result
 
 
-def object_schema(schema) -> dict:
+def object_schema(schema, *, partial=False) -> dict:
+    """`partial`: a PATCH body, where every field is optional."""
     properties = {}
     required = []
     for name, field in schema.fields.items():
         key = field.data_key or name
         properties[key] = field_schema(field)
-        if field.required:
+        if field.required and not partial:
             required.append(key)
     result = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
@@ -72,6 +69,8 @@ COMPONENTS = {
     "Acknowledgement": policy.AcknowledgementSchema(),
     "AcknowledgementSummary": policy.AcknowledgementSummarySchema(),
 }
+
+PARTIAL = {"PolicyChanges"}
 
 # (method, path, summary, request body component, (status, response component), roles note)
 OPERATIONS = [
@@ -110,7 +109,7 @@ ERROR_STATUSES = {"400": "Malformed JSON body", "401": "No, unknown or revoked t
 
 
 def build_document(version) -> dict:
-    schemas = {name: object_schema(schema) for name, schema in COMPONENTS.items()}
+    schemas = {name: object_schema(schema, partial=name in PARTIAL) for name, schema in COMPONENTS.items()}
     schemas["Error"] = ERROR
     schemas["Me"] = ME
     schemas["PolicyPage"] = {"type": "object", "properties": {

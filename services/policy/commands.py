@@ -40,7 +40,7 @@ def create_policy(uow, data):
 
 
 def update_draft(uow, version_id, data):
-    changes = load_or_raise(PolicyChangesSchema(), data, partial=True)
+    changes = load_or_raise(PolicyChangesSchema(), data)
     repo = PolicyRepository(uow.session)
     version = repo.version(version_id, for_update=True)
     domain.edit_draft(version, changes, uow.role, utc_now())
@@ -57,7 +57,6 @@ def transition(uow, version_id, action, data):
         current = repo.published(version.policy_id, for_update=True)
         moves = domain.publish(version, current, uow.actor, uow.role, now, comment)
         repo.add(*moves)
-        uow.session.flush()  # the superseded row leaves 'published' before the new one enters
         uow.emit("policy.published", {
             **_transitioned(moves[0], version), **version.content(),
             "published_at": version.published_at,

@@ -47,11 +47,10 @@ policy_versions = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("policy_id", "number", name="uq_policy_versions_number"),
     Index("ix_policy_versions_tenant_status", "tenant_id", "status"),
-    # The database backs the domain rules against races between two requests:
+    # One open version per policy, even against two racing requests; with the row lock taken
+    # on publish this also keeps a single published version per policy.
     Index("uq_policy_versions_one_open", "policy_id", unique=True,
           postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
-    Index("uq_policy_versions_one_published", "policy_id", unique=True,
-          postgresql_where=text("status = 'published'"), sqlite_where=text("status = 'published'")),
 )
 
 policy_transitions = Table(

@@ -26,7 +26,7 @@ class PolicyContentSchema(StrictSchema):
     effective_date = fields.Date(load_default=None, allow_none=True)
     next_review_date = fields.Date(load_default=None, allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=True)
     def _unique_orientation_codes(self, data, **kwargs):
         codes = [o["code"] for o in data.get("orientations") or []]
         if len(codes) != len(set(codes)):
@@ -34,7 +34,13 @@ class PolicyContentSchema(StrictSchema):
 
 
 class PolicyChangesSchema(PolicyContentSchema):
-    """PATCH of a draft: any subset of the content fields, at least one."""
+    """PATCH of a draft: any subset of the content fields, at least one.
+
+    Partial at the top level only: an orientation sent in a PATCH must still be complete."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("partial", tuple(PolicyContentSchema._declared_fields))
+        super().__init__(**kwargs)
 
     @validates_schema
     def _not_empty(self, data, **kwargs):

@@ -106,6 +106,9 @@ def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurr
     if version is None:
         raise UnknownEventType(f"{event_type} is not in the event catalogue")
     schema = contract(event_type, version)
+    unknown = sorted(set(payload) - set(schema.fields))
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
     errors = schema.validate(schema.dump(payload))
     if errors:
         raise ValidationError(errors)

@@ -50,9 +50,6 @@ def upgrade():
     op.create_index("ix_policy_versions_tenant_status", "policy_versions", ["tenant_id", "status"])
     op.create_index("uq_policy_versions_one_open", "policy_versions", ["policy_id"], unique=True,
                     postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
-    op.create_index("uq_policy_versions_one_published", "policy_versions", ["policy_id"], unique=True,
-                    postgresql_where=sa.text("status = 'published'"),
-                    sqlite_where=sa.text("status = 'published'"))
     op.create_table(
         "policy_transitions",
         sa.Column("id", sa.String(36), primary_key=True),

@@ -1,0 +1,228 @@
+"""Event contracts (shared/events/catalogue.py, shared/events/envelope.py)."""
+import uuid
+from datetime import date, datetime, timezone
+
+import pytest
+from marshmallow import ValidationError
+
+from jouda.shared.events.catalogue import (CATALOGUE, LATEST_VERSION, UnknownEventType, build_event, contract,
+                                           validate_event)
+from jouda.shared.events.envelope import EnvelopeSchema, new_envelope, source_service
+
+TENANT = "fes-meknes"
+POLICY_ID, VERSION_ID, OLD_VERSION_ID = (str(uuid.uuid4()) for _ in range(3))
+REF = {"policy_id": POLICY_ID, "version_id": VERSION_ID, "version": 2, "title": "Politique qualité"}
+
+
+def transitioned(source, target, comment=None):
+    return {**REF, "from_status": source, "to_status": target, "comment": comment}
+
+
+USER = {"user_id": "u-1", "role": "staff", "active": True, "language": "ar"}
+
+EXAMPLES = {
+    ("policy.submitted", 1): transitioned("draft", "in_review"),
+    ("policy.approved", 1): transitioned("in_review", "approved", "Bon pour publication"),
+    ("policy.changes_requested", 1): transitioned("in_review", "draft", "Préciser O2"),
+    ("policy.published", 1): {
+        **transitioned("approved", "published"),
+        "language": "fr",
+        "body": "La Région s'engage…",
+        "orientations": [{"code": "O1", "title": "Satisfaction des citoyens"}],
+        "commitments": ["Respecter les exigences légales"],
+        "signatory": "Le Président",
+        "effective_date": date(2025, 3, 1),
+        "next_review_date": date(2026, 3, 4),
+        "published_at": datetime(2025, 3, 4, 10, 30, tzinfo=timezone.utc),
+        "superseded_version_id": OLD_VERSION_ID,
+    },
+    ("policy.superseded", 1): {**transitioned("published", "superseded", "Superseded by version 3")},
+    ("policy.acknowledged", 1): {
+        **REF, "user_id": "u-7", "acknowledged_at": datetime(2025, 3, 5, 8, 0, tzinfo=timezone.utc),
+        "acknowledgements": 3, "active_users": 4, "acknowledgement_rate": 0.75,
+    },
+    ("policy.review_due", 1): {**REF, "next_review_date": date(2026, 3, 4), "days_left": 30},
+    ("gateway.tenant_created", 1): {"code": "fes-meknes", "name": "Conseil régional Fès-Meknès"},
+    ("gateway.user_created", 1): USER,
+    ("gateway.user_updated", 1): {**USER, "role": "director", "active": False, "language": "fr"},
+}
+
+
+def test_every_catalogue_entry_has_an_example():
+    assert set(EXAMPLES) == set(CATALOGUE)
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_built_event_validates(key):
+    event_type, version = key
+    envelope = build_event(event_type, TENANT, "u-qm", EXAMPLES[key])
+    assert envelope["type"] == event_type
+    assert envelope["version"] == version
+    loaded = validate_event(envelope)
+    assert set(loaded) >= {k for k, v in EXAMPLES[key].items() if v is not None}
+
+
+def test_published_payload_round_trips():
+    example = EXAMPLES[("policy.published", 1)]
+    envelope = build_event("policy.published", TENANT, "u-qm", example)
+    assert envelope["payload"]["published_at"] == "2025-03-04T10:30:00+00:00"
+    assert envelope["payload"]["next_review_date"] == "2026-03-04"
+    loaded = validate_event(envelope)
+    assert loaded["published_at"] == example["published_at"]
+    assert loaded["next_review_date"] == example["next_review_date"]
+    assert loaded["version_id"] == uuid.UUID(VERSION_ID)
+    assert loaded["orientations"] == example["orientations"]
+
+
+def test_envelope_fields():
+    before = datetime.now(timezone.utc)
+    envelope = build_event("policy.submitted", TENANT, "u-qm", EXAMPLES[("policy.submitted", 1)])
+    after = datetime.now(timezone.utc)
+    assert set(envelope) == {"event_id", "type", "version", "tenant_id", "occurred_at", "actor", "payload"}
+    assert str(uuid.UUID(envelope["event_id"])) == envelope["event_id"]
+    occurred = datetime.fromisoformat(envelope["occurred_at"])
+    assert occurred.utcoffset().total_seconds() == 0
+    assert envelope["occurred_at"].endswith("+00:00")
+    assert before <= occurred <= after
+    assert envelope["version"] == LATEST_VERSION["policy.submitted"] == 1
+    assert envelope["tenant_id"] == TENANT
+    assert envelope["actor"] == "u-qm"
+
+
+def test_event_ids_are_unique():
+    payload = EXAMPLES[("policy.submitted", 1)]
+    ids = {build_event("policy.submitted", TENANT, "u", payload)["event_id"] for _ in range(20)}
+    assert len(ids) == 20
+
+
+def test_given_occurred_at_is_kept():
+    moment = datetime(2025, 3, 4, 10, 30, tzinfo=timezone.utc)
+    envelope = build_event("gateway.tenant_created", None, "admin", EXAMPLES[("gateway.tenant_created", 1)],
+                           occurred_at=moment)
+    assert envelope["occurred_at"] == "2025-03-04T10:30:00+00:00"
+    assert envelope["tenant_id"] is None  # platform-wide event
+    validate_event(envelope)
+
+
+@pytest.mark.parametrize("event_type", ["policy.archived", "policy", "", "gateway.tenant_deleted"])
+def test_build_unknown_event_type(event_type):
+    with pytest.raises(UnknownEventType):
+        build_event(event_type, TENANT, "u", {})
+
+
+@pytest.mark.parametrize("event_type,version", [("policy.archived", 1), ("policy.published", 2)])
+def test_validate_unknown_event_type(event_type, version):
+    envelope = new_envelope(event_type, version, TENANT, "u", {})
+    with pytest.raises(UnknownEventType):
+        validate_event(envelope)
+    with pytest.raises(UnknownEventType):
+        contract(event_type, version)
+
+
+def test_unknown_event_type_is_a_value_error():
+    assert issubclass(UnknownEventType, ValueError)
+
+
+def _required_fields(key):
+    return [name for name, f in CATALOGUE[key]().fields.items() if f.required]
+
+
+MISSING_CASES = [(key, name) for key in sorted(CATALOGUE) for name in _required_fields(key)]
+
+
+@pytest.mark.parametrize("key,missing", MISSING_CASES)
+def test_build_refuses_missing_required_field(key, missing):
+    payload = {k: v for k, v in EXAMPLES[key].items() if k != missing}
+    with pytest.raises(ValidationError) as caught:
+        build_event(key[0], TENANT, "u", payload)
+    assert missing in caught.value.messages
+
+
+@pytest.mark.parametrize("key,missing", MISSING_CASES)
+def test_validate_refuses_missing_required_field(key, missing):
+    envelope = build_event(key[0], TENANT, "u", EXAMPLES[key])
+    del envelope["payload"][missing]
+    with pytest.raises(ValidationError) as caught:
+        validate_event(envelope)
+    assert missing in caught.value.messages
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_validate_refuses_unknown_payload_field(key):
+    envelope = build_event(key[0], TENANT, "u", EXAMPLES[key])
+    envelope["payload"]["surprise"] = 1
+    with pytest.raises(ValidationError) as caught:
+        validate_event(envelope)
+    assert "surprise" in caught.value.messages
+
+
+# A misspelt optional field (here "coment" for the reviewer's comment) must not leave silently
+# without its value: the producer refuses unknown payload fields.
+@pytest.mark.parametrize("key", [("policy.changes_requested", 1), ("gateway.tenant_created", 1)])
+def test_build_refuses_unknown_payload_field(key):
+    payload = {**EXAMPLES[key], "coment": "typo"}
+    with pytest.raises(ValidationError):
+        build_event(key[0], TENANT, "u", payload)
+
+
+@pytest.mark.parametrize("key,field,value", [
+    (("policy.submitted", 1), "to_status", "archived"),
+    (("policy.submitted", 1), "version", 0),
+    (("policy.submitted", 1), "version_id", "not-a-uuid"),
+    (("policy.published", 1), "language", "en"),
+    (("policy.published", 1), "published_at", datetime(2025, 3, 4, 10, 30)),  # naive
+    (("policy.published", 1), "next_review_date", None),
+    (("policy.acknowledged", 1), "acknowledgement_rate", 1.5),
+    (("policy.acknowledged", 1), "active_users", -1),
+    (("gateway.user_created", 1), "role", "mayor"),
+    (("gateway.user_created", 1), "language", "en"),
+])
+def test_build_refuses_invalid_values(key, field, value):
+    with pytest.raises(ValidationError) as caught:
+        build_event(key[0], TENANT, "u", {**EXAMPLES[key], field: value})
+    assert field in caught.value.messages
+
+
+@pytest.mark.parametrize("change", [
+    {"event_id": "nope"},
+    {"type": "Policy.Published"},
+    {"version": 0},
+    {"occurred_at": "yesterday"},
+    {"extra": True},
+])
+def test_validate_refuses_bad_envelope(change):
+    envelope = build_event("policy.submitted", TENANT, "u", EXAMPLES[("policy.submitted", 1)])
+    envelope.update(change)
+    with pytest.raises(ValidationError):
+        validate_event(envelope)
+
+
+@pytest.mark.parametrize("field", ["event_id", "type", "version", "tenant_id", "occurred_at", "actor", "payload"])
+def test_envelope_fields_are_required(field):
+    envelope = build_event("policy.submitted", TENANT, "u", EXAMPLES[("policy.submitted", 1)])
+    del envelope[field]
+    with pytest.raises(ValidationError) as caught:
+        EnvelopeSchema().load(envelope)
+    assert field in caught.value.messages
+
+
+def test_latest_version_covers_every_type():
+    assert set(LATEST_VERSION) == {event_type for event_type, _ in CATALOGUE}
+
+
+@pytest.mark.parametrize("event_type,service", [
+    ("policy.published", "policy"),
+    ("gateway.user_created", "gateway"),
+    ("policy.review_due", "policy"),
+])
+def test_source_service(event_type, service):
+    assert source_service(event_type) == service
+
+
+# --- delivery queues (shared/consumer.py) -------------------------------------------------------
+
+@pytest.mark.parametrize("queue", ["evt-policy-policy.published--gateway.on_published", "q"])
+def test_side_queue_names(queue):
+    from jouda.shared.consumer import dead_letter_queue_name, retry_queue_name
+    assert retry_queue_name(queue) == queue + ".retry"
+    assert dead_letter_queue_name(queue) == queue + ".dlq"
