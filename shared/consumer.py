@@ -24,7 +24,7 @@ from jouda.shared.unit_of_work import DuplicateEvent
 
 log = logging.getLogger(__name__)
 
-ATTEMPT_HEADER = "x-jouda-attempt"
+ATTEMPTS_HEADER = "x-jouda-attempts"  # attempts made so far
 ERROR_HEADER = "x-jouda-last-error"
 NOT_RETRYABLE = (ValidationError, UnknownEventType)
 DEFAULT_EXCHANGE = Exchange("", type="direct")
@@ -97,15 +97,15 @@ class EventHandler(NamekoEventHandler):
         return result, exc_info
 
     def _retry_or_dead_letter(self, message, error):
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
-        final = attempt >= self.max_attempts or isinstance(error, NOT_RETRYABLE)
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        final = attempts >= self.max_attempts or isinstance(error, NOT_RETRYABLE)
         target = dead_letter_queue_name(self.queue.name) if final else retry_queue_name(self.queue.name)
         headers = dict(message.headers or {})
-        headers[ATTEMPT_HEADER] = attempt + 1
+        headers[ATTEMPTS_HEADER] = attempts
         headers[ERROR_HEADER] = f"{type(error).__name__}: {error}"[:500]
         options = {}
         if not final:
-            options["expiration"] = self.retry_base * 4 ** (attempt - 1)
+            options["expiration"] = self.retry_base * 4 ** (attempts - 1)
         try:
             self._republish(message, target, headers, options)
         except Exception as exc:  # noqa: BLE001 - broker trouble: keep the original, pause first
@@ -116,7 +116,7 @@ class EventHandler(NamekoEventHandler):
         if final:
             metrics.EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.event_type).inc()
             log.error("event %s dead-lettered to %s after %d attempt(s): %s",
-                      self.event_type, target, attempt, error)
+                      self.event_type, target, attempts, error)
         self.queue_consumer.ack_message(message)
 
     def _republish(self, message, routing_key, headers, options):

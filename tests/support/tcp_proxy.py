@@ -1,8 +1,28 @@
 """A loopback TCP forwarder that a test can cut and restore: a broker outage as the services
 see it (connections drop, new ones are refused), without stopping the machine's RabbitMQ."""
-import socket
-
 import eventlet
+import eventlet.greenthread
+
+
+class _Pair:
+    """One proxied connection. Ended exactly once: pumps stopped first, then sockets closed,
+    so no greenthread is left waiting on a file descriptor the OS may hand to someone else."""
+
+    def __init__(self, client, server):
+        self.sockets = (client, server)
+        self.pumps = []
+        self.ended = False
+
+    def end(self):
+        if self.ended:
+            return
+        self.ended = True
+        current = eventlet.greenthread.getcurrent()
+        for pump in self.pumps:
+            if pump is not current:
+                pump.kill()
+        for sock in self.sockets:
+            sock.close()
 
 
 class TcpProxy:
@@ -11,7 +31,7 @@ class TcpProxy:
         self.listener = eventlet.listen(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.open = True
-        self._sockets = set()
+        self._pairs = set()
         self._acceptor = eventlet.spawn(self._accept_loop)
 
     def _accept_loop(self):
@@ -25,11 +45,12 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
-            self._sockets.update((client, server))
-            eventlet.spawn(self._pump, client, server)
-            eventlet.spawn(self._pump, server, client)
+            pair = _Pair(client, server)
+            self._pairs.add(pair)
+            pair.pumps = [eventlet.spawn(self._pump, pair, client, server),
+                          eventlet.spawn(self._pump, pair, server, client)]
 
-    def _pump(self, source, target):
+    def _pump(self, pair, source, target):
         try:
             while True:
                 data = source.recv(65536)
@@ -38,22 +59,14 @@ class TcpProxy:
                 target.sendall(data)
         except OSError:
             pass
-        finally:
-            for sock in (source, target):
-                self._close(sock)
-
-    def _close(self, sock):
-        self._sockets.discard(sock)
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        sock.close()
+        self._pairs.discard(pair)
+        pair.end()
 
     def cut(self):
         self.open = False
-        for sock in list(self._sockets):
-            self._close(sock)
+        for pair in list(self._pairs):
+            self._pairs.discard(pair)
+            pair.end()
 
     def restore(self):
         self.open = True

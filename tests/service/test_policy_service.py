@@ -1,0 +1,80 @@
+"""PolicyService entrypoints through Nameko's worker_factory."""
+import json
+from datetime import date, timedelta
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import text
+
+from jouda.services.policy import domain
+from jouda.services.policy.service import PolicyService
+from jouda.shared.errors import TenantRequired
+from jouda.shared.events.catalogue import build_event, validate_event
+from jouda.shared.unit_of_work import DuplicateEvent
+
+CONTENT = {"title": "Politique Qualité", "orientations": [{"code": "OS1", "title": "Qualité"}]}
+
+
+def outbox(database, event_type=None):
+    with database.engine.connect() as connection:
+        rows = connection.execute(text("SELECT envelope FROM outbox_events ORDER BY id")).scalars().all()
+    events = [json.loads(row) for row in rows]
+    return [e for e in events if event_type is None or e["type"] == event_type]
+
+
+def publish_as(uow_for, tenant):
+    manager = worker_factory(PolicyService, uow=uow_for(tenant=tenant, user="qm", role="quality_manager"))
+    director = worker_factory(PolicyService, uow=uow_for(tenant=tenant, user="dgs", role="director"))
+    version = manager.create_policy(CONTENT)
+    manager.transition(version["id"], "submit")
+    director.transition(version["id"], "approve")
+    return manager.transition(version["id"], "publish")
+
+
+def test_commands_refuse_a_call_without_a_tenant(uow_for):
+    service = worker_factory(PolicyService, uow=uow_for(tenant=None))
+    with pytest.raises(TenantRequired):
+        service.create_policy(CONTENT)
+    with pytest.raises(TenantRequired):
+        service.current()
+
+
+def test_publish_writes_its_events_in_the_same_commit(uow_for, policy_database):
+    published = publish_as(uow_for, "fes-meknes")
+    assert published["status"] == "published"
+    events = outbox(policy_database)
+    assert [e["type"] for e in events] == ["policy.submitted", "policy.approved", "policy.published"]
+    for event in events:
+        validate_event(event)
+        assert event["tenant_id"] == "fes-meknes"
+    assert events[-1]["payload"]["orientations"] == CONTENT["orientations"]
+    assert uow_for.wakes, "the relay is woken after a commit that added events"
+
+
+def test_review_due_timer_notifies_once_per_version(uow_for, policy_database):
+    published = publish_as(uow_for, "fes-meknes")
+    other = publish_as(uow_for, "oriental")
+    soon = date.today() + timedelta(days=domain.REVIEW_NOTICE_DAYS - 1)
+    with policy_database.transaction(all_tenants=True) as session:
+        session.get(domain.PolicyVersion, published["id"]).next_review_date = soon
+    timer = worker_factory(PolicyService, uow=uow_for(method="send_review_notices"))
+    timer.send_review_notices()
+    timer.send_review_notices()  # the next tick: nothing new to say
+    due = outbox(policy_database, "policy.review_due")
+    assert len(due) == 1  # the other council's review is a year away
+    validate_event(due[0])
+    assert (due[0]["tenant_id"], due[0]["payload"]["version_id"]) == ("fes-meknes", published["id"])
+    assert due[0]["payload"]["days_left"] == domain.REVIEW_NOTICE_DAYS - 1
+    assert other["id"] != published["id"]
+
+
+def test_user_events_are_applied_once(uow_for, policy_database):
+    event = build_event("gateway.user_created", "fes-meknes", "admin",
+                        {"user_id": "u-9", "role": "staff", "active": True, "language": "ar"})
+    service = worker_factory(PolicyService, uow=uow_for(method="on_user_created"))
+    service.on_user_created(event)
+    with pytest.raises(DuplicateEvent):
+        service.on_user_created(event)
+    reader = worker_factory(PolicyService, uow=uow_for(tenant="fes-meknes", role="quality_manager"))
+    version = publish_as(uow_for, "fes-meknes")
+    assert reader.acknowledgement_summary(version["id"])["active_users"] == 1
