@@ -26,7 +26,7 @@ def service_class(name):
 
 
 def declare_topology(classes, settings):
-    """Declare every event handler's queue, binding, retry and dead-letter queue.
+    """Declare every event handler's queue, binding, retry and dead-letter queue (idempotent).
 
     Done before any relay publishes, so that an event is never unroutable for a subscriber
     that simply has not started yet (on a brand-new broker, or right after seeding)."""
@@ -71,7 +71,9 @@ class Runner:
         self.metrics_server = None
 
     def start(self):
-        declare_topology(self.classes, self.settings)
+        # Every known subscriber's queue, not only this process's: services start in separate
+        # processes in any order, and a relay must never publish before a consumer's queue exists.
+        declare_topology([service_class(name) for name in SERVICES], self.settings)
         self.metrics_server = serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
         for container in self.containers:
             container.start()

@@ -19,6 +19,13 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9100
     log_level: str = "INFO"
+    # Concurrent workers per service container; also how many messages RabbitMQ hands a consumer
+    # at once (Nameko's prefetch), hence the largest batch a batch handler can gather.
+    max_workers: int = 10
+    # Gateway caches (services/gateway/caches.py): how long an authenticated token and a
+    # council's current policy are answered from memory. 0 turns them off.
+    auth_cache_seconds: float = 2.0
+    read_cache_seconds: float = 1.0
     # Outbox relay: how many rows one publish batch takes, and how long it sleeps when idle.
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.2
@@ -39,6 +46,9 @@ class Settings:
             metrics_host=env.get("JOUDA_METRICS_HOST", "127.0.0.1"),
             metrics_port=int(env.get("JOUDA_METRICS_PORT", "9100")),
             log_level=env.get("JOUDA_LOG_LEVEL", "INFO"),
+            max_workers=int(env.get("JOUDA_MAX_WORKERS", "10")),
+            auth_cache_seconds=float(env.get("JOUDA_AUTH_CACHE_SECONDS", "2")),
+            read_cache_seconds=float(env.get("JOUDA_READ_CACHE_SECONDS", "1")),
             relay_batch_size=int(env.get("JOUDA_RELAY_BATCH_SIZE", "500")),
             relay_idle_seconds=float(env.get("JOUDA_RELAY_IDLE_SECONDS", "0.2")),
             event_max_attempts=int(env.get("JOUDA_EVENT_MAX_ATTEMPTS", "5")),
@@ -57,6 +67,7 @@ class Settings:
         config = {
             "AMQP_URI": self.amqp_uri,
             "WEB_SERVER_ADDRESS": f"{self.http_host}:{self.http_port}",
+            "max_workers": self.max_workers,
             "JOUDA_SETTINGS": self,
         }
         config.update(overrides)

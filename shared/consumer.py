@@ -137,6 +137,76 @@ class EventHandler(NamekoEventHandler):
 event_handler = EventHandler.decorator
 
 
+class BatchEventHandler(EventHandler):
+    """Takes events in groups, for consumers whose throughput matters (read models, projections).
+
+    Messages gather until `max_batch` are waiting (the container's `max_workers` sets how many
+    RabbitMQ hands over at once) or `max_wait` seconds have passed; each tenant's share of the
+    group then goes to one worker, called with the list, which applies it in one transaction
+    (`self.uow.for_events(events)`). If that worker fails, its events are replayed one at a time,
+    so only an event that fails on its own is retried or dead-lettered, never its batchmates.
+    """
+
+    def __init__(self, source_service, event_type, max_batch=100, max_wait=0.02, **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.max_batch = max_batch
+        self.max_wait = max_wait
+
+    def setup(self):
+        super().setup()
+        self._waiting = []
+        self._timer = None
+
+    def handle_message(self, body, message):
+        self._waiting.append((body, message))
+        if len(self._waiting) >= self.max_batch:
+            self._flush()
+        elif self._timer is None:
+            self._timer = eventlet.spawn_after(self.max_wait, self._flush)
+
+    def _flush(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._waiting = self._waiting, []
+        by_tenant = {}
+        for body, message in batch:
+            tenant = body.get("tenant_id") if isinstance(body, dict) else object()  # a poison body alone
+            by_tenant.setdefault(tenant, []).append((body, message))
+        for items in by_tenant.values():
+            self._spawn(items)
+
+    def _spawn(self, items):
+        context_data = self.unpack_message_headers(items[0][1])
+        try:
+            self.container.spawn_worker(self, ([body for body, _ in items],), {}, context_data=context_data,
+                                        handle_result=partial(self._group_result, items))
+        except Exception:  # ContainerBeingKilled: leave them for the next consumer
+            for _, message in items:
+                self.queue_consumer.requeue_message(message)
+
+    def _group_result(self, items, worker_ctx, result=None, exc_info=None):
+        service, event_type = self.container.service_name, self.event_type
+        if exc_info is None or issubclass(exc_info[0], DuplicateEvent):
+            counter = metrics.EVENTS_CONSUMED if exc_info is None else metrics.EVENTS_DUPLICATES
+            counter.labels(service, event_type).inc(len(items))
+            for _, message in items:
+                self.queue_consumer.ack_message(message)
+            return result, None
+        if len(items) > 1:
+            log.warning("a batch of %d %s failed (%s); replaying them one by one",
+                        len(items), event_type, exc_info[1])
+            for item in items:
+                self._spawn([item])
+            return None, None
+        metrics.EVENTS_FAILED.labels(service, event_type).inc()
+        self._retry_or_dead_letter(items[0][1], exc_info[1])
+        return result, exc_info
+
+
+event_batch_handler = BatchEventHandler.decorator
+
+
 def checked(envelope) -> dict:
     """Validate a received envelope against the catalogue (raises ValidationError)."""
     validate_event(envelope)

@@ -105,10 +105,17 @@ class UnitOfWorkFactory:
 
     def for_event(self, envelope):
         """For an event handler: the event's tenant, and the idempotency record of this handler."""
-        tenant_id = envelope.get("tenant_id")
+        return self.for_events([envelope])
+
+    def for_events(self, envelopes):
+        """For a batch handler: events of one tenant, applied (and recorded) in one transaction;
+        `uow.fresh_events` are those this handler has not applied yet."""
+        tenant_id = envelopes[0].get("tenant_id")
+        if any(envelope.get("tenant_id") != tenant_id for envelope in envelopes):
+            raise ValueError("one unit of work takes the events of one tenant")
         consumer = f"{self._ctx.service_name}.{self._ctx.entrypoint.method_name}"
-        return UnitOfWork(self.database, tenant_id, actor=envelope.get("actor", "system"),
-                          all_tenants=tenant_id is None, event=envelope, consumer=consumer,
+        return UnitOfWork(self.database, tenant_id, actor=envelopes[0].get("actor", "system"),
+                          all_tenants=tenant_id is None, received=envelopes, consumer=consumer,
                           on_commit=self._db.relay.wake)
 
 

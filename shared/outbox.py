@@ -9,12 +9,14 @@ the work through row locks (FOR UPDATE SKIP LOCKED) on PostgreSQL.
 """
 import json
 import logging
+import socket
 import time
 from datetime import timedelta
 
 import eventlet
 import eventlet.queue
-from kombu import Connection, Producer
+import amqp
+from kombu import Connection
 from nameko.events import get_event_exchange
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import declarative_base
@@ -41,9 +43,13 @@ class OutboxEvent(OutboxBase):
 
 
 def add_events(session, envelopes):
-    for envelope in envelopes:
-        session.add(OutboxEvent(event_id=envelope["event_id"], event_type=envelope["type"],
-                                tenant_id=envelope["tenant_id"], envelope=json.dumps(envelope)))
+    """Write events into the session's transaction (one multi-row INSERT, no ORM bookkeeping)."""
+    if not envelopes:
+        return
+    now = utc_now()
+    session.execute(OutboxEvent.__table__.insert(), [
+        {"event_id": envelope["event_id"], "event_type": envelope["type"], "tenant_id": envelope["tenant_id"],
+         "envelope": json.dumps(envelope), "created_at": now} for envelope in envelopes])
 
 
 def message_headers(envelope) -> dict:
@@ -51,6 +57,74 @@ def message_headers(envelope) -> dict:
     headers = {f"nameko.{TENANT_KEY}": envelope["tenant_id"], f"nameko.{USER_KEY}": envelope["actor"],
                f"nameko.{ROLE_KEY}": "system"}
     return {key: value for key, value in headers.items() if value is not None}
+
+
+class PublishNotConfirmed(Exception):
+    """The broker refused (nack) or did not confirm a batch in time: it will be sent again."""
+
+
+class ConfirmedPublisher:
+    """Publishes a batch in confirm mode and waits once for the broker's acks covering all of it:
+    one round trip per batch instead of one per message, and still nothing is marked published
+    before RabbitMQ has taken responsibility for it."""
+
+    confirm_timeout = 30.0
+
+    def __init__(self, amqp_uri, exchange, on_return):
+        self.connection = Connection(amqp_uri, connect_timeout=5)
+        self.connection.ensure_connection(max_retries=1)
+        self.channel = self.connection.channel()
+        exchange(self.channel).declare()
+        self.exchange_name = exchange.name
+        self.channel.confirm_select()
+        self.channel.events["basic_ack"].add(self._on_ack)
+        self.channel.events["basic_nack"].add(self._on_nack)
+        self.channel.events["basic_return"].add(lambda exc, exchange, key, message: on_return(key))
+        self.last_tag = 0
+        self.unconfirmed = set()
+        self.refused = False
+
+    def _on_ack(self, tag, multiple):
+        if multiple:
+            self.unconfirmed = {t for t in self.unconfirmed if t > tag}
+        else:
+            self.unconfirmed.discard(tag)
+
+    def _on_nack(self, tag, multiple, *rest):
+        self.refused = True
+        self._on_ack(tag, multiple)
+
+    def publish_batch(self, items):
+        """items: (routing key, JSON text, envelope dict)."""
+        self.refused = False
+        for routing_key, body, envelope in items:
+            message = amqp.Message(body, content_type="application/json", content_encoding="utf-8",
+                                   delivery_mode=2, message_id=envelope["event_id"],
+                                   application_headers=message_headers(envelope))
+            self.channel.basic_publish(message, exchange=self.exchange_name, routing_key=routing_key,
+                                       mandatory=True)
+            self.last_tag += 1
+            self.unconfirmed.add(self.last_tag)
+        deadline = time.monotonic() + self.confirm_timeout
+        while self.unconfirmed:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishNotConfirmed(f"{len(self.unconfirmed)} event(s) not confirmed in time")
+            self._drain(remaining)
+        if self.refused:
+            raise PublishNotConfirmed("the broker refused part of the batch")
+
+    def _drain(self, remaining):
+        try:
+            self.connection.drain_events(timeout=min(remaining, 1.0))
+        except socket.timeout:
+            pass
+
+    def close(self):
+        try:
+            self.connection.release()
+        except Exception:  # noqa: BLE001 - already broken
+            pass
 
 
 class OutboxRelay:
@@ -66,7 +140,6 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.exchange = get_event_exchange(self.service, {})  # declared exactly as Nameko does
-        self._connection = None
         self._producer = None
         self._running = False
         self._last_purge = 0.0
@@ -89,27 +162,18 @@ class OutboxRelay:
     # -- broker ------------------------------------------------------------------------------
     def _ensure_producer(self):
         if self._producer is None:
-            connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True},
-                                    connect_timeout=5)
-            connection.ensure_connection(max_retries=1)
-            channel = connection.channel()
-            self.exchange(channel).declare()
-            self._connection = connection
-            self._producer = Producer(channel, exchange=self.exchange, on_return=self._on_return)
+            self._producer = ConfirmedPublisher(self.amqp_uri, self.exchange, on_return=self._on_return)
         return self._producer
 
-    def _on_return(self, exception, exchange, routing_key, message):
+    def _on_return(self, routing_key):
         # No queue is bound for this event type yet: nobody has subscribed. Counted, not retried.
         self.unroutable += 1
         metrics.EVENTS_UNROUTABLE.labels(self.service, routing_key).inc()
 
     def _drop_producer(self):
-        if self._connection is not None:
-            try:
-                self._connection.release()
-            except Exception:  # noqa: BLE001 - the connection is already broken
-                pass
-        self._connection = self._producer = None
+        if self._producer is not None:
+            self._producer.close()
+        self._producer = None
 
     # -- one batch -----------------------------------------------------------------------------
     def relay_once(self) -> int:
@@ -124,12 +188,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             producer = self._ensure_producer()
-            for row in rows:
-                envelope = json.loads(row.envelope)
-                producer.publish(row.envelope, routing_key=row.event_type, mandatory=True,
-                                 delivery_mode=2, content_type="application/json",
-                                 content_encoding="utf-8", message_id=envelope["event_id"],
-                                 headers=message_headers(envelope), retry=False)
+            producer.publish_batch((row.event_type, row.envelope, json.loads(row.envelope)) for row in rows)
             connection.execute(update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
                                .values(published_at=utc_now()))
         for row in rows:

@@ -23,25 +23,33 @@ class DuplicateEvent(Exception):
 
 
 class UnitOfWork:
+    """`received`: the events an event handler applies in this unit of work (all of one tenant).
+    Those this consumer already applied are left out of `fresh_events`; if none is left,
+    entering raises DuplicateEvent. commit() records the fresh ones as processed."""
+
     def __init__(self, database, tenant_id, *, actor="system", role=None, all_tenants=False,
-                 event=None, consumer=None, on_commit=None):
+                 received=(), consumer=None, on_commit=None):
         self.database = database
         self.tenant_id = tenant_id
         self.actor = actor
         self.role = role
         self.session = database.session(tenant_id, all_tenants=all_tenants)
-        self._events = []
-        self._event = event
+        self._emitted = []
+        self._received = list(received)
+        self.fresh_events = []
         self._consumer = consumer
         self._on_commit = on_commit
 
     def __enter__(self):
         self.session.begin()
-        if self._event is not None and self.session.scalar(select(exists().where(
-                ProcessedEvent.consumer == self._consumer,
-                ProcessedEvent.event_id == self._event["event_id"]))):
-            self.session.rollback()
-            raise DuplicateEvent(self._event["event_id"])
+        if self._received:
+            ids = [event["event_id"] for event in self._received]
+            done = set(self.session.scalars(select(ProcessedEvent.event_id).where(
+                ProcessedEvent.consumer == self._consumer, ProcessedEvent.event_id.in_(ids))))
+            self.fresh_events = [event for event in self._received if event["event_id"] not in done]
+            if not self.fresh_events:
+                self.session.rollback()
+                raise DuplicateEvent(", ".join(ids))
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -55,27 +63,31 @@ class UnitOfWork:
         """Queue an event; it is written to the outbox by commit(), with the change."""
         envelope = build_event(event_type, tenant_id or self.tenant_id, self.actor, payload,
                                occurred_at=occurred_at)
-        self._events.append(envelope)
+        self._emitted.append(envelope)
         return envelope
 
     def commit(self):
-        add_events(self.session, self._events)
-        if self._event is not None:
-            self.session.add(ProcessedEvent(consumer=self._consumer, event_id=self._event["event_id"]))
+        add_events(self.session, self._emitted)
+        if self.fresh_events:
+            now = utc_now()
+            self.session.execute(ProcessedEvent.__table__.insert(), [
+                {"consumer": self._consumer, "event_id": event["event_id"], "processed_at": now}
+                for event in self.fresh_events])
         try:
             self.session.commit()
         except IntegrityError:
+            # A concurrent delivery of the same event committed first: this one changes nothing.
             self.session.rollback()
-            if self._event is not None and self._is_processed():
-                raise DuplicateEvent(self._event["event_id"]) from None
+            if self.fresh_events and self._any_processed():
+                raise DuplicateEvent(", ".join(e["event_id"] for e in self.fresh_events)) from None
             raise
-        emitted, self._events = self._events, []
+        emitted, self._emitted = self._emitted, []
         if emitted and self._on_commit:
             self._on_commit()
         return emitted
 
-    def _is_processed(self):
+    def _any_processed(self):
         with self.database.session(all_tenants=True) as session:
             return session.scalar(select(exists().where(
                 ProcessedEvent.consumer == self._consumer,
-                ProcessedEvent.event_id == self._event["event_id"])))
+                ProcessedEvent.event_id.in_([e["event_id"] for e in self.fresh_events]))))

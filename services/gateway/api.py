@@ -12,10 +12,11 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
-from jouda.services.gateway.directory import authenticate
+from jouda.services.gateway.caches import MISSING, TtlCache
+from jouda.services.gateway.directory import authenticate, hash_token
 from jouda.shared.errors import ServiceError
 from jouda.shared.events.catalogue import COUNCIL_ROLES
-from jouda.shared.nameko_ext import ServiceDatabase
+from jouda.shared.nameko_ext import ServiceDatabase, settings_of
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 
 log = logging.getLogger(__name__)
@@ -43,27 +44,39 @@ def error_response(status, code, message, details=None):
 
 
 class Api(DependencyProvider):
-    """Injects the request context helper of one HTTP worker."""
+    """Injects the request context helper of one HTTP worker; holds the container's caches."""
 
     service_database = ServiceDatabase()
 
+    def setup(self):
+        settings = settings_of(self.container)
+        self.principals = TtlCache(settings.auth_cache_seconds)
+        self.current_policies = TtlCache(settings.read_cache_seconds)
+
     def get_dependency(self, worker_ctx):
-        return RequestContext(self.service_database.database, worker_ctx)
+        return RequestContext(self.service_database.database, worker_ctx, self)
 
 
 class RequestContext:
-    def __init__(self, database, worker_ctx):
+    def __init__(self, database, worker_ctx, api):
         self.database = database
         self.worker_ctx = worker_ctx
         self.principal = None
+        self.current_policies = api.current_policies
+        self._principals = api.principals
 
     def authenticate(self, request):
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthenticated", "Send your token as 'Authorization: Bearer <token>'.")
-        with self.database.engine.connect() as connection:
-            principal = authenticate(connection, token.strip())
+        token_hash = hash_token(token.strip())
+        principal = self._principals.get(token_hash)
+        if principal is MISSING:
+            with self.database.engine.connect() as connection:
+                principal = authenticate(connection, token.strip())
+            if principal is not None:
+                self._principals.put(token_hash, principal)
         if principal is None:
             raise ApiError(401, "invalid_token", "This token is unknown, revoked, or its user is deactivated.")
         self.principal = principal

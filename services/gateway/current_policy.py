@@ -36,15 +36,19 @@ def from_version(document) -> dict:
 
 
 def record(session, tenant_id, document):
-    """Keep the most recently published version; older or repeated deliveries change nothing."""
+    """Keep the most recently published version; older or repeated deliveries change nothing.
+    Returns the stored JSON text when this document became the current one, else None."""
     published_at = _utc_iso(document["published_at"])
+    text = json.dumps(document, ensure_ascii=False)
     row = session.get(CurrentPolicy, tenant_id)
     if row is None:
         session.add(CurrentPolicy(tenant_id=tenant_id, version_id=document["id"], published_at=published_at,
-                                  document=json.dumps(document, ensure_ascii=False)))
+                                  document=text))
     elif published_at > row.published_at:
-        row.version_id, row.published_at = document["id"], published_at
-        row.document = json.dumps(document, ensure_ascii=False)
+        row.version_id, row.published_at, row.document = document["id"], published_at, text
+    else:
+        return None
+    return text
 
 
 def current_document(session):

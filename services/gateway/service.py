@@ -11,6 +11,7 @@ import jouda
 from jouda.services.gateway import current_policy
 from jouda.services.gateway.api import (RPC_EXPIRY_SECONDS, Api, ApiError, call, endpoint,
                                         error_response, json_response)
+from jouda.services.gateway.caches import MISSING
 from jouda.services.gateway.models import Tenant
 from jouda.services.gateway.openapi import build_document
 from jouda.shared.consumer import checked, event_handler
@@ -88,8 +89,12 @@ class GatewayService:
     @endpoint()
     def current_policy(self, request):
         tenant_id = self.api.principal.tenant_id
-        with self.api.database.transaction(tenant_id) as session:
-            document = current_policy.current_document(session)
+        document = self.api.current_policies.get(tenant_id)
+        if document is MISSING:
+            with self.api.database.transaction(tenant_id) as session:
+                document = current_policy.current_document(session)
+            if document is not None:
+                self.api.current_policies.put(tenant_id, document)
         if document is None:
             raise ApiError(404, "policy_not_found", "This council has not published a quality policy yet.")
         return Response(document, mimetype="application/json")
@@ -115,8 +120,10 @@ class GatewayService:
         version = call(self.policy.transition, version_id, TRANSITIONS[action], self.api.body(request))
         if version["status"] == "published":  # the publisher reads its own write at once
             with self.uow() as uow:
-                current_policy.record(uow.session, uow.tenant_id, current_policy.from_version(version))
+                stored = current_policy.record(uow.session, uow.tenant_id, current_policy.from_version(version))
                 uow.commit()
+            if stored is not None:
+                self.api.current_policies.put(uow.tenant_id, stored)
         return 200, version
 
     @http("POST", POLICY_ID + "/revisions")

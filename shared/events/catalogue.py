@@ -93,11 +93,16 @@ class UnknownEventType(ValueError):
     pass
 
 
+_CONTRACTS = {}  # schema instances are stateless between calls: built once, reused
+
+
 def contract(event_type: str, version: int) -> Schema:
-    try:
-        return CATALOGUE[(event_type, version)]()
-    except KeyError:
-        raise UnknownEventType(f"{event_type} v{version} is not in the event catalogue") from None
+    key = (event_type, version)
+    if key not in _CONTRACTS:
+        if key not in CATALOGUE:
+            raise UnknownEventType(f"{event_type} v{version} is not in the event catalogue")
+        _CONTRACTS[key] = CATALOGUE[key]()
+    return _CONTRACTS[key]
 
 
 def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurred_at=None) -> dict:
@@ -109,11 +114,11 @@ def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurr
     unknown = sorted(set(payload) - set(schema.fields))
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in unknown})
-    errors = schema.validate(schema.dump(payload))
+    dumped = schema.dump(payload)
+    errors = schema.validate(dumped)
     if errors:
         raise ValidationError(errors)
-    return new_envelope(event_type, version, tenant_id, actor, schema.dump(payload),
-                        occurred_at=occurred_at)
+    return new_envelope(event_type, version, tenant_id, actor, dumped, occurred_at=occurred_at)
 
 
 def validate_event(envelope: dict) -> dict:

@@ -30,24 +30,23 @@ PREFETCH = 100
 
 
 def make_body(size=300):
-    """A JSON document of roughly ``size`` bytes (an event-like payload)."""
+    """A JSON event envelope of roughly ``size`` bytes, like those the relay publishes."""
     doc = {
-        "event": "policy.updated",
-        "policy_id": "pol-000000012345",
-        "customer_id": "cus-000000067890",
-        "version": 7,
-        "status": "active",
-        "premium": {"amount": "1234.50", "currency": "EUR"},
-        "updated_at": "2024-01-01T12:00:00+00:00",
-        "correlation_id": str(uuid.UUID(int=0)),
-        "pad": "",
+        "event_id": str(uuid.UUID(int=0)),
+        "type": "policy.submitted",
+        "version": 1,
+        "tenant_id": "fes-meknes",
+        "occurred_at": "2026-01-01T12:00:00+00:00",
+        "actor": "00000000-0000-0000-0000-000000000001",
+        "payload": {"policy_id": str(uuid.UUID(int=1)), "version": 2, "title": "", "from_status": "draft",
+                    "to_status": "in_review"},
     }
     raw = json.dumps(doc, separators=(",", ":"))
-    doc["pad"] = "x" * max(0, size - len(raw))
+    doc["payload"]["title"] = "x" * max(0, size - len(raw))
     return json.dumps(doc, separators=(",", ":")).encode("utf-8")
 
 
-def raw_publish_consume(amqp_uri, n, *, confirms=True, body_size=300,
+def raw_publish_consume(amqp_uri, n, *, confirms=True, durable=False, body_size=300,
                         timeout=None):
     """Publish ``n`` messages with kombu, then consume them all; time both.
 
@@ -60,9 +59,11 @@ def raw_publish_consume(amqp_uri, n, *, confirms=True, body_size=300,
 
     Details:
 
-    * a fresh non-durable, connection-exclusive queue with a unique name is
-      declared and bound to the default exchange (routing key = queue name);
-      it is deleted at the end, even on failure;
+    * a fresh connection-exclusive queue with a unique name is declared and
+      bound to the default exchange (routing key = queue name); durable when
+      ``durable=True`` (like every Jouda event queue: RabbitMQ then writes
+      persistent messages to disk before confirming them); it is deleted at
+      the end, even on failure;
     * messages are persistent (``delivery_mode=2``), ~``body_size`` bytes of
       pre-serialised JSON, published through a ``kombu.Producer``; with
       ``confirms=True`` the connection uses
@@ -84,7 +85,7 @@ def raw_publish_consume(amqp_uri, n, *, confirms=True, body_size=300,
     qname = f"bench.raw.{uuid.uuid4().hex}"
     default_exchange = Exchange("", type="direct")
     queue = Queue(qname, exchange=default_exchange, routing_key=qname,
-                  durable=False, exclusive=True, auto_delete=False)
+                  durable=durable, exclusive=True, auto_delete=False)
     transport_options = {"confirm_publish": True} if confirms else {}
 
     with Connection(amqp_uri, transport_options=transport_options,
@@ -146,6 +147,7 @@ def raw_publish_consume(amqp_uri, n, *, confirms=True, body_size=300,
     return {
         "n": n,
         "confirms": confirms,
+        "durable": durable,
         "publish_seconds": publish_s,
         "consume_seconds": consume_s,
         "total_seconds": total_s,

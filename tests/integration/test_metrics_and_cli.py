@@ -98,5 +98,6 @@ def test_cli_onboards_a_council_while_the_platform_runs(settings, client, tenant
 
     revoked = jouda(settings, "token", "revoke", token)
     assert revoked.returncode == 0 and "Revoked 1" in revoked.stderr
-    assert client.as_(token).get("/api/v1/me").status == 401
+    eventually(lambda: client.as_(token).get("/api/v1/me").status == 401, timeout=5,
+               message="revoked token refused within the gateway's token cache lifetime")
     assert jouda(settings, "token", "create", "nobody@nowhere.example").returncode == 2
