@@ -12,7 +12,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
 from jouda.services.policy.models import StaffMember
-from jouda.shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name, event_handler
+from jouda.shared.consumer import (ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name, event_batch_handler,
+                                   event_handler)
 from jouda.shared.db import Database, _grant_runtime_role, make_engine
 from jouda.shared.events.catalogue import build_event
 from jouda.shared.events.envelope import source_service
@@ -189,3 +190,42 @@ def test_a_rolled_back_change_publishes_nothing(outage_database, tenant_code):
 def outage_database_backlog(database):
     with database.engine.connect() as connection:
         return connection.execute(text("SELECT count(*) FROM outbox_events")).scalar()
+
+
+APPLIED = []
+
+
+class BatchProbe:
+    """A batch consumer: one poisoned event among good ones must not hold the good ones back."""
+    name = "batch_probe"
+
+    @event_batch_handler("policy", "policy.review_due", max_batch=50, max_wait=0.05)
+    def handle(self, events):
+        if any(event["payload"]["title"] == "poison" for event in events):
+            raise RuntimeError("cannot apply a poisoned event")
+        APPLIED.extend(event["event_id"] for event in events)
+
+
+def test_a_batch_handler_replays_a_failed_group_one_by_one(platform, settings, tenant_code):
+    container = ServiceContainer(BatchProbe, settings.nameko_config(max_workers=50))
+    container.start()
+    try:
+        queue = next(iter(container.entrypoints)).queue.name
+
+        def review_due(title):
+            return build_event("policy.review_due", tenant_code, "system", {
+                "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 1, "title": title,
+                "next_review_date": date(2027, 1, 1), "days_left": 20})
+        good = [review_due("PQ") for _ in range(20)]
+        poison = review_due("poison")
+        for event in good[:10] + [poison] + good[10:]:
+            publish(settings.amqp_uri, event)
+        eventually(lambda: set(APPLIED) >= {event["event_id"] for event in good}, message="good events applied")
+        eventually(lambda: queue_messages(settings.amqp_uri, dead_letter_queue_name(queue)) == 1,
+                   message="the poisoned event alone dead-lettered")
+        assert poison["event_id"] not in APPLIED
+        parked = take_message(settings.amqp_uri, dead_letter_queue_name(queue))
+        assert json.loads(parked.body)["event_id"] == poison["event_id"]
+        assert parked.headers[ATTEMPTS_HEADER] == settings.event_max_attempts
+    finally:
+        container.stop()
