@@ -266,6 +266,18 @@ def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start,
     req_len = len(request)
     stop_at = rec_end
 
+    def record(c, status, now):
+        """Count a completed response if it falls in the measured window."""
+        nonlocal recorded, errors
+        if not rec_start <= now < rec_end:
+            return
+        recorded += 1
+        append(now - c.t_sent)
+        if not 200 <= status < 300:
+            errors += 1
+            kind = f"http {status}"
+            error_kinds[kind] = error_kinds.get(kind, 0) + 1
+
     def fail(c, kind, now):
         nonlocal errors
         if rec_start <= now < rec_end:
@@ -359,13 +371,7 @@ def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start,
                         except Exception:
                             consumed = 0
                         if consumed == -1:  # close-delimited body complete
-                            if rec_start <= now < rec_end:
-                                recorded += 1
-                                append(now - c.t_sent)
-                                if not 200 <= status < 300:
-                                    errors += 1
-                                    k = f"http {status}"
-                                    error_kinds[k] = error_kinds.get(k, 0) + 1
+                            record(c, status, now)
                             reconnect(c, now)
                             continue
                     fail(c, "closed", now)
@@ -384,12 +390,7 @@ def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start,
                     del buf[:consumed]  # interim response, keep reading
                     continue
                 if rec_start <= now < rec_end:
-                    recorded += 1
-                    append(now - c.t_sent)
-                    if not 200 <= status < 300:
-                        errors += 1
-                        k = f"http {status}"
-                        error_kinds[k] = error_kinds.get(k, 0) + 1
+                    record(c, status, now)
                     if cap and recorded >= cap:
                         stop_at = now
                         break

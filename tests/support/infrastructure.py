@@ -20,31 +20,25 @@ def _with_database(url, name):
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def _admin():
+def _admin_execute(statement):
+    """CREATE/DROP DATABASE cannot run in a transaction block: autocommit."""
     connection = psycopg2.connect(ADMIN_DATABASE_URL, connect_timeout=5)
     connection.autocommit = True
-    return connection
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        connection.close()
 
 
 def create_database() -> str:
     name = f"jouda_test_{uuid.uuid4().hex[:12]}"
-    connection = _admin()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        connection.close()
+    _admin_execute(f'CREATE DATABASE "{name}"')
     return _with_database(ADMIN_DATABASE_URL, name)
 
 
 def drop_database(url):
-    name = urlsplit(url).path.lstrip("/")
-    connection = _admin()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        connection.close()
+    _admin_execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
 
 
 def migrate_all(url):
