@@ -29,8 +29,9 @@ class Settings:
     # Outbox relay: how many rows one publish batch takes, and how long it sleeps when idle.
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.2
-    # Failed event handlers: attempts before the dead-letter queue, and the first backoff.
-    event_max_attempts: int = 5
+    # Failed event handlers: attempts before the dead-letter queue, and the first backoff (×4 per
+    # attempt, at most an hour): with the defaults an outage of about 80 minutes parks nothing.
+    event_max_attempts: int = 8
     event_retry_base_seconds: float = 1.0
     extra: dict = field(default_factory=dict)
 
@@ -51,7 +52,7 @@ class Settings:
             read_cache_seconds=float(env.get("JOUDA_READ_CACHE_SECONDS", "1")),
             relay_batch_size=int(env.get("JOUDA_RELAY_BATCH_SIZE", "500")),
             relay_idle_seconds=float(env.get("JOUDA_RELAY_IDLE_SECONDS", "0.2")),
-            event_max_attempts=int(env.get("JOUDA_EVENT_MAX_ATTEMPTS", "5")),
+            event_max_attempts=int(env.get("JOUDA_EVENT_MAX_ATTEMPTS", "8")),
             event_retry_base_seconds=float(env.get("JOUDA_EVENT_RETRY_BASE_SECONDS", "1.0")),
         )
 

@@ -13,6 +13,7 @@ import logging
 from functools import partial
 
 import eventlet
+from eventlet.semaphore import Semaphore
 from kombu import Connection, Exchange, Producer, Queue
 from marshmallow import ValidationError
 from nameko.events import EventHandler as NamekoEventHandler
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-jouda-attempts"  # attempts made so far
 ERROR_HEADER = "x-jouda-last-error"
+MAX_RETRY_DELAY_SECONDS = 3600
 NOT_RETRYABLE = (ValidationError, UnknownEventType)
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
@@ -48,6 +50,7 @@ class EventHandler(NamekoEventHandler):
         self.retry_base = settings.event_retry_base_seconds
         self._producer = None
         self._connection = None
+        self._republishing = Semaphore()  # workers share one connection; one confirm wait at a time
 
     def start(self):
         # Declared before consuming, so a failure always has somewhere to go.
@@ -105,7 +108,7 @@ class EventHandler(NamekoEventHandler):
         headers[ERROR_HEADER] = f"{type(error).__name__}: {error}"[:500]
         options = {}
         if not final:
-            options["expiration"] = self.retry_base * 4 ** (attempts - 1)
+            options["expiration"] = min(MAX_RETRY_DELAY_SECONDS, self.retry_base * 4 ** (attempts - 1))
         try:
             self._republish(message, target, headers, options)
         except Exception as exc:  # noqa: BLE001 - broker trouble: keep the original, pause first
@@ -120,6 +123,10 @@ class EventHandler(NamekoEventHandler):
         self.queue_consumer.ack_message(message)
 
     def _republish(self, message, routing_key, headers, options):
+        with self._republishing:
+            self._republish_now(message, routing_key, headers, options)
+
+    def _republish_now(self, message, routing_key, headers, options):
         if self._producer is None:
             self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
             self._producer = Producer(self._connection.channel(), exchange=DEFAULT_EXCHANGE)

@@ -59,6 +59,9 @@ def make_engine(url: str, schema: str | None, *, runtime: bool, pool_size: int =
         if schema:
             cursor.execute(f'SET search_path TO "{schema}"')
         if runtime:
+            # A request never waits for ever on a lock or a slow statement (see the gateway's RPC wait).
+            cursor.execute("SET lock_timeout = '5s'")
+            cursor.execute("SET statement_timeout = '10s'")
             cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
             (privileged,) = cursor.fetchone()
             if privileged:

@@ -22,7 +22,3 @@ def create_backbone_tables(op):
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
-
-
-def tenant_column():
-    return sa.Column("tenant_id", sa.String(64), nullable=False)

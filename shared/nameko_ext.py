@@ -11,7 +11,7 @@ from jouda.shared import metrics
 from jouda.shared.config import Settings
 from jouda.shared.db import Database
 from jouda.shared.errors import DomainError, TenantRequired
-from jouda.shared.events.envelope import utc_now
+from jouda.shared.clock import utc_now
 from jouda.shared.outbox import OutboxRelay
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 from jouda.shared.unit_of_work import DuplicateEvent, UnitOfWork

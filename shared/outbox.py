@@ -18,11 +18,12 @@ import eventlet.queue
 import amqp
 from kombu import Connection
 from nameko.events import get_event_exchange
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Text, delete, func, select, update
+from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Text, delete,
+                        func, select, update)
 from sqlalchemy.orm import declarative_base
 
 from jouda.shared import metrics
-from jouda.shared.events.envelope import source_service, utc_now
+from jouda.shared.clock import utc_now
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,15 @@ class OutboxEvent(OutboxBase):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
     published_at = Column(DateTime(timezone=True))
     __table_args__ = (Index("ix_outbox_unpublished", "published_at", "id"),)
+
+
+class ProcessedEvent(OutboxBase):
+    """What each consumer has applied: the idempotency record, written with the effect."""
+    __tablename__ = "processed_events"
+    consumer = Column(String(200), nullable=False)
+    event_id = Column(String(36), nullable=False)
+    processed_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    __table_args__ = (PrimaryKeyConstraint("consumer", "event_id"),)
 
 
 def add_events(session, envelopes):
@@ -132,6 +142,9 @@ class OutboxRelay:
 
     # Published rows are kept this long for inspection, then purged.
     retention_seconds = 24 * 3600
+    # Idempotency records outlive every redelivery path (retries end within about 80 minutes);
+    # an event replayed from a dead-letter queue after this long would be applied again.
+    processed_retention_seconds = 30 * 24 * 3600
 
     def __init__(self, database, amqp_uri, *, batch_size=500, idle_seconds=0.2):
         self.database = database
@@ -196,9 +209,12 @@ class OutboxRelay:
         return len(rows)
 
     def purge_published(self):
-        cutoff = utc_now() - timedelta(seconds=self.retention_seconds)
+        now = utc_now()
         with self.database.engine.begin() as connection:
-            connection.execute(delete(OutboxEvent).where(OutboxEvent.published_at < cutoff))
+            connection.execute(delete(OutboxEvent).where(
+                OutboxEvent.published_at < now - timedelta(seconds=self.retention_seconds)))
+            connection.execute(delete(ProcessedEvent).where(
+                ProcessedEvent.processed_at < now - timedelta(seconds=self.processed_retention_seconds)))
 
     def backlog(self):
         with self.database.engine.connect() as connection:

@@ -1,10 +1,9 @@
 """marshmallow fields and base schemas shared at every boundary."""
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-DISPLAY_ZONE = ZoneInfo("Africa/Casablanca")
+from jouda.shared.clock import DISPLAY_ZONE
 
 
 class LocalDateTime(fields.DateTime):
@@ -35,6 +34,3 @@ def load_or_raise(schema: Schema, data, *, partial=None):
     except ValidationError as error:
         raise ValidationFailed("Some fields are invalid.", error.normalized_messages()) from None
 
-
-def utc_now():
-    return datetime.now(timezone.utc)

@@ -11,7 +11,7 @@ system jobs such as timers and the metrics collector, explicitly for all tenants
   transaction-local setting written when the transaction begins, so a query that escapes the
   ORM (or a forgotten filter) still cannot see another council's rows.
 """
-from sqlalchemy import event, inspect
+from sqlalchemy import Column, String, event, inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from jouda.shared.errors import TenantRequired
@@ -23,6 +23,11 @@ ROLE_KEY = "user_role"
 RLS_TENANT_SETTING = "jouda.tenant_id"
 RLS_ALL_TENANTS_SETTING = "jouda.all_tenants"
 RUNTIME_ROLE = "jouda_app"
+
+
+def tenant_column():
+    """The column every tenant-owned table carries (the tenant's code)."""
+    return Column("tenant_id", String(64), nullable=False)
 
 
 class TenantOwned:

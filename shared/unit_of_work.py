@@ -2,20 +2,12 @@
 for an event handler, the processed-event record — all in one transaction."""
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, String, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from jouda.shared.events.catalogue import build_event
-from jouda.shared.events.envelope import utc_now
-from jouda.shared.outbox import OutboxBase, add_events
-
-
-class ProcessedEvent(OutboxBase):
-    __tablename__ = "processed_events"
-    consumer = Column(String(200), nullable=False)
-    event_id = Column(String(36), nullable=False)
-    processed_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
-    __table_args__ = (PrimaryKeyConstraint("consumer", "event_id"),)
+from jouda.shared.clock import utc_now
+from jouda.shared.outbox import ProcessedEvent, add_events
 
 
 class DuplicateEvent(Exception):

@@ -22,8 +22,10 @@ from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
-# An RPC request expires on the broker if no worker takes it within RPC_EXPIRY_SECONDS; the
-# gateway waits a little longer, so a 504 means the request was never run.
+# An RPC request expires on the broker if no worker takes it within RPC_EXPIRY_SECONDS, and
+# database statements give up after 10 s (shared/db.py); the gateway waits a little longer.
+# A 504 therefore almost always means the request was not run, but a worker may still have
+# finished it: the message says to look before retrying.
 RPC_EXPIRY_SECONDS = 10
 RPC_WAIT_SECONDS = 15
 
@@ -122,8 +124,8 @@ def call(method, *args, **kwargs):
             return reply.result()
     except eventlet.Timeout:
         raise ApiError(504, "service_unavailable",
-                       "A Jouda service did not answer in time and the request was not carried out; "
-                       "please try again in a moment.") from None
+                       "A Jouda service did not answer in time. The change was most likely not made: "
+                       "check (for example reload the list) before trying again.") from None
 
 
 def endpoint(roles=COUNCIL_ROLES, *, public=False):
@@ -143,9 +145,7 @@ def endpoint(roles=COUNCIL_ROLES, *, public=False):
                                        f"Your role ({principal.role}) cannot use this resource.",
                                        {"role": principal.role, "allowed_roles": sorted(allowed)})
                 result = handler(self, request, *args, **kwargs)
-            except ApiError as error:
-                return error_response(error.status, error.code, error.message, error.details)
-            except ServiceError as error:
+            except (ApiError, ServiceError) as error:
                 return error_response(error.status, error.code, error.message, error.details)
             except Exception:  # noqa: BLE001 - never leak a traceback to a client
                 log.exception("unhandled error in %s", handler.__name__)

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from jouda.services.gateway.models import CurrentPolicy
 from jouda.services.policy.schemas import PolicyVersionSchema  # the one representation of a version
@@ -37,18 +38,21 @@ def from_version(document) -> dict:
 
 def record(session, tenant_id, document):
     """Keep the most recently published version; older or repeated deliveries change nothing.
-    Returns the stored JSON text when this document became the current one, else None."""
-    published_at = _utc_iso(document["published_at"])
+
+    One upsert, because the gateway that published and its event handler may write the same
+    row at the same moment. Returns the stored JSON text when this document became the
+    current one, else None."""
+    table = CurrentPolicy.__table__
     text = json.dumps(document, ensure_ascii=False)
-    row = session.get(CurrentPolicy, tenant_id)
-    if row is None:
-        session.add(CurrentPolicy(tenant_id=tenant_id, version_id=document["id"], published_at=published_at,
-                                  document=text))
-    elif published_at > row.published_at:
-        row.version_id, row.published_at, row.document = document["id"], published_at, text
-    else:
-        return None
-    return text
+    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).values(tenant_id=tenant_id, version_id=document["id"],
+                                             published_at=_utc_iso(document["published_at"]), document=text)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.tenant_id],
+        set_={"version_id": statement.excluded.version_id, "published_at": statement.excluded.published_at,
+              "document": statement.excluded.document},
+        where=table.c.published_at < statement.excluded.published_at)
+    return text if session.execute(statement).rowcount else None
 
 
 def current_document(session):

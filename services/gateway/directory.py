@@ -17,7 +17,7 @@ from jouda.services.gateway.models import Tenant, Token, User
 from jouda.shared.errors import Conflict, NotFound, ValidationFailed
 from jouda.shared.events.catalogue import COUNCIL_ROLES, ROLES, build_event
 from jouda.shared.outbox import add_events
-from jouda.shared.schema_fields import utc_now
+from jouda.shared.clock import utc_now
 
 TENANT_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -154,7 +154,7 @@ AUTH_QUERY = (select(User.id, User.email, User.name, User.role, User.tenant_id, 
 
 
 def authenticate(connection, token: str) -> Principal | None:
-    """One indexed lookup per request, so a revocation takes effect at once."""
+    """One indexed lookup; the gateway caches a hit for JOUDA_AUTH_CACHE_SECONDS."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = connection.execute(AUTH_QUERY.where(Token.token_hash == hash_token(token))).first()

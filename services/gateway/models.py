@@ -3,7 +3,7 @@ the read model of each tenant's current policy, fed by policy.published events."
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import declarative_base
 
-from jouda.shared.schema_fields import utc_now
+from jouda.shared.clock import utc_now
 from jouda.shared.tenancy import TenantOwned
 
 Base = declarative_base()

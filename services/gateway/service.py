@@ -15,6 +15,8 @@ from jouda.services.gateway.caches import MISSING
 from jouda.services.gateway.models import Tenant
 from jouda.services.gateway.openapi import build_document
 from jouda.shared.consumer import checked, event_handler
+from jouda.shared.errors import ServiceError
+from jouda.shared.events.catalogue import ROLES
 from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, settings_of
 from jouda.shared.tenancy import TENANT_KEY
 
@@ -55,13 +57,18 @@ class GatewayService:
         ready = all(value == "ok" for value in checks.values())
         return json_response(200 if ready else 503, {"status": "ready" if ready else "not_ready", "checks": checks})
 
+    @http("GET", "/")
+    def index(self, request):
+        return json_response(200, {"name": "Jouda", "version": jouda.__version__, "api": "/api/v1",
+                                   "openapi": "/api/v1/openapi.json", "health": "/healthz", "ready": "/readyz"})
+
     @http("GET", "/api/v1/openapi.json")
     def openapi(self, request):
         return Response(self._openapi, mimetype="application/json")
 
     # --- identity ----------------------------------------------------------------------------
     @http("GET", "/api/v1/me")
-    @endpoint(roles=("quality_manager", "director", "process_owner", "auditor", "staff", "ministry", "admin"))
+    @endpoint(roles=ROLES)
     def me(self, request):
         principal = self.api.principal
         tenant_name = None
@@ -93,11 +100,33 @@ class GatewayService:
         if document is MISSING:
             with self.api.database.transaction(tenant_id) as session:
                 document = current_policy.current_document(session)
-            if document is not None:
-                self.api.current_policies.put(tenant_id, document)
+            if document is None:
+                document = self._repair_current_policy()
+            self.api.current_policies.put(tenant_id, document)  # an absence is cached too
         if document is None:
             raise ApiError(404, "policy_not_found", "This council has not published a quality policy yet.")
         return Response(document, mimetype="application/json")
+
+    def _repair_current_policy(self):
+        """No row in the read model (nothing published yet, or its event never arrived, e.g.
+        parked in a dead-letter queue): ask the policy service once and keep the answer."""
+        try:
+            version = call(self.policy.current)
+        except ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+        self._record_current(version)
+        with self.api.database.transaction(self.api.principal.tenant_id) as session:
+            return current_policy.current_document(session)
+
+    def _record_current(self, version):
+        with self.uow() as uow:
+            stored = current_policy.record(uow.session, uow.tenant_id, current_policy.from_version(version))
+            uow.commit()
+        if stored is not None:
+            self.api.current_policies.put(uow.tenant_id, stored)
+        return stored
 
     @http("GET", POLICY_ID)
     @endpoint()
@@ -119,11 +148,7 @@ class GatewayService:
     def transition_policy(self, request, version_id, action):
         version = call(self.policy.transition, version_id, TRANSITIONS[action], self.api.body(request))
         if version["status"] == "published":  # the publisher reads its own write at once
-            with self.uow() as uow:
-                stored = current_policy.record(uow.session, uow.tenant_id, current_policy.from_version(version))
-                uow.commit()
-            if stored is not None:
-                self.api.current_policies.put(uow.tenant_id, stored)
+            self._record_current(version)
         return 200, version
 
     @http("POST", POLICY_ID + "/revisions")
@@ -142,6 +167,10 @@ class GatewayService:
     @endpoint()
     def acknowledgement_summary(self, request, version_id):
         return 200, call(self.policy.acknowledgement_summary, version_id)
+
+    @http("GET,POST,PUT,PATCH,DELETE", "/<path:path>")
+    def not_found(self, request, path):
+        return error_response(404, "not_found", f"There is no resource at /{path}; see /api/v1/openapi.json.")
 
     # --- read model --------------------------------------------------------------------------
     @event_handler("policy", "policy.published")

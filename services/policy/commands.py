@@ -1,12 +1,17 @@
 """Use cases of the policy service. Each takes an open unit of work, applies the domain,
 queues its events and commits; the RPC entrypoints and the demo seed both go through here."""
+from datetime import datetime, timezone
+
 from jouda.services.policy import domain
+from jouda.services.policy.models import StaffMember
 from jouda.services.policy.repository import PolicyRepository
 from jouda.services.policy.schemas import (AcknowledgementSchema, AcknowledgementSummarySchema,
                                            PolicyChangesSchema, PolicyContentSchema, PolicySummarySchema,
                                            PolicyVersionSchema, TransitionInputSchema, TransitionSchema)
 from jouda.shared.errors import ValidationFailed
-from jouda.shared.schema_fields import load_or_raise, utc_now
+from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.clock import utc_now
+from jouda.shared.schema_fields import load_or_raise
 
 MAX_PAGE = 200
 
@@ -31,7 +36,8 @@ def _readable(repo, version_id, role):
 def create_policy(uow, data):
     content = load_or_raise(PolicyContentSchema(), data)
     repo = PolicyRepository(uow.session)
-    policy, version, created = domain.draft_policy(uow.tenant_id, content, uow.actor, uow.role, utc_now())
+    policy, version, created = domain.draft_policy(uow.tenant_id, content, uow.actor, uow.role, utc_now(),
+                                                   existing=repo.policy())
     repo.add(policy)
     uow.session.flush()
     repo.add(version, created)
@@ -139,18 +145,25 @@ def history(uow, version_id):
             "transitions": TransitionSchema(many=True).dump(repo.history(version.id))}
 
 
-def record_staff_member(uow, payload):
-    """gateway.user_created / user_updated: keep who is active, for the acknowledgement rate."""
-    from jouda.services.policy.models import StaffMember
+def record_staff_member(uow, event):
+    """gateway.user_created / user_updated: keep who is active, for the acknowledgement rate.
+
+    Events may arrive out of order (one waits in a retry queue while a later one is applied):
+    each change is stamped with its event's time and an older one never overwrites a newer."""
+    payload = event["payload"]
+    as_of = datetime.fromisoformat(event["occurred_at"])
     repo = PolicyRepository(uow.session)
     member = repo.staff_member(payload["user_id"])
-    council_user = payload["role"] not in ("ministry", "admin")
     if member is None:
-        if council_user:
-            repo.add(StaffMember(payload["user_id"], uow.tenant_id, payload["role"], payload["active"]))
-    else:
-        member.role, member.active = payload["role"], payload["active"] and council_user
+        if payload["role"] in COUNCIL_ROLES:
+            repo.add(StaffMember(payload["user_id"], uow.tenant_id, payload["role"], payload["active"], as_of))
+    elif as_of >= _aware(member.as_of):
+        member.role, member.active, member.as_of = payload["role"], payload["active"], as_of
     uow.commit()
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite returns naive UTC
 
 
 def send_review_notices(uow, today, notice_days=domain.REVIEW_NOTICE_DAYS):

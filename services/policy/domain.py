@@ -58,6 +58,10 @@ class OpenVersionExists(Conflict):
     code = "open_version_exists"
 
 
+class PolicyExists(Conflict):
+    code = "policy_exists"
+
+
 class AlreadyAcknowledged(Conflict):
     code = "already_acknowledged"
 
@@ -141,9 +145,14 @@ def require_role(role, allowed, doing):
                              {"role": role, "allowed_roles": sorted(allowed)})
 
 
-def draft_policy(tenant_id, content, actor, role, now: datetime):
-    """A new policy and its first version, as a draft."""
+def draft_policy(tenant_id, content, actor, role, now: datetime, existing=None):
+    """A new policy and its first version, as a draft. A council has one quality policy:
+    once it exists, it changes through revisions."""
     require_role(role, EDITORS, "write a quality policy")
+    if existing is not None:
+        raise PolicyExists("This council already has a quality policy; start a revision of one of its "
+                           "versions (POST /api/v1/policies/{id}/revisions) instead.",
+                           {"policy_id": existing.id})
     policy = Policy(tenant_id, actor, now)
     version = PolicyVersion(policy.id, tenant_id, 1, content, actor, now)
     return policy, version, Transition(version, "create", None, DRAFT, actor, role, now)

@@ -4,14 +4,11 @@ from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index
 from sqlalchemy.orm import registry
 
 from jouda.services.policy import domain
+from jouda.shared.tenancy import tenant_column
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 
-
-
-def tenant_column():
-    return Column("tenant_id", String(64), nullable=False)
 
 
 policies = Table(
@@ -20,10 +17,10 @@ policies = Table(
     tenant_column(),
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Index("ix_policies_tenant", "tenant_id"),
+    Index("uq_policies_tenant", "tenant_id", unique=True),  # one quality policy per council
 )
 
-OPEN = "status IN ('draft', 'in_review', 'approved')"
+OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in domain.OPEN_STATUSES))
 
 policy_versions = Table(
     "policy_versions", metadata,
@@ -86,13 +83,14 @@ staff = Table(
     tenant_column(),
     Column("role", String(30), nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),  # time of the event last applied
     Index("ix_staff_tenant_active", "tenant_id", "active"),
 )
 
 
 class StaffMember(domain.TenantOwned):
-    def __init__(self, user_id, tenant_id, role, active):
-        self.user_id, self.tenant_id, self.role, self.active = user_id, tenant_id, role, active
+    def __init__(self, user_id, tenant_id, role, active, as_of):
+        self.user_id, self.tenant_id, self.role, self.active, self.as_of = user_id, tenant_id, role, active, as_of
 
 
 mapper_registry.map_imperatively(domain.Policy, policies)

@@ -14,6 +14,10 @@ class PolicyRepository:
     def add(self, *objects):
         self.session.add_all(objects)
 
+    def policy(self):
+        """The council's quality policy, if it has one."""
+        return self.session.scalars(select(domain.Policy)).first()
+
     def version(self, version_id, *, for_update=False) -> domain.PolicyVersion:
         query = select(domain.PolicyVersion).where(domain.PolicyVersion.id == str(version_id))
         if for_update:
@@ -72,7 +76,9 @@ class PolicyRepository:
 
     def review_notices_due(self, today, notice_days):
         """Published versions (of every tenant, in a system unit of work) whose review is near."""
+        # Row locks skipped by others: two replicas running the timer never notify the same version.
         return self.session.scalars(select(domain.PolicyVersion).where(
             domain.PolicyVersion.status == domain.PUBLISHED,
             domain.PolicyVersion.review_notice_sent_on.is_(None),
-            domain.PolicyVersion.next_review_date <= today + timedelta(days=notice_days))).all()
+            domain.PolicyVersion.next_review_date <= today + timedelta(days=notice_days))
+            .with_for_update(skip_locked=True)).all()

@@ -1,7 +1,5 @@
 """The policy service: thin Nameko entrypoints over services/policy/commands.py."""
 import logging
-from datetime import date
-
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from prometheus_client.core import GaugeMetricFamily
@@ -10,6 +8,7 @@ from sqlalchemy import func, select
 from jouda.services.policy import commands, domain
 from jouda.services.policy.models import StaffMember
 from jouda.shared import metrics
+from jouda.shared.clock import local_today
 from jouda.shared.consumer import checked, event_handler
 from jouda.shared.nameko_ext import EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider
 from jouda.shared.rpc import rpc
@@ -121,16 +120,16 @@ class PolicyService:
     @event_handler("gateway", "gateway.user_created")
     def on_user_created(self, event):
         with self.uow.for_event(checked(event)) as uow:
-            commands.record_staff_member(uow, event["payload"])
+            commands.record_staff_member(uow, event)
 
     @event_handler("gateway", "gateway.user_updated")
     def on_user_updated(self, event):
         with self.uow.for_event(checked(event)) as uow:
-            commands.record_staff_member(uow, event["payload"])
+            commands.record_staff_member(uow, event)
 
     @timer(interval=REVIEW_CHECK_SECONDS, eager=True)
     def send_review_notices(self):
         with self.uow.all_tenants() as uow:
-            sent = commands.send_review_notices(uow, date.today())
+            sent = commands.send_review_notices(uow, local_today())
         if sent:
             log.info("sent %d policy review notice(s)", sent)

@@ -1,8 +1,10 @@
 """The one envelope every Jouda event travels in."""
 import uuid
-from datetime import datetime, timezone
+from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate
+
+from jouda.shared.clock import utc_now
 
 EVENT_TYPE_PATTERN = r"^[a-z_]+\.[a-z_]+$"
 
@@ -15,10 +17,6 @@ class EnvelopeSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     actor = fields.String(required=True)
     payload = fields.Dict(required=True)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_envelope(event_type, version, tenant_id, actor, payload, *, occurred_at=None) -> dict:
@@ -38,4 +36,4 @@ def source_service(event_type: str) -> str:
     return event_type.split(".", 1)[0]
 
 
-__all__ = ["EnvelopeSchema", "ValidationError", "new_envelope", "source_service", "utc_now"]
+__all__ = ["EnvelopeSchema", "ValidationError", "new_envelope", "source_service"]

@@ -17,8 +17,8 @@ from jouda.shared.consumer import (ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_qu
 from jouda.shared.db import Database, _grant_runtime_role, make_engine
 from jouda.shared.events.catalogue import build_event
 from jouda.shared.events.envelope import source_service
-from jouda.shared.outbox import OutboxBase, OutboxRelay, message_headers
-from jouda.shared.unit_of_work import ProcessedEvent, UnitOfWork
+from jouda.shared.outbox import OutboxBase, OutboxRelay, ProcessedEvent, message_headers
+from jouda.shared.unit_of_work import UnitOfWork
 from tests.integration.conftest import EventTap, eventually
 from tests.support.tcp_proxy import TcpProxy
 

@@ -2,6 +2,8 @@
 gets a clear error and writes nothing."""
 import uuid
 
+import eventlet
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -182,3 +184,43 @@ def test_deactivated_users_leave_the_acknowledgement_rate(client, council, gatew
     eventually(lambda: manager.get(summary).json()["active_users"] == 6)
     directory.set_user_active(gateway_db, f"staff5@{council.code}.example", False)
     eventually(lambda: manager.get(summary).json()["active_users"] == 5, message="deactivation reached policy")
+
+
+def test_a_council_has_one_policy_which_changes_through_revisions(client, council, policy_db):
+    manager = client.as_(council.tokens["quality_manager"])
+    first = manager.post("/api/v1/policies", GOOD).json()
+    before = written(policy_db, council.code)
+    second = manager.post("/api/v1/policies", GOOD)
+    assert (second.status, second.error_code) == (409, "policy_exists")
+    assert second.json()["error"]["details"]["policy_id"] == first["policy_id"]
+    assert "revision" in second.json()["error"]["message"]
+    assert written(policy_db, council.code) == before
+
+
+def test_a_double_click_is_a_conflict_never_a_server_error(client, council):
+    version = published_policy(client, council)
+    staff = client.as_(council.tokens["staff"])
+    clicks = [eventlet.spawn(staff.post, f"/api/v1/policies/{version['id']}/acknowledgements") for _ in range(4)]
+    statuses = sorted(click.wait().status for click in clicks)
+    assert statuses.count(201) == 1 and set(statuses) <= {201, 409}, statuses
+    summary = staff.get(f"/api/v1/policies/{version['id']}/acknowledgements/summary").json()
+    assert summary["acknowledgements"] == 1
+
+
+def test_unknown_paths_answer_in_the_error_envelope(client, council):
+    manager = client.as_(council.tokens["quality_manager"])
+    for method, path in (("GET", "/api/v1/nothing-here"), ("DELETE", "/api/v1/policies"), ("GET", "/api")):
+        reply = manager.request(method, path)
+        assert (reply.status, reply.error_code) == (404, "not_found"), (method, path, reply)
+    assert client.get("/").json()["openapi"] == "/api/v1/openapi.json"
+
+
+def test_a_lost_published_event_is_repaired_from_the_policy_service(client, council, gateway_db, settings):
+    version = published_policy(client, council)
+    with gateway_db.transaction(council.code) as session:  # as if policy.published never arrived
+        session.execute(text("DELETE FROM current_policies"))
+    eventlet.sleep(settings.read_cache_seconds + 0.1)
+    current = client.as_(council.tokens["staff"]).get("/api/v1/policies/current")
+    assert current.status == 200 and current.json()["id"] == version["id"]
+    with gateway_db.transaction(council.code) as session:
+        assert session.execute(text("SELECT version_id FROM current_policies")).scalar() == version["id"]

@@ -78,3 +78,26 @@ def test_user_events_are_applied_once(uow_for, policy_database):
     reader = worker_factory(PolicyService, uow=uow_for(tenant="fes-meknes", role="quality_manager"))
     version = publish_as(uow_for, "fes-meknes")
     assert reader.acknowledgement_summary(version["id"])["active_users"] == 1
+
+
+def test_an_older_user_event_never_overwrites_a_newer_one(uow_for, policy_database):
+    from datetime import datetime, timezone
+    created_at = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    user = {"user_id": "u-7", "role": "staff", "language": "fr"}
+    created = build_event("gateway.user_created", "fes-meknes", "admin", {**user, "active": True},
+                          occurred_at=created_at)
+    deactivated = build_event("gateway.user_updated", "fes-meknes", "admin", {**user, "active": False},
+                              occurred_at=created_at + timedelta(minutes=5))
+    # The deactivation is applied first (the creation waited in a retry queue meanwhile).
+    worker_factory(PolicyService, uow=uow_for(method="on_user_updated")).on_user_updated(deactivated)
+    worker_factory(PolicyService, uow=uow_for(method="on_user_created")).on_user_created(created)
+    version = publish_as(uow_for, "fes-meknes")
+    reader = worker_factory(PolicyService, uow=uow_for(tenant="fes-meknes", role="quality_manager"))
+    assert reader.acknowledgement_summary(version["id"])["active_users"] == 0
+
+
+def test_a_council_cannot_create_a_second_policy(uow_for):
+    publish_as(uow_for, "fes-meknes")
+    manager = worker_factory(PolicyService, uow=uow_for(tenant="fes-meknes", role="quality_manager"))
+    with pytest.raises(domain.PolicyExists):
+        manager.create_policy(CONTENT)

@@ -5,8 +5,8 @@ Revision ID: policy_0001
 import sqlalchemy as sa
 from alembic import op
 
-from jouda.shared.migration_ops import create_backbone_tables, tenant_column
-from jouda.shared.tenancy import enable_row_level_security
+from jouda.shared.migration_ops import create_backbone_tables
+from jouda.shared.tenancy import enable_row_level_security, tenant_column
 
 revision = "policy_0001"
 down_revision = None
@@ -24,7 +24,7 @@ def upgrade():
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index("ix_policies_tenant", "policies", ["tenant_id"])
+    op.create_index("uq_policies_tenant", "policies", ["tenant_id"], unique=True)
     op.create_table(
         "policy_versions",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -79,6 +79,7 @@ def upgrade():
         tenant_column(),
         sa.Column("role", sa.String(30), nullable=False),
         sa.Column("active", sa.Boolean, nullable=False),
+        sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_staff_tenant_active", "staff", ["tenant_id", "active"])
     create_backbone_tables(op)
