@@ -6,6 +6,7 @@
     jouda user add EMAIL --role ROLE [--tenant CODE] [--name NAME] [--lang fr|ar]
     jouda user list [--tenant CODE] | user deactivate EMAIL | user activate EMAIL
     jouda token create EMAIL [--tenant CODE] | token revoke (TOKEN | --user EMAIL [--tenant CODE])
+    jouda dlq list | dlq replay QUEUE [--limit N]  dead-letter queues: what is parked, send it back
 
 The administration commands write straight to the gateway's database, so they work while
 `make run` is running; the events they produce are relayed by the running gateway.
@@ -59,7 +60,26 @@ def _parser():
     revoke.add_argument("token", nargs="?")
     revoke.add_argument("--user", dest="email")
     revoke.add_argument("--tenant")
+
+    dlq = commands.add_parser("dlq", help="dead-letter queues").add_subparsers(dest="action", required=True)
+    dlq.add_parser("list", help="messages parked per consumer queue")
+    replay = dlq.add_parser("replay", help="send parked messages back to their consumer")
+    replay.add_argument("queue")
+    replay.add_argument("--limit", type=int)
     return parser
+
+
+def _dead_letters(args, settings):
+    from jouda import dead_letters
+    if args.action == "list":
+        for name, count in dead_letters.parked(settings):
+            print(f"{count:8} {name}")
+        return
+    try:
+        moved = dead_letters.replay(settings, args.queue, args.limit)
+    except LookupError as error:
+        raise SystemExit(f"error: {error}") from None
+    print(f"Sent {moved} message(s) back to {args.queue}.", file=sys.stderr)
 
 
 def migrate_all(settings, services=None):
@@ -162,6 +182,8 @@ def main(argv=None):
         elif args.command == "migrate":
             migrate_all(settings)
             print("Migrations applied.", file=sys.stderr)
+        elif args.command == "dlq":
+            _dead_letters(args, settings)
         elif args.command == "seed":
             migrate_all(settings)
             from jouda.seed import seed

@@ -25,22 +25,32 @@ def service_class(name):
     return getattr(importlib.import_module(module), attribute)
 
 
+def event_handlers(classes, settings):
+    """Every event handler entrypoint of these service classes, set up (queue names known)."""
+    config = settings.nameko_config()
+    for cls in classes:
+        container = ServiceContainer(cls, config)  # kept alive: entrypoints only hold a weak reference
+        for entrypoint in container.entrypoints:
+            if isinstance(entrypoint, EventHandler):
+                entrypoint.setup()
+                yield entrypoint
+
+
+def all_service_classes():
+    return [service_class(name) for name in SERVICES]
+
+
 def declare_topology(classes, settings):
     """Declare every event handler's queue, binding, retry and dead-letter queue (idempotent).
 
     Done before any relay publishes, so that an event is never unroutable for a subscriber
     that simply has not started yet (on a brand-new broker, or right after seeding)."""
-    config = settings.nameko_config()
     with Connection(settings.amqp_uri, connect_timeout=5) as connection:
         channel = connection.channel()
-        for cls in classes:
-            container = ServiceContainer(cls, config)
-            for entrypoint in container.entrypoints:
-                if isinstance(entrypoint, EventHandler):
-                    entrypoint.setup()
-                    entrypoint.queue(channel).declare()
-                    for queue in entrypoint._side_queues():
-                        queue(channel).declare()
+        for entrypoint in event_handlers(classes, settings):
+            entrypoint.queue(channel).declare()
+            for queue in entrypoint.side_queues():
+                queue(channel).declare()
 
 
 def metrics_app(environ, start_response):
@@ -73,7 +83,7 @@ class Runner:
     def start(self):
         # Every known subscriber's queue, not only this process's: services start in separate
         # processes in any order, and a relay must never publish before a consumer's queue exists.
-        declare_topology([service_class(name) for name in SERVICES], self.settings)
+        declare_topology(all_service_classes(), self.settings)
         self.metrics_server = serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
         for container in self.containers:
             container.start()

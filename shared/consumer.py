@@ -56,7 +56,7 @@ class EventHandler(NamekoEventHandler):
         # Declared before consuming, so a failure always has somewhere to go.
         with Connection(self.amqp_uri) as connection:
             channel = connection.channel()
-            for queue in self._side_queues():
+            for queue in self.side_queues():
                 queue(channel).declare()
         super().start()
 
@@ -66,7 +66,7 @@ class EventHandler(NamekoEventHandler):
             self._connection.release()
             self._connection = self._producer = None
 
-    def _side_queues(self):
+    def side_queues(self):
         name = self.queue.name
         retry = Queue(retry_queue_name(name), exchange=DEFAULT_EXCHANGE, routing_key=retry_queue_name(name),
                       durable=True, queue_arguments={"x-dead-letter-exchange": "",

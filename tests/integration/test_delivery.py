@@ -229,3 +229,35 @@ def test_a_batch_handler_replays_a_failed_group_one_by_one(platform, settings, t
         assert parked.headers[ATTEMPTS_HEADER] == settings.event_max_attempts
     finally:
         container.stop()
+
+
+def test_a_parked_event_is_applied_once_replayed(platform, settings, policy_db, tenant_code, monkeypatch):
+    """A consumer fails until an operator fixes the cause; `jouda dlq replay` then delivers it."""
+    from jouda import dead_letters
+    from jouda.services.policy import commands
+
+    original = commands.record_staff_member
+    broken = {"on": True}
+
+    def failing_until_fixed(uow, event):
+        if broken["on"] and event["payload"]["user_id"].startswith("replay-"):
+            raise RuntimeError("the database refuses the write")
+        return original(uow, event)
+    monkeypatch.setattr(commands, "record_staff_member", failing_until_fixed)
+
+    queue = "evt-gateway-gateway.user_created--policy.on_user_created"
+    user_id = f"replay-{uuid.uuid4()}"
+    event = build_event("gateway.user_created", tenant_code, "admin",
+                        {"user_id": user_id, "role": "staff", "active": True, "language": "fr"})
+    publish(settings.amqp_uri, event)
+    eventually(lambda: dict(dead_letters.parked(settings))[queue] == 1, timeout=30, message="event parked")
+    assert staff_active(policy_db, tenant_code, user_id) is None
+
+    broken["on"] = False  # the operator fixed the cause
+    assert dead_letters.replay(settings, queue) == 1
+    eventually(lambda: staff_active(policy_db, tenant_code, user_id) is True, message="replayed event applied")
+    assert dict(dead_letters.parked(settings))[queue] == 0
+    labels = {"service": "policy", "event_type": "gateway.user_created"}
+    duplicates = counter("jouda_events_duplicates_total", **labels)
+    publish(settings.amqp_uri, event)  # and a later redelivery is still a duplicate
+    eventually(lambda: counter("jouda_events_duplicates_total", **labels) == duplicates + 1)
