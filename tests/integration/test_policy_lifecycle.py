@@ -1,4 +1,6 @@
 """A council's quality policy from first draft to a superseded version, over HTTP and AMQP."""
+import json
+
 import pytest
 
 from jouda.shared.events.catalogue import validate_event
@@ -109,3 +111,17 @@ def test_me(client, council, ministry_token):
     assert (me["role"], me["tenant"], me["tenant_name"]) == ("director", council.code, f"Conseil {council.code}")
     ministry = client.as_(ministry_token).get("/api/v1/me").json()
     assert (ministry["role"], ministry["tenant"]) == ("ministry", None)
+
+
+def test_directory_events_match_their_contracts(event_tap, gateway_db, tenant_code):
+    from jouda.services.gateway import directory
+    directory.add_tenant(gateway_db, tenant_code, "Conseil de test")
+    user = directory.add_user(gateway_db, f"agent@{tenant_code}.example", "staff", tenant=tenant_code, language="ar")
+    directory.set_user_active(gateway_db, user.email, False)
+    expected = ["gateway.tenant_created", "gateway.user_created", "gateway.user_updated"]
+    eventually(lambda: all(event_tap.events(t, tenant_code) for t in expected), message="directory events published")
+    for event in event_tap.events(tenant_id=tenant_code):
+        validate_event(event)
+    updated = event_tap.events("gateway.user_updated", tenant_code)[0]
+    assert updated["payload"] == {"user_id": user.id, "role": "staff", "active": False, "language": "ar"}
+    assert "email" not in json.dumps(event_tap.events(tenant_id=tenant_code))  # no personal data on the bus
