@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from jouda.shared.config import Settings
+from jouda.shared.errors import DomainError, ValidationFailed
 from jouda.shared.events.catalogue import ROLES
 
 
@@ -34,7 +35,7 @@ def _parser():
     tenant = commands.add_parser("tenant", help="councils").add_subparsers(dest="action", required=True)
     add = tenant.add_parser("add")
     add.add_argument("code")
-    add.add_argument("--name", required=True)
+    add.add_argument("--name", help="default: the region's name, for a code of the catalogue")
     tenant.add_parser("list")
     tenant.add_parser("regions", help="the twelve regions offered as the catalogue")
 
@@ -75,10 +76,7 @@ def _dead_letters(args, settings):
         for name, count in dead_letters.parked(settings):
             print(f"{count:8} {name}")
         return
-    try:
-        moved = dead_letters.replay(settings, args.queue, args.limit)
-    except LookupError as error:
-        raise SystemExit(f"error: {error}") from None
+    moved = dead_letters.replay(settings, args.queue, args.limit)
     print(f"Sent {moved} message(s) back to {args.queue}.", file=sys.stderr)
 
 
@@ -102,7 +100,12 @@ def _admin(args, settings):
     try:
         if args.command == "tenant":
             if args.action == "add":
-                tenant = directory.add_tenant(database, args.code, args.name)
+                from jouda.services.gateway.regions import REGIONS
+                name = args.name or REGIONS.get(args.code)
+                if not name:
+                    raise ValidationFailed(f"{args.code} is not one of the twelve regions "
+                                           "(`jouda tenant regions`); give its name with --name.")
+                tenant = directory.add_tenant(database, args.code, name)
                 print(f"Added tenant {tenant.code} ({tenant.name}).", file=sys.stderr)
             elif args.action == "list":
                 for tenant in directory.list_tenants(database):
@@ -130,7 +133,7 @@ def _admin(args, settings):
                 print(directory.create_token(database, args.email, tenant=args.tenant))
             else:
                 if not args.token and not args.email:
-                    raise SystemExit("error: give the token to revoke, or --user EMAIL to revoke all of a user's")
+                    raise ValidationFailed("Give the token to revoke, or --user EMAIL to revoke all of a user's.")
                 count = directory.revoke_token(database, args.token, email=args.email, tenant=args.tenant)
                 print(f"Revoked {count} token(s).", file=sys.stderr)
     finally:
@@ -175,7 +178,6 @@ def main(argv=None):
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    from jouda.shared.errors import DomainError
     try:
         if args.command == "run":
             _run(args, settings)

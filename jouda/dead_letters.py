@@ -6,6 +6,7 @@ from kombu import Connection, Producer, Queue
 
 from jouda.runner import all_service_classes, event_handlers
 from jouda.shared.consumer import ATTEMPTS_HEADER, DEFAULT_EXCHANGE, dead_letter_queue_name
+from jouda.shared.errors import NotFound
 
 
 def consumer_queues(settings):
@@ -24,7 +25,7 @@ def replay(settings, queue_name, limit=None) -> int:
     """Move up to `limit` parked messages of `queue_name` back to it; returns how many moved.
     Each is acked in the dead-letter queue only after the broker confirmed its copy."""
     if queue_name not in consumer_queues(settings):
-        raise LookupError(f"{queue_name} is not a Jouda consumer queue; `jouda dlq list` shows them.")
+        raise NotFound(f"{queue_name} is not a Jouda consumer queue; `jouda dlq list` shows them.")
     with Connection(settings.amqp_uri, connect_timeout=5, transport_options={"confirm_publish": True}) as connection:
         channel = connection.channel()
         dead = Queue(dead_letter_queue_name(queue_name), durable=True)(channel)

@@ -9,6 +9,7 @@ import json
 import logging
 
 import eventlet
+from amqp.exceptions import AMQPError
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
@@ -118,7 +119,13 @@ class RequestContext:
 
 def call(method, *args, **kwargs):
     """An RPC call with a bounded wait (see RPC_EXPIRY_SECONDS)."""
-    reply = method.call_async(*args, **kwargs)
+    try:
+        reply = method.call_async(*args, **kwargs)
+    except (OSError, AMQPError) as exc:  # the request never left: nothing was changed
+        log.warning("RPC %s not sent: %s", getattr(method, "method_name", method), exc)
+        raise ApiError(503, "broker_unavailable",
+                       "Jouda cannot reach its message broker right now; nothing was changed. "
+                       "Please try again in a moment.") from None
     try:
         with eventlet.Timeout(RPC_WAIT_SECONDS):
             return reply.result()

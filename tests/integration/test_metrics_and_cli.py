@@ -80,6 +80,8 @@ def test_cli_onboards_a_council_while_the_platform_runs(settings, client, tenant
     again = jouda(settings, "tenant", "add", tenant_code, "--name", "Encore")
     assert again.returncode == 2 and "already exists" in again.stderr
     assert jouda(settings, "tenant", "add", "Bad_Code", "--name", "x").returncode == 2
+    unnamed = jouda(settings, "tenant", "add", f"{tenant_code}-commune")
+    assert unnamed.returncode == 2 and "--name" in unnamed.stderr
 
     email = f"qm@{tenant_code}.example"
     no_tenant = jouda(settings, "user", "add", email, "--role", "quality_manager")
