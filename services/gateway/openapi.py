@@ -104,6 +104,7 @@ OPERATIONS = [
 
 ERROR_STATUSES = {"400": "Malformed JSON body", "401": "No, unknown or revoked token",
                   "403": "Role not allowed", "404": "Not found (or another council's)",
+                  "405": "Method not allowed on this path",
                   "409": "Not allowed in the current state, or duplicate", "413": "Body over 1 MiB",
                   "422": "Invalid fields (details per field)", "504": "A service did not answer in time"}
 

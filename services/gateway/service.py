@@ -1,10 +1,12 @@
 """The gateway: Jouda's only HTTP edge. Authenticates, decides the tenant, and hands each
 request to the owning service by RPC (or answers hot reads from its own read model)."""
+import functools
 import json
 
 from kombu import Connection
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 import jouda
@@ -21,6 +23,19 @@ from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, setti
 from jouda.shared.tenancy import TENANT_KEY
 
 POLICY_ID = "/api/v1/policies/<string:version_id>"
+CATCH_ALL = "/<path:path>"
+
+
+@functools.lru_cache(maxsize=4)
+def _routes_without_catch_all(web_server):
+    return Map([Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
+                for rule in web_server.make_url_map().iter_rules() if rule.rule != CATCH_ALL])
+
+
+def known_methods(web_server, path):
+    """The methods the API serves at `path` (empty when the path itself is unknown)."""
+    methods = _routes_without_catch_all(web_server).bind("jouda").allowed_methods(path)
+    return sorted(set(methods) - {"HEAD", "OPTIONS"})
 TRANSITIONS = {"submit": "submit", "approve": "approve", "request-changes": "request_changes",
                "publish": "publish"}
 
@@ -168,8 +183,15 @@ class GatewayService:
     def acknowledgement_summary(self, request, version_id):
         return 200, call(self.policy.acknowledgement_summary, version_id)
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/<path:path>")
+    @http("GET,POST,PUT,PATCH,DELETE", CATCH_ALL)
     def not_found(self, request, path):
+        allowed = known_methods(self.api.worker_ctx.entrypoint.server, f"/{path}")
+        if allowed:
+            response = error_response(405, "method_not_allowed",
+                                      f"/{path} does not accept {request.method}; it accepts {', '.join(allowed)}.",
+                                      {"allowed_methods": allowed})
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
         return error_response(404, "not_found", f"There is no resource at /{path}; see /api/v1/openapi.json.")
 
     # --- read model --------------------------------------------------------------------------

@@ -209,9 +209,12 @@ def test_a_double_click_is_a_conflict_never_a_server_error(client, council):
 
 def test_unknown_paths_answer_in_the_error_envelope(client, council):
     manager = client.as_(council.tokens["quality_manager"])
-    for method, path in (("GET", "/api/v1/nothing-here"), ("DELETE", "/api/v1/policies"), ("GET", "/api")):
+    for method, path in (("GET", "/api/v1/nothing-here"), ("POST", "/api/v1/policies/x/y/z"), ("GET", "/api")):
         reply = manager.request(method, path)
         assert (reply.status, reply.error_code) == (404, "not_found"), (method, path, reply)
+    wrong_method = manager.request("DELETE", "/api/v1/policies")
+    assert (wrong_method.status, wrong_method.error_code) == (405, "method_not_allowed")
+    assert wrong_method.headers["Allow"] == "GET, POST"
     assert client.get("/").json()["openapi"] == "/api/v1/openapi.json"
 
 
