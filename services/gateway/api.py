@@ -11,6 +11,7 @@ import logging
 import eventlet
 from amqp.exceptions import AMQPError
 from nameko.extensions import DependencyProvider
+from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from jouda.services.gateway.caches import MISSING, TtlCache
@@ -115,6 +116,22 @@ class RequestContext:
             raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
                            {name: [f"A whole number from {low} to {high}."]})
         return number
+
+
+CATCH_ALL = "/<path:path>"
+
+
+@functools.lru_cache(maxsize=4)
+def _routes_without_catch_all(web_server):
+    return Map([Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
+                for rule in web_server.make_url_map().iter_rules() if rule.rule != CATCH_ALL])
+
+
+def known_methods(web_server, path):
+    """The methods the API serves at `path` (empty when the path itself is unknown): a wrong
+    method on a known path is a 405, an unknown path a 404."""
+    methods = _routes_without_catch_all(web_server).bind("jouda").allowed_methods(path)
+    return sorted(set(methods) - {"HEAD", "OPTIONS"})
 
 
 def call(method, *args, **kwargs):

@@ -1,18 +1,16 @@
 """The gateway: Jouda's only HTTP edge. Authenticates, decides the tenant, and hands each
 request to the owning service by RPC (or answers hot reads from its own read model)."""
-import functools
 import json
 
 from kombu import Connection
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 import jouda
 from jouda.services.gateway import current_policy
-from jouda.services.gateway.api import (RPC_EXPIRY_SECONDS, Api, ApiError, call, endpoint,
-                                        error_response, json_response)
+from jouda.services.gateway.api import (CATCH_ALL, RPC_EXPIRY_SECONDS, Api, ApiError, call, endpoint,
+                                        error_response, json_response, known_methods)
 from jouda.services.gateway.caches import MISSING
 from jouda.services.gateway.models import Tenant
 from jouda.services.gateway.openapi import build_document
@@ -23,19 +21,6 @@ from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, setti
 from jouda.shared.tenancy import TENANT_KEY
 
 POLICY_ID = "/api/v1/policies/<string:version_id>"
-CATCH_ALL = "/<path:path>"
-
-
-@functools.lru_cache(maxsize=4)
-def _routes_without_catch_all(web_server):
-    return Map([Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
-                for rule in web_server.make_url_map().iter_rules() if rule.rule != CATCH_ALL])
-
-
-def known_methods(web_server, path):
-    """The methods the API serves at `path` (empty when the path itself is unknown)."""
-    methods = _routes_without_catch_all(web_server).bind("jouda").allowed_methods(path)
-    return sorted(set(methods) - {"HEAD", "OPTIONS"})
 TRANSITIONS = {"submit": "submit", "approve": "approve", "request-changes": "request_changes",
                "publish": "publish"}
 
