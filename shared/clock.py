@@ -9,6 +9,13 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken as UTC (SQLite hands stored times back naive)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def local_today() -> date:
     """Today in Africa/Casablanca (review dates and reminders count in the councils' days)."""
     return datetime.now(DISPLAY_ZONE).date()

@@ -2,7 +2,6 @@
 scrape-time business gauges), the unit-of-work dependency and entrypoint metrics."""
 import logging
 import time
-from datetime import timezone
 
 from nameko.extensions import DependencyProvider, SharedExtension
 from prometheus_client.core import GaugeMetricFamily
@@ -11,7 +10,7 @@ from jouda.shared import metrics
 from jouda.shared.config import Settings
 from jouda.shared.db import Database
 from jouda.shared.errors import DomainError, TenantRequired
-from jouda.shared.clock import utc_now
+from jouda.shared.clock import as_utc, utc_now
 from jouda.shared.outbox import OutboxRelay
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 from jouda.shared.unit_of_work import DuplicateEvent, UnitOfWork
@@ -51,14 +50,12 @@ class ServiceDatabase(SharedExtension):
 def outbox_gauges(relay):
     def collect():
         count, oldest = relay.backlog()
-        if oldest is not None and oldest.tzinfo is None:  # SQLite returns naive UTC
-            oldest = oldest.replace(tzinfo=timezone.utc)
         backlog = GaugeMetricFamily("jouda_outbox_backlog", "Committed events not yet published.",
                                     labels=["service"])
         backlog.add_metric([relay.service], count)
         age = GaugeMetricFamily("jouda_outbox_oldest_age_seconds",
                                 "Age of the oldest unpublished event.", labels=["service"])
-        age.add_metric([relay.service], (utc_now() - oldest).total_seconds() if oldest else 0)
+        age.add_metric([relay.service], (utc_now() - as_utc(oldest)).total_seconds() if oldest else 0)
         return [backlog, age]
     return collect
 

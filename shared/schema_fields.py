@@ -1,9 +1,8 @@
 """marshmallow fields and base schemas shared at every boundary."""
-from datetime import timezone
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from jouda.shared.clock import DISPLAY_ZONE
+from jouda.shared.clock import DISPLAY_ZONE, as_utc
 
 
 class LocalDateTime(fields.DateTime):
@@ -12,9 +11,7 @@ class LocalDateTime(fields.DateTime):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        if value.tzinfo is None:  # SQLite hands back naive UTC
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(DISPLAY_ZONE).isoformat()
+        return as_utc(value).astimezone(DISPLAY_ZONE).isoformat()
 
 
 class StrictSchema(Schema):

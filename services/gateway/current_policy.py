@@ -4,22 +4,20 @@ gateway's own successful publish calls, so the publisher reads its write at once
 GET /api/v1/policies/current is the hottest read of the platform: it is answered from here,
 without an RPC hop to the policy service."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jouda.services.gateway.models import CurrentPolicy
 from jouda.services.policy.schemas import PolicyVersionSchema  # the one representation of a version
+from jouda.shared.clock import as_utc
 
 DOCUMENT = PolicyVersionSchema(exclude=("created_by", "created_at", "updated_at"))
 
 
 def _utc_iso(value) -> str:
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat()
+    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value).isoformat()
 
 
 def from_event(payload) -> dict:

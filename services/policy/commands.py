@@ -1,6 +1,6 @@
 """Use cases of the policy service. Each takes an open unit of work, applies the domain,
 queues its events and commits; the RPC entrypoints and the demo seed both go through here."""
-from datetime import datetime, timezone
+from datetime import datetime
 
 from jouda.services.policy import domain
 from jouda.services.policy.models import StaffMember
@@ -10,7 +10,7 @@ from jouda.services.policy.schemas import (AcknowledgementSchema, Acknowledgemen
                                            PolicyVersionSchema, TransitionInputSchema, TransitionSchema)
 from jouda.shared.errors import ValidationFailed
 from jouda.shared.events.catalogue import COUNCIL_ROLES
-from jouda.shared.clock import utc_now
+from jouda.shared.clock import as_utc, utc_now
 from jouda.shared.schema_fields import load_or_raise
 
 MAX_PAGE = 200
@@ -157,13 +157,10 @@ def record_staff_member(uow, event):
     if member is None:
         if payload["role"] in COUNCIL_ROLES:
             repo.add(StaffMember(payload["user_id"], uow.tenant_id, payload["role"], payload["active"], as_of))
-    elif as_of >= _aware(member.as_of):
+    elif as_of >= as_utc(member.as_of):
         member.role, member.active, member.as_of = payload["role"], payload["active"], as_of
     uow.commit()
 
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite returns naive UTC
 
 
 def send_review_notices(uow, today, notice_days=domain.REVIEW_NOTICE_DAYS):
