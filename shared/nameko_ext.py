@@ -9,7 +9,7 @@ from prometheus_client.core import GaugeMetricFamily
 from jouda.shared import metrics
 from jouda.shared.config import Settings
 from jouda.shared.db import Database
-from jouda.shared.errors import DomainError, TenantRequired
+from jouda.shared.errors import DomainError
 from jouda.shared.clock import as_utc, utc_now
 from jouda.shared.outbox import OutboxRelay
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
@@ -91,8 +91,7 @@ class UnitOfWorkFactory:
         return self._ctx.data.get(ROLE_KEY)
 
     def __call__(self):
-        if not self.tenant_id:
-            raise TenantRequired("This operation needs a council (tenant) context.")
+        """Refused (TenantRequired) when the caller has no tenant: see shared.tenancy.scope_session."""
         return UnitOfWork(self.database, self.tenant_id, actor=self.actor, role=self.role,
                           on_commit=self._db.relay.wake)
 
