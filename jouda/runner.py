@@ -17,6 +17,7 @@ log = logging.getLogger("jouda")
 SERVICES = {
     "gateway": "jouda.services.gateway.service:GatewayService",
     "policy": "jouda.services.policy.service:PolicyService",
+    "objectives": "jouda.services.objectives.service:ObjectivesService",
 }
 
 

@@ -1,15 +1,27 @@
-"""The demo: two councils, a few users each, and the Fès-Meknès quality policy taken through
-its real life cycle (written, submitted, approved by the director, published).
+"""The demo: two councils, a few users each, the Fès-Meknès quality policy taken through its
+real life cycle (written, submitted, approved by the director, published), and its six quality
+objectives with their indicators and a year of measurements.
 
 Seeding goes through each service's own code and database; the events it produces wait in the
-outboxes and are relayed when the services start."""
+outboxes and are relayed when the services start. The objectives service needs some of them
+before the demo objectives can be written (the published orientations, who the users are): the
+seed applies those through the service's own event handlers' code, under their consumer names,
+so when the relay delivers them later they are recognised as already applied."""
 import json
 import os
 from importlib import resources
 
+from sqlalchemy import select
+
 from jouda.services.gateway import directory
+from jouda.services.objectives import commands as objectives, periods
+from jouda.services.objectives.domain import DEFAULT_GRACE_DAYS
+from jouda.services.objectives.models import StaffMember as ObjectivesStaff
 from jouda.services.policy import commands
+from jouda.shared.clock import local_today
 from jouda.shared.db import Database
+from jouda.shared.outbox import OutboxEvent
+from jouda.shared.staff import apply_user_event
 from jouda.shared.unit_of_work import UnitOfWork
 
 TENANTS = ("fes-meknes", "tanger-tetouan-al-hoceima")
@@ -39,10 +51,16 @@ def fes_meknes_policy() -> dict:
     return content
 
 
+def fes_meknes_objectives() -> list:
+    seed = resources.files("jouda.services.objectives") / "seed"
+    return json.loads((seed / "fes-meknes.json").read_text(encoding="utf-8"))["objectives"]
+
+
 def seed(settings, out=print) -> bool:
     """Seed once: returns False (and does nothing) when tenants already exist."""
     gateway = Database("gateway", settings.database_url_for("gateway"), pool_size=1)
     policy = Database("policy", settings.database_url_for("policy"), pool_size=1)
+    objectives_db = Database("objectives", settings.database_url_for("objectives"), pool_size=1)
     try:
         if directory.list_tenants(gateway):
             return False
@@ -66,13 +84,70 @@ def seed(settings, out=print) -> bool:
         for user, action in ((manager, "submit"), (director, "approve"), (manager, "publish")):
             with unit(user) as uow:
                 commands.transition(uow, version["id"], action, {})
+        _deliver_early(objectives_db, gateway, policy)
+        count = _seed_objectives(objectives_db, users, manager)
         _save_tokens(settings, tokens)
         out("Seeded the demo: tenants fes-meknes and tanger-tetouan-al-hoceima, "
-            f"{len(USERS)} users, and the published Fès-Meknès quality policy.")
+            f"{len(USERS)} users, the published Fès-Meknès quality policy and its {count} objectives "
+            "with a year of measurements.")
         return True
     finally:
         gateway.dispose()
         policy.dispose()
+        objectives_db.dispose()
+
+
+# event type -> (the objectives service's handler, the command it runs)
+EARLY_EVENTS = {
+    "gateway.user_created": ("on_user_created",
+                             lambda uow, event: apply_user_event(uow, ObjectivesStaff, event)),
+    "policy.published": ("on_policy_published", objectives.apply_policy_published),
+}
+
+
+def _deliver_early(objectives_db, *sources):
+    for source in sources:
+        with source.transaction(all_tenants=True) as session:
+            envelopes = [json.loads(row) for row in session.scalars(
+                select(OutboxEvent.envelope).where(OutboxEvent.event_type.in_(EARLY_EVENTS))
+                .order_by(OutboxEvent.id))]
+        for envelope in envelopes:
+            if envelope["tenant_id"] is None:
+                continue
+            handler, apply = EARLY_EVENTS[envelope["type"]]
+            with UnitOfWork(objectives_db, envelope["tenant_id"], actor=envelope["actor"], received=[envelope],
+                            consumer=f"objectives.{handler}") as uow:
+                apply(uow, envelope)
+
+
+def _seed_objectives(database, users, manager):
+    """The six objectives of the Fès-Meknès policy; measurements up to the last period due."""
+    today = local_today()
+    count = 0
+    for item in fes_meknes_objectives():
+        item = dict(item)
+        indicators = item.pop("indicators")
+        item["owner_id"] = users[item.pop("owner")].id
+        with UnitOfWork(database, "fes-meknes", actor=manager.id, role=manager.role) as uow:
+            objective = objectives.create_objective(uow, item)
+        count += 1
+        for spec in indicators:
+            spec = dict(spec)
+            values, owner = spec.pop("values"), users[spec.pop("owner")]
+            last = periods.closed_by(today, spec["frequency"], DEFAULT_GRACE_DAYS)
+            first = last
+            for _ in values[1:]:
+                first = first.previous()
+            spec.update(owner_id=owner.id, start_period=str(first))
+            with UnitOfWork(database, "fes-meknes", actor=manager.id, role=manager.role) as uow:
+                indicator = objectives.add_indicator(uow, objective["id"], spec)
+            for period, value in zip(periods.between(first, last), values):
+                if value is None:
+                    continue  # a report not made: the demo's late measurement
+                with UnitOfWork(database, "fes-meknes", actor=owner.id, role=owner.role) as uow:
+                    objectives.record_measurement(uow, indicator["id"], {"period": str(period), "value": value},
+                                                  today=today)
+    return count
 
 
 def _save_tokens(settings, tokens):

@@ -32,6 +32,22 @@ NOT_RETRYABLE = (ValidationError, UnknownEventType)
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
 
+class _QuietDuplicates(logging.Filter):
+    """A redelivery already applied is the idempotency check working, not an error: Nameko's
+    container would log it as one (with a traceback); it is counted in
+    jouda_events_duplicates_total and logged at debug level instead."""
+
+    def filter(self, record):
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, DuplicateEvent):
+            log.debug("duplicate event skipped: %s", error)
+            return False
+        return True
+
+
+logging.getLogger("nameko.containers").addFilter(_QuietDuplicates())
+
+
 def retry_queue_name(queue_name):
     return f"{queue_name}.retry"
 

@@ -85,8 +85,8 @@ class Database:
     def is_postgresql(self):
         return self.engine.dialect.name == "postgresql"
 
-    def session(self, tenant_id=None, *, all_tenants=False):
-        return scope_session(self._sessions(), tenant_id, all_tenants=all_tenants)
+    def session(self, tenant_id=None, *, all_tenants=False, platform=False):
+        return scope_session(self._sessions(), tenant_id, all_tenants=all_tenants, platform=platform)
 
     @contextmanager
     def transaction(self, tenant_id=None, *, all_tenants=False):

@@ -37,6 +37,17 @@ class Conflict(DomainError):
     status = 409
 
 
+class RoleNotAllowed(Forbidden):
+    code = "role_not_allowed"
+
+
+def require_role(role, allowed, doing):
+    """`doing`: what was attempted, in words ("publish a policy")."""
+    if role not in allowed:
+        raise RoleNotAllowed(f"Your role ({role}) cannot {doing}.",
+                             {"role": role, "allowed_roles": sorted(allowed)})
+
+
 class TenantRequired(DomainError):
     """An entrypoint that works on tenant data was called without a tenant in its context."""
     code = "tenant_required"

@@ -47,6 +47,23 @@ class ServiceDatabase(SharedExtension):
         self.stop()
 
 
+class ScrapeTimeGauges(DependencyProvider):
+    """Per-tenant business gauges of a service, computed by `collect()` when Prometheus scrapes."""
+
+    service_database = ServiceDatabase()
+
+    def setup(self):
+        metrics.SCRAPE_TIME_GAUGES.add_source(self.collect)
+
+    def stop(self):
+        metrics.SCRAPE_TIME_GAUGES.remove_source(self.collect)
+
+    kill = stop
+
+    def collect(self):
+        raise NotImplementedError
+
+
 def outbox_gauges(relay):
     def collect():
         count, oldest = relay.backlog()
@@ -98,6 +115,11 @@ class UnitOfWorkFactory:
     def all_tenants(self):
         """For system jobs (timers, gauges): deliberately sees every tenant's rows."""
         return UnitOfWork(self.database, None, all_tenants=True, on_commit=self._db.relay.wake)
+
+    def platform(self):
+        """For a caller without a tenant (the ministry): tenant-owned rows stay out of reach."""
+        return UnitOfWork(self.database, None, actor=self.actor, role=self.role, platform=True,
+                          on_commit=self._db.relay.wake)
 
     def for_event(self, envelope):
         """For an event handler: the event's tenant, and the idempotency record of this handler."""

@@ -31,3 +31,14 @@ def load_or_raise(schema: Schema, data, *, partial=None):
     except ValidationError as error:
         raise ValidationFailed("Some fields are invalid.", error.normalized_messages()) from None
 
+
+
+class StrictNumber(fields.Float):
+    """A JSON number: the text "12", true or NaN is refused rather than coerced."""
+
+    default_error_messages = {"invalid": "A number (not text, not true/false)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -25,9 +25,9 @@ RLS_ALL_TENANTS_SETTING = "jouda.all_tenants"
 RUNTIME_ROLE = "jouda_app"
 
 
-def tenant_column():
+def tenant_column(primary_key=False):
     """The column every tenant-owned table carries (the tenant's code)."""
-    return Column("tenant_id", String(64), nullable=False)
+    return Column("tenant_id", String(64), nullable=False, primary_key=primary_key)
 
 
 class TenantOwned:
@@ -46,8 +46,9 @@ def is_all_tenants(session: Session) -> bool:
     return bool(session.info.get("all_tenants"))
 
 
-def scope_session(session: Session, tenant_id: str | None, *, all_tenants=False) -> Session:
-    if not all_tenants and not tenant_id:
+def scope_session(session: Session, tenant_id: str | None, *, all_tenants=False, platform=False) -> Session:
+    """`platform`: a caller with no tenant (the ministry) who sees no tenant-owned row at all."""
+    if not all_tenants and not platform and not tenant_id:
         raise TenantRequired("This operation needs a council (tenant) context.")
     session.info[TENANT_KEY] = tenant_id
     session.info["all_tenants"] = all_tenants

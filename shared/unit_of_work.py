@@ -19,13 +19,13 @@ class UnitOfWork:
     Those this consumer already applied are left out of `fresh_events`; if none is left,
     entering raises DuplicateEvent. commit() records the fresh ones as processed."""
 
-    def __init__(self, database, tenant_id, *, actor="system", role=None, all_tenants=False,
+    def __init__(self, database, tenant_id, *, actor="system", role=None, all_tenants=False, platform=False,
                  received=(), consumer=None, on_commit=None):
         self.database = database
         self.tenant_id = tenant_id
         self.actor = actor
         self.role = role
-        self.session = database.session(tenant_id, all_tenants=all_tenants)
+        self.session = database.session(tenant_id, all_tenants=all_tenants, platform=platform)
         self._emitted = []
         self._received = list(received)
         self.fresh_events = []

@@ -1,16 +1,12 @@
 """Use cases of the policy service. Each takes an open unit of work, applies the domain,
 queues its events and commits; the RPC entrypoints and the demo seed both go through here."""
-from datetime import datetime
-
 from jouda.services.policy import domain
-from jouda.services.policy.models import StaffMember
 from jouda.services.policy.repository import PolicyRepository
 from jouda.services.policy.schemas import (AcknowledgementSchema, AcknowledgementSummarySchema,
                                            PolicyChangesSchema, PolicyContentSchema, PolicySummarySchema,
                                            PolicyVersionSchema, TransitionInputSchema, TransitionSchema)
 from jouda.shared.errors import ValidationFailed
-from jouda.shared.events.catalogue import COUNCIL_ROLES
-from jouda.shared.clock import as_utc, utc_now
+from jouda.shared.clock import utc_now
 from jouda.shared.schema_fields import load_or_raise
 
 MAX_PAGE = 200
@@ -143,24 +139,6 @@ def history(uow, version_id):
     version = _readable(repo, version_id, uow.role)
     return {"version_id": version.id, "version": version.number,
             "transitions": TransitionSchema(many=True).dump(repo.history(version.id))}
-
-
-def record_staff_member(uow, event):
-    """gateway.user_created / user_updated: keep who is active, for the acknowledgement rate.
-
-    Events may arrive out of order (one waits in a retry queue while a later one is applied):
-    each change is stamped with its event's time and an older one never overwrites a newer."""
-    payload = event["payload"]
-    as_of = datetime.fromisoformat(event["occurred_at"])
-    repo = PolicyRepository(uow.session)
-    member = repo.staff_member(payload["user_id"])
-    if member is None:
-        if payload["role"] in COUNCIL_ROLES:
-            repo.add(StaffMember(payload["user_id"], uow.tenant_id, payload["role"], payload["active"], as_of))
-    elif as_of >= as_utc(member.as_of):
-        member.role, member.active, member.as_of = payload["role"], payload["active"], as_of
-    uow.commit()
-
 
 
 def send_review_notices(uow, today, notice_days=domain.REVIEW_NOTICE_DAYS):

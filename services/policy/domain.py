@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from jouda.shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from jouda.shared.errors import Conflict, NotFound, ValidationFailed, require_role
 from jouda.shared.tenancy import TenantOwned
 
 DRAFT, IN_REVIEW, APPROVED, PUBLISHED, SUPERSEDED = (
@@ -48,10 +48,6 @@ SUPERSEDE = Guard(PUBLISHED, SUPERSEDED, frozenset(), "policy.superseded")
 
 class TransitionNotAllowed(Conflict):
     code = "transition_not_allowed"
-
-
-class RoleNotAllowed(Forbidden):
-    code = "role_not_allowed"
 
 
 class OpenVersionExists(Conflict):
@@ -138,12 +134,6 @@ class Acknowledgement(TenantOwned):
 
 
 # --- rules --------------------------------------------------------------------------------------
-
-def require_role(role, allowed, doing):
-    if role not in allowed:
-        raise RoleNotAllowed(f"Your role ({role}) cannot {doing}.",
-                             {"role": role, "allowed_roles": sorted(allowed)})
-
 
 def draft_policy(tenant_id, content, actor, role, now: datetime, existing=None):
     """A new policy and its first version, as a draft. A council has one quality policy:

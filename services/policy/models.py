@@ -1,15 +1,14 @@
 """SQLAlchemy mapping of the policy domain (imperative, so domain.py stays plain Python)."""
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.orm import registry
 
 from jouda.services.policy import domain
+from jouda.shared.staff import map_staff
 from jouda.shared.tenancy import tenant_column
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
-
-
 
 policies = Table(
     "policies", metadata,
@@ -75,28 +74,10 @@ acknowledgements = Table(
     UniqueConstraint("version_id", "user_id", name="uq_policy_acknowledgements_user"),
 )
 
-# The tenant's people as far as this service needs them (fed by gateway.user_* events):
-# who is active, for the acknowledgement rate. No names, no e-mails.
-staff = Table(
-    "staff", metadata,
-    Column("user_id", String(64), primary_key=True),
-    tenant_column(),
-    Column("role", String(30), nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("as_of", DateTime(timezone=True), nullable=False),  # time of the event last applied
-    Index("ix_staff_tenant_active", "tenant_id", "active"),
-)
-
-
-class StaffMember(domain.TenantOwned):
-    def __init__(self, user_id, tenant_id, role, active, as_of):
-        self.user_id, self.tenant_id, self.role, self.active, self.as_of = user_id, tenant_id, role, active, as_of
-
-
 mapper_registry.map_imperatively(domain.Policy, policies)
 mapper_registry.map_imperatively(domain.PolicyVersion, policy_versions)
 mapper_registry.map_imperatively(domain.Transition, policy_transitions)
 mapper_registry.map_imperatively(domain.Acknowledgement, acknowledgements)
-mapper_registry.map_imperatively(StaffMember, staff)
+StaffMember = map_staff(mapper_registry)  # who is active, for the acknowledgement rate
 
 TENANT_TABLES = ("policies", "policy_versions", "policy_transitions", "policy_acknowledgements", "staff")

@@ -71,9 +71,6 @@ class PolicyRepository:
         return self.session.scalar(select(func.count()).select_from(StaffMember)
                                    .where(StaffMember.active.is_(True)))
 
-    def staff_member(self, user_id):
-        return self.session.get(StaffMember, user_id)
-
     def review_notices_due(self, today, notice_days):
         """Published versions (of every tenant, in a system unit of work) whose review is near."""
         # Row locks skipped by others: two replicas running the timer never notify the same version.

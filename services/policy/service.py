@@ -1,16 +1,15 @@
 """The policy service: thin Nameko entrypoints over services/policy/commands.py."""
 import logging
-from nameko.extensions import DependencyProvider
+
 from nameko.timer import timer
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 from jouda.services.policy import commands, domain
 from jouda.services.policy.models import StaffMember
-from jouda.shared import metrics
 from jouda.shared.clock import local_today
-from jouda.shared.consumer import checked, event_handler
-from jouda.shared.nameko_ext import EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider
+from jouda.shared.nameko_ext import EntrypointMetrics, ScrapeTimeGauges, UnitOfWorkProvider
+from jouda.shared.staff import StaffDirectory
 from jouda.shared.rpc import rpc
 
 log = logging.getLogger(__name__)
@@ -18,19 +17,7 @@ log = logging.getLogger(__name__)
 REVIEW_CHECK_SECONDS = 3600
 
 
-class PolicyGauges(DependencyProvider):
-    """Per-tenant business gauges, computed when Prometheus scrapes."""
-
-    service_database = ServiceDatabase()
-
-    def setup(self):
-        metrics.SCRAPE_TIME_GAUGES.add_source(self.collect)
-
-    def stop(self):
-        metrics.SCRAPE_TIME_GAUGES.remove_source(self.collect)
-
-    kill = stop
-
+class PolicyGauges(ScrapeTimeGauges):
     def collect(self):
         with self.service_database.database.transaction(all_tenants=True) as session:
             by_status = session.execute(select(domain.PolicyVersion.tenant_id, domain.PolicyVersion.status,
@@ -60,8 +47,9 @@ class PolicyGauges(DependencyProvider):
         return [policies, rate, users]
 
 
-class PolicyService:
+class PolicyService(StaffDirectory):
     name = "policy"
+    staff_class = StaffMember
 
     uow = UnitOfWorkProvider()
     entrypoint_metrics = EntrypointMetrics()
@@ -116,16 +104,6 @@ class PolicyService:
     def history(self, version_id):
         with self.uow() as uow:
             return commands.history(uow, version_id)
-
-    @event_handler("gateway", "gateway.user_created")
-    def on_user_created(self, event):
-        with self.uow.for_event(checked(event)) as uow:
-            commands.record_staff_member(uow, event)
-
-    @event_handler("gateway", "gateway.user_updated")
-    def on_user_updated(self, event):
-        with self.uow.for_event(checked(event)) as uow:
-            commands.record_staff_member(uow, event)
 
     @timer(interval=REVIEW_CHECK_SECONDS, eager=True)
     def send_review_notices(self):

@@ -68,6 +68,80 @@ class UserChanged(Payload):
     language = fields.String(required=True, validate=validate.OneOf(("fr", "ar")))
 
 
+OBJECTIVE_STATES = ("active", "achieved", "abandoned")
+INDICATOR_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
+OBJECTIVE_STATUSES = INDICATOR_STATUSES + ("achieved",)
+FREQUENCIES = ("monthly", "quarterly", "semiannual", "annual")
+PERIOD = validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$")
+TRENDS = ("improving", "worsening", "stable")
+
+
+class IndicatorSnapshot(Payload):
+    indicator_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    unit = fields.String(required=True)
+    direction = fields.String(required=True, validate=validate.OneOf(("increase", "decrease")))
+    baseline = fields.Float(required=True)
+    target = fields.Float(required=True)
+    amber_threshold = fields.Float(required=True)
+    frequency = fields.String(required=True, validate=validate.OneOf(FREQUENCIES))
+    owner_id = fields.String(required=True)
+    catalogue_code = fields.String(required=True, allow_none=True)
+    start_period = fields.String(required=True, validate=PERIOD)
+    status = fields.String(required=True, validate=validate.OneOf(INDICATOR_STATUSES))
+    latest_period = fields.String(required=True, allow_none=True, validate=PERIOD)
+    latest_value = fields.Float(required=True, allow_none=True)
+    trend = fields.String(required=True, allow_none=True, validate=validate.OneOf(TRENDS))
+
+
+class ObjectiveCreated(Payload):
+    objective_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    orientation_code = fields.String(required=True)
+    owner_id = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(OBJECTIVE_STATES))
+    abandon_reason = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(OBJECTIVE_STATUSES))
+    indicators = fields.List(fields.Nested(IndicatorSnapshot), required=True)
+
+
+class ObjectiveUpdated(ObjectiveCreated):
+    changed = fields.List(fields.String(), required=True)  # field names, "state", or "indicators"
+
+
+class ObjectiveStatusChanged(Payload):
+    objective_id = fields.UUID(required=True)
+    title = fields.String(required=True)
+    orientation_code = fields.String(required=True)
+    owner_id = fields.String(required=True)
+    old_status = fields.String(required=True, validate=validate.OneOf(OBJECTIVE_STATUSES))
+    new_status = fields.String(required=True, validate=validate.OneOf(OBJECTIVE_STATUSES))
+    indicator_id = fields.UUID(required=True, allow_none=True)  # the indicator whose change caused it
+
+
+class MeasurementRecorded(Payload):
+    measurement_id = fields.UUID(required=True)
+    objective_id = fields.UUID(required=True)
+    indicator_id = fields.UUID(required=True)
+    period = fields.String(required=True, validate=PERIOD)
+    value = fields.Float(required=True)
+    correction = fields.Boolean(required=True)
+    previous_value = fields.Float(required=True, allow_none=True)
+    indicator = fields.Nested(IndicatorSnapshot, required=True)  # as it stands after this measurement
+
+
+class MeasurementMissing(Payload):
+    objective_id = fields.UUID(required=True)
+    indicator_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    owner_id = fields.String(required=True)
+    catalogue_code = fields.String(required=True, allow_none=True)
+    period = fields.String(required=True, validate=PERIOD)
+    period_end = fields.Date(required=True)
+    days_late = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
 class TenantCreated(Payload):
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -82,6 +156,11 @@ CATALOGUE = {
     ("policy.superseded", 1): PolicyTransitioned,
     ("policy.acknowledged", 1): PolicyAcknowledged,
     ("policy.review_due", 1): PolicyReviewDue,
+    ("objective.created", 1): ObjectiveCreated,
+    ("objective.updated", 1): ObjectiveUpdated,
+    ("objective.status_changed", 1): ObjectiveStatusChanged,
+    ("indicator.measurement_recorded", 1): MeasurementRecorded,
+    ("indicator.measurement_missing", 1): MeasurementMissing,
     ("gateway.tenant_created", 1): TenantCreated,
     ("gateway.user_created", 1): UserChanged,
     ("gateway.user_updated", 1): UserChanged,

@@ -1,4 +1,4 @@
-"""The running platform for integration tests: the gateway and policy services on the real
+"""The running platform for integration tests: the gateway, policy and objectives services on the real
 RabbitMQ (a vhost of the session) and PostgreSQL (a database of the session)."""
 import json
 import time
@@ -38,7 +38,7 @@ class Council:
 
 @pytest.fixture(scope="session")
 def platform(settings):
-    runner = Runner(["gateway", "policy"], settings)
+    runner = Runner(["gateway", "policy", "objectives"], settings)
     runner.start()
     yield runner
     runner.stop()
@@ -109,7 +109,7 @@ def admin_token(gateway_db):
 class EventTap:
     """Every event the services publish, as consumers receive it (bound before the test acts)."""
 
-    def __init__(self, amqp_uri, services=("policy", "gateway")):
+    def __init__(self, amqp_uri, services=("policy", "gateway", "objectives")):
         self.connection = Connection(amqp_uri)
         channel = self.connection.channel()
         queue = Queue("", exclusive=True, auto_delete=True, bindings=[

@@ -234,16 +234,17 @@ def test_a_batch_handler_replays_a_failed_group_one_by_one(platform, settings, t
 def test_a_parked_event_is_applied_once_replayed(platform, settings, policy_db, tenant_code, monkeypatch):
     """A consumer fails until an operator fixes the cause; `jouda dlq replay` then delivers it."""
     from jouda import dead_letters
-    from jouda.services.policy import commands
+    from jouda.services.policy.models import StaffMember as PolicyStaff
+    from jouda.shared import staff
 
-    original = commands.record_staff_member
+    original = staff.apply_user_event
     broken = {"on": True}
 
-    def failing_until_fixed(uow, event):
-        if broken["on"] and event["payload"]["user_id"].startswith("replay-"):
+    def failing_until_fixed(uow, staff_class, event):
+        if broken["on"] and staff_class is PolicyStaff and event["payload"]["user_id"].startswith("replay-"):
             raise RuntimeError("the database refuses the write")
-        return original(uow, event)
-    monkeypatch.setattr(commands, "record_staff_member", failing_until_fixed)
+        return original(uow, staff_class, event)
+    monkeypatch.setattr(staff, "apply_user_event", failing_until_fixed)
 
     queue = "evt-gateway-gateway.user_created--policy.on_user_created"
     user_id = f"replay-{uuid.uuid4()}"

@@ -19,6 +19,15 @@ def transitioned(source, target, comment=None):
 
 
 USER = {"user_id": "u-1", "role": "staff", "active": True, "language": "ar"}
+OBJECTIVE_ID, INDICATOR_ID, MEASUREMENT_ID = (str(uuid.uuid4()) for _ in range(3))
+INDICATOR = {"indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers", "unit": "%",
+             "direction": "increase", "baseline": 64.0, "target": 80.0, "amber_threshold": 74.0,
+             "frequency": "quarterly", "owner_id": "u-qm", "catalogue_code": "SATISFACTION",
+             "start_period": "2025-Q4", "status": "on_track", "latest_period": "2026-Q3", "latest_value": 75.1,
+             "trend": "improving"}
+OBJECTIVE = {"objective_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens", "orientation_code": "OS1",
+             "owner_id": "u-qm", "due_date": date(2027, 12, 31), "state": "active", "abandon_reason": None,
+             "status": "on_track", "indicators": [INDICATOR]}
 
 EXAMPLES = {
     ("policy.submitted", 1): transitioned("draft", "in_review"),
@@ -42,6 +51,18 @@ EXAMPLES = {
         "acknowledgements": 3, "active_users": 4, "acknowledgement_rate": 0.75,
     },
     ("policy.review_due", 1): {**REF, "next_review_date": date(2026, 3, 4), "days_left": 30},
+    ("objective.created", 1): {**OBJECTIVE, "status": "no_data", "indicators": []},
+    ("objective.updated", 1): {**OBJECTIVE, "changed": ["indicators"]},
+    ("objective.status_changed", 1): {
+        "objective_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens", "orientation_code": "OS1",
+        "owner_id": "u-qm", "old_status": "on_track", "new_status": "at_risk", "indicator_id": INDICATOR_ID},
+    ("indicator.measurement_recorded", 1): {
+        "measurement_id": MEASUREMENT_ID, "objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID,
+        "period": "2026-Q3", "value": 75.1, "correction": True, "previous_value": 57.1, "indicator": INDICATOR},
+    ("indicator.measurement_missing", 1): {
+        "objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers",
+        "owner_id": "u-qm", "catalogue_code": "SATISFACTION", "period": "2026-Q3",
+        "period_end": date(2026, 9, 30), "days_late": 3},
     ("gateway.tenant_created", 1): {"code": "fes-meknes", "name": "Conseil régional Fès-Meknès"},
     ("gateway.user_created", 1): USER,
     ("gateway.user_updated", 1): {**USER, "role": "director", "active": False, "language": "fr"},

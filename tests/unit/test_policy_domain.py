@@ -8,8 +8,8 @@ import pytest
 from jouda.services.policy import domain
 from jouda.services.policy.domain import (
     APPROVED, DRAFT, GUARDS, IN_REVIEW, PUBLISHED, STATUSES, SUPERSEDED,
-    AlreadyAcknowledged, OpenVersionExists, RoleNotAllowed, TransitionNotAllowed)
-from jouda.shared.errors import Conflict, Forbidden, ValidationFailed
+    AlreadyAcknowledged, OpenVersionExists, TransitionNotAllowed)
+from jouda.shared.errors import Conflict, Forbidden, RoleNotAllowed, ValidationFailed
 from jouda.shared.events.catalogue import ROLES
 
 TENANT = "fes-meknes"

@@ -1,0 +1,359 @@
+"""Use cases of the objectives service. Each takes an open unit of work, applies the domain,
+queues its events and commits; the RPC entrypoints, the timers and the demo seed go through here."""
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from jouda.services.objectives import domain, read_model, status as rules
+from jouda.services.objectives.repository import ObjectivesRepository
+from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, CatalogueEntrySchema, CorrectionSchema,
+                                               IndicatorInputSchema, IndicatorSchema, MeasurementInputSchema,
+                                               MeasurementSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
+                                               NationalIndicatorRowSchema, ObjectiveSchema, ObjectiveSummarySchema,
+                                               OverviewRowSchema, ReportingSettingsSchema)
+from jouda.shared.clock import local_today, utc_now
+from jouda.shared.errors import ValidationFailed
+from jouda.shared.schema_fields import load_or_raise
+
+MAX_PAGE = 200
+OVERVIEW_ROWS = OverviewRowSchema(many=True)
+NATIONAL_INDICATOR_ROWS = NationalIndicatorRowSchema(many=True)
+MINISTRY = frozenset({"ministry"})
+
+
+def _page(limit, offset):
+    if not (1 <= limit <= MAX_PAGE) or offset < 0:
+        raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
+
+
+def _one_of(name, value, choices):
+    if value is not None and value not in choices:
+        raise ValidationFailed(f"Unknown {name} filter.", {name: [f"One of {', '.join(choices)}."]})
+
+
+# --- events -----------------------------------------------------------------------------------------
+
+def indicator_snapshot(indicator):
+    return {"indicator_id": indicator.id, **{name: getattr(indicator, name) for name in domain.Indicator.FIELDS},
+            **{name: getattr(indicator, name) for name in domain.Indicator.POSITION}}
+
+
+def _objective_event(objective, indicators, changed=None):
+    payload = {"objective_id": objective.id, "title": objective.title,
+               "orientation_code": objective.orientation_code, "owner_id": objective.owner_id,
+               "due_date": objective.due_date, "state": objective.state,
+               "abandon_reason": objective.abandon_reason, "status": objective.status,
+               "indicators": [indicator_snapshot(i) for i in indicators]}
+    if changed is not None:
+        payload["changed"] = changed
+    return payload
+
+
+def _emit_status_change(uow, objective, old_status, indicator_id=None):
+    uow.emit("objective.status_changed", {
+        "objective_id": objective.id, "title": objective.title, "orientation_code": objective.orientation_code,
+        "owner_id": objective.owner_id, "old_status": old_status, "new_status": objective.status,
+        "indicator_id": indicator_id})
+
+
+def _dump_objective(objective, indicators):
+    objective.indicators = indicators  # shown with the objective, not a mapped relationship
+    return ObjectiveSchema().dump(objective)
+
+
+# --- objectives ------------------------------------------------------------------------------------
+
+def create_objective(uow, data):
+    data = load_or_raise(ObjectiveInputSchema(), data)
+    repo = ObjectivesRepository(uow.session)
+    objective = domain.create_objective(
+        uow.tenant_id, data, uow.actor, uow.role, utc_now(),
+        orientations={o.code for o in repo.current_orientations()}, active_users=repo.active_users())
+    repo.add(objective)
+    uow.emit("objective.created", _objective_event(objective, []))
+    uow.commit()
+    return _dump_objective(objective, [])
+
+
+def update_objective(uow, objective_id, data):
+    changes = load_or_raise(ObjectiveChangesSchema(), data)
+    repo = ObjectivesRepository(uow.session)
+    objective = repo.objective(objective_id, for_update=True)
+    changed = domain.edit_objective(objective, changes, uow.role, utc_now(),
+                                    orientations={o.code for o in repo.current_orientations()},
+                                    active_users=repo.active_users())
+    indicators = repo.indicators_of(objective.id)
+    if changed:
+        uow.emit("objective.updated", _objective_event(objective, indicators, changed))
+    uow.commit()
+    return _dump_objective(objective, indicators)
+
+
+def get_objective(uow, objective_id):
+    repo = ObjectivesRepository(uow.session)
+    objective = repo.objective(objective_id)
+    return _dump_objective(objective, repo.indicators_of(objective.id))
+
+
+def list_objectives(uow, orientation=None, state=None, status=None, limit=50, offset=0):
+    _one_of("state", state, domain.STATES)
+    _one_of("status", status, rules.OBJECTIVE_STATUSES)
+    _page(limit, offset)
+    items, total = ObjectivesRepository(uow.session).objectives(orientation=orientation, state=state,
+                                                                status=status, limit=limit, offset=offset)
+    return {"items": ObjectiveSummarySchema(many=True).dump(items), "total": total, "limit": limit,
+            "offset": offset}
+
+
+# --- indicators and measurements -------------------------------------------------------------------
+
+def add_indicator(uow, objective_id, data):
+    data = load_or_raise(IndicatorInputSchema(), data)
+    repo = ObjectivesRepository(uow.session)
+    objective = repo.objective(objective_id, for_update=True)
+    indicator = domain.add_indicator(objective, data, uow.role, utc_now(), active_users=repo.active_users(),
+                                     catalogue_entry=repo.catalogue_entry(data["catalogue_code"]),
+                                     today=local_today())
+    repo.add(indicator)
+    uow.session.flush()
+    indicators = repo.indicators_of(objective.id)
+    old_status = domain.refresh_objective(objective, indicators)
+    objective.updated_at = indicator.created_at
+    uow.emit("objective.updated", _objective_event(objective, indicators, ["indicators"]))
+    if old_status is not None:
+        _emit_status_change(uow, objective, old_status, indicator.id)
+    uow.commit()
+    return IndicatorSchema().dump(indicator)
+
+
+def get_indicator(uow, indicator_id):
+    repo = ObjectivesRepository(uow.session)
+    indicator = repo.indicator(indicator_id)
+    result = IndicatorSchema().dump(indicator)
+    result["recent"] = [{"period": period, "value": value}
+                        for period, value in repo.latest_values(indicator.id, count=12)]
+    return result
+
+
+def record_measurement(uow, indicator_id, data, *, today: date | None = None):
+    data = load_or_raise(MeasurementInputSchema(), data)
+    repo = ObjectivesRepository(uow.session)
+    # The objective row is the lock: measurements of its indicators, racing, recompute its status in turn.
+    objective = repo.objective(repo.indicator(indicator_id).objective_id, for_update=True)
+    indicator = repo.indicator(indicator_id, for_update=True)
+    domain.require_reporter(indicator, uow.actor, uow.role)
+    existing = repo.measurement(indicator.id, str(indicator.period(data["period"])), for_update=True)
+    previous_value = existing.value if existing is not None else None
+    now = utc_now()
+    measurement, correction = domain.record_measurement(indicator, data, existing, uow.actor, uow.role, now,
+                                                        today or local_today())
+    if correction is None:
+        repo.add(measurement)
+    else:
+        repo.add(correction)
+    uow.session.flush()
+    domain.refresh_indicator(indicator, repo.latest_values(indicator.id), now)
+    old_status = domain.refresh_objective(objective, repo.indicators_of(objective.id))
+    uow.emit("indicator.measurement_recorded", {
+        "measurement_id": measurement.id, "objective_id": objective.id, "indicator_id": indicator.id,
+        "period": measurement.period, "value": measurement.value, "correction": correction is not None,
+        "previous_value": previous_value, "indicator": indicator_snapshot(indicator)})
+    if old_status is not None:
+        objective.updated_at = now
+        _emit_status_change(uow, objective, old_status, indicator.id)
+    uow.commit()
+    return _dump_measurement(measurement, repo.corrections([measurement.id]))
+
+
+def _dump_measurement(measurement, corrections):
+    result = MeasurementSchema(exclude=("corrections",)).dump(measurement)
+    result["corrections"] = CorrectionSchema(many=True).dump(corrections.get(measurement.id, []))
+    return result
+
+
+def list_measurements(uow, indicator_id, limit=50, offset=0):
+    _page(limit, offset)
+    repo = ObjectivesRepository(uow.session)
+    indicator = repo.indicator(indicator_id)
+    items, total = repo.measurements(indicator.id, limit=limit, offset=offset)
+    corrections = repo.corrections([m.id for m in items])
+    return {"items": [_dump_measurement(m, corrections) for m in items], "total": total,
+            "limit": limit, "offset": offset}
+
+
+# --- the council's dashboard and settings ------------------------------------------------------------
+
+def dashboard(uow, *, today: date | None = None):
+    today = today or local_today()
+    repo = ObjectivesRepository(uow.session)
+    grace = repo.grace_days(uow.tenant_id)
+    orientations = repo.all_orientations()
+    by_orientation = {}
+    totals = {name: 0 for name in read_model.OBJECTIVE_COLUMNS}
+    for objective in repo.all_objectives():
+        bucket = objective.status if objective.state == domain.ACTIVE else objective.state
+        row = by_orientation.setdefault(objective.orientation_code, {name: 0 for name in read_model.OBJECTIVE_COLUMNS})
+        row[bucket] += 1
+        totals[bucket] += 1
+    active = repo.active_indicators()
+    reported = repo.reported_periods([indicator.id for indicator, _ in active])
+    late, due_count, reported_count = [], 0, 0
+    for indicator, objective in active:
+        done = reported.get(indicator.id, set())
+        due = domain.due_periods(indicator.frequency, indicator.start_period, today, grace)
+        due_count += len(due)
+        for period in due:
+            if str(period) in done:
+                reported_count += 1
+            else:
+                late.append({"indicator_id": indicator.id, "indicator": indicator.name,
+                             "objective_id": objective.id, "objective": objective.title,
+                             "owner_id": indicator.owner_id, "period": str(period),
+                             "period_end": period.end.isoformat(), "days_late": (today - period.end).days - grace})
+    codes = sorted(set(by_orientation) | {code for code, o in orientations.items() if o.current})
+    return {
+        "orientations": [{"code": code, "title": orientations[code].title if code in orientations else None,
+                          "current": bool(code in orientations and orientations[code].current),
+                          "objectives": sum(by_orientation.get(code, {}).values()),
+                          "objectives_by_status": by_orientation.get(code, {n: 0 for n in read_model.OBJECTIVE_COLUMNS})}
+                         for code in codes],
+        "objectives_by_status": totals,
+        "reporting": {"reported_periods": reported_count, "due_periods": due_count,
+                      "completeness": domain.completeness_rate(reported_count, due_count),
+                      "grace_days": grace, "as_of": today.isoformat()},
+        "late_measurements": sorted(late, key=lambda item: (item["period_end"], item["indicator"])),
+    }
+
+
+def reporting_settings(uow):
+    return {"grace_days": ObjectivesRepository(uow.session).grace_days(uow.tenant_id)}
+
+
+def set_reporting_settings(uow, data):
+    domain.require_role(uow.role, domain.EDITORS, "change the reporting settings")
+    data = load_or_raise(ReportingSettingsSchema(), data)
+    settings = uow.session.get(domain.ReportingSettings, uow.tenant_id)
+    if settings is None:
+        uow.session.add(domain.ReportingSettings(uow.tenant_id, data["grace_days"]))
+    else:
+        settings.grace_days = data["grace_days"]
+    uow.commit()
+    return data
+
+
+# --- the national catalogue and the ministry's views --------------------------------------------------
+
+def catalogue(uow):
+    return {"items": CatalogueEntrySchema(many=True).dump(ObjectivesRepository(uow.session).catalogue())}
+
+
+def add_catalogue_entry(uow, data):
+    domain.require_role(uow.role, MINISTRY, "change the national indicator catalogue")
+    data = load_or_raise(CatalogueEntryInputSchema(), data)
+    repo = ObjectivesRepository(uow.session)
+    if repo.catalogue_entry(data["code"]) is not None:
+        raise domain.CatalogueCodeExists(f"{data['code']} is already in the national catalogue.",
+                                         {"code": data["code"]})
+    entry = domain.CatalogueIndicator(**data, created_by=uow.actor, now=utc_now())
+    repo.add(entry)
+    uow.commit()
+    return CatalogueEntrySchema().dump(entry)
+
+
+def ministry_overview(uow):
+    domain.require_role(uow.role, MINISTRY, "see the national overview")
+    return {"items": OVERVIEW_ROWS.dump(read_model.overview(uow.session))}
+
+
+def ministry_indicator(uow, code):
+    domain.require_role(uow.role, MINISTRY, "see the national indicators")
+    entry = ObjectivesRepository(uow.session).catalogue_entry(code)
+    if entry is None:
+        raise domain.IndicatorNotFound(f"{code!r} is not in the national indicator catalogue.", {"code": code})
+    return {"indicator": CatalogueEntrySchema().dump(entry),
+            "items": NATIONAL_INDICATOR_ROWS.dump(read_model.national_indicator(uow.session, code))}
+
+
+# --- events received -------------------------------------------------------------------------------
+
+def apply_policy_published(uow, event):
+    """The orientations objectives are set under, and the ministry's view of the policy."""
+    payload = event["payload"]
+    repo = ObjectivesRepository(uow.session)
+    known = repo.all_orientations()
+    if all(o.policy_version <= payload["version"] for o in known.values()):  # not an older version arriving late
+        repo.retire_orientations()
+        for item in payload["orientations"]:
+            orientation = known.get(item["code"])
+            if orientation is None:
+                repo.add(domain.Orientation(uow.tenant_id, item["code"], item["title"], payload["version"]))
+            else:
+                orientation.title, orientation.policy_version, orientation.current = (
+                    item["title"], payload["version"], True)
+    read_model.apply_policy_published(uow.session, event)
+    uow.commit()
+
+
+READ_MODEL_APPLIERS = {
+    "gateway.tenant_created": read_model.apply_tenant_created,
+    "policy.acknowledged": read_model.apply_policy_acknowledged,
+    "objective.created": read_model.apply_objective,
+    "objective.updated": read_model.apply_objective,
+    "objective.status_changed": read_model.apply_status_changed,
+    "indicator.measurement_recorded": read_model.apply_measurement,
+}
+REFRESHES_COMPLETENESS = {"objective.created", "objective.updated", "indicator.measurement_recorded"}
+
+
+def apply_to_read_model(uow, *, today: date | None = None):
+    """The fresh events of a batch handler's unit of work, all of one tenant, in one transaction."""
+    events = sorted(uow.fresh_events, key=lambda event: event["occurred_at"])
+    tenant_id = events[0]["tenant_id"]
+    read_model.tenant(uow.session, tenant_id)  # the council's lock, taken first (see read_model.tenant)
+    for event in events:
+        READ_MODEL_APPLIERS[event["type"]](uow.session, event)
+    if any(event["type"] in REFRESHES_COMPLETENESS for event in events):
+        uow.session.flush()
+        read_model.refresh_completeness(uow.session, tenant_id, today or local_today(),
+                                        ObjectivesRepository(uow.session).grace_days(tenant_id))
+    uow.commit()
+
+
+# --- timers (all tenants) ---------------------------------------------------------------------------
+
+def notice_missing_measurements(uow, today: date):
+    """One indicator.measurement_missing per indicator and due period without a value."""
+    repo = ObjectivesRepository(uow.session)
+    grace = repo.all_grace_days()
+    active = repo.active_indicators()
+    reported = repo.reported_periods()
+    noticed = repo.noticed_missing()
+    found = 0
+    for indicator, objective in active:
+        days = grace.get(indicator.tenant_id, domain.DEFAULT_GRACE_DAYS)
+        for period in domain.late_periods(indicator.frequency, indicator.start_period,
+                                          reported.get(indicator.id, set()), today, days):
+            if (indicator.id, str(period)) in noticed:
+                continue
+            repo.add(domain.MissingMeasurement(indicator, period, today))
+            uow.emit("indicator.measurement_missing", {
+                "objective_id": objective.id, "indicator_id": indicator.id, "name": indicator.name,
+                "owner_id": indicator.owner_id, "catalogue_code": indicator.catalogue_code,
+                "period": str(period), "period_end": period.end, "days_late": (today - period.end).days - days},
+                tenant_id=indicator.tenant_id)
+            found += 1
+    uow.commit()
+    return found
+
+
+def refresh_all_completeness(uow, today: date):
+    """Periods fall due as days pass: bring each council's completeness up to today."""
+    repo = ObjectivesRepository(uow.session)
+    grace = repo.all_grace_days()
+    stale = uow.session.scalars(select(read_model.TenantPosition.tenant_id).where(or_(
+        read_model.TenantPosition.completeness_as_of.is_(None),
+        read_model.TenantPosition.completeness_as_of < today))).all()
+    for tenant_id in stale:
+        read_model.refresh_completeness(uow.session, tenant_id, today, grace.get(tenant_id, domain.DEFAULT_GRACE_DAYS))
+    uow.commit()
+    return len(stale)

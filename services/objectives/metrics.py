@@ -1,0 +1,39 @@
+"""Prometheus metrics of the objectives service: counters as things happen, per-tenant gauges
+computed when Prometheus scrapes."""
+from prometheus_client import Counter
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import case, func, select
+
+from jouda.services.objectives import domain, read_model
+from jouda.shared.nameko_ext import ScrapeTimeGauges
+
+MEASUREMENTS_RECORDED = Counter("jouda_measurements_recorded_total",
+                                "Indicator measurements recorded (corrections included).", ["tenant", "kind"])
+MEASUREMENTS_MISSING = Counter("jouda_measurements_missing_total",
+                               "Due periods found without a measurement (each counted once).", ["tenant"])
+
+
+class ObjectivesGauges(ScrapeTimeGauges):
+    def collect(self):
+        bucket = case((domain.Objective.state == domain.ACTIVE, domain.Objective.status),
+                      else_=domain.Objective.state)
+        with self.service_database.database.transaction(all_tenants=True) as session:
+            by_status = session.execute(select(domain.Objective.tenant_id, bucket, func.count())
+                                        .group_by(domain.Objective.tenant_id, bucket)).all()
+            reporting = session.execute(select(read_model.TenantPosition.tenant_id,
+                                               read_model.TenantPosition.reported_periods,
+                                               read_model.TenantPosition.due_periods)).all()
+        objectives = GaugeMetricFamily("jouda_objectives", "Quality objectives by status (achieved and "
+                                       "abandoned as declared, otherwise as measured).", labels=["tenant", "status"])
+        counts = {(tenant, name): n for tenant, name, n in by_status}
+        for tenant in sorted({tenant for tenant, _ in counts}):
+            for name in read_model.OBJECTIVE_COLUMNS:
+                objectives.add_metric([tenant, name], counts.get((tenant, name), 0))
+        completeness = GaugeMetricFamily("jouda_reporting_completeness_ratio",
+                                         "Share of due measurement periods (last 12 months) that have a value.",
+                                         labels=["tenant"])
+        for tenant, reported, due in reporting:
+            rate = domain.completeness_rate(reported, due)
+            if rate is not None:
+                completeness.add_metric([tenant], rate)
+        return [objectives, completeness]

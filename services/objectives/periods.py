@@ -1,0 +1,95 @@
+"""Reporting periods: the span a measurement covers, written as text the clerk recognises.
+
+    monthly     2026-03        quarterly  2026-Q1
+    semiannual  2026-S1        annual     2026
+
+A period is a value (`Period`) with its frequency, first and last day; `parse` refuses text
+that does not match the indicator's frequency.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from jouda.shared.errors import ValidationFailed
+
+MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL = "monthly", "quarterly", "semiannual", "annual"
+MONTHS_PER_PERIOD = {MONTHLY: 1, QUARTERLY: 3, SEMIANNUAL: 6, ANNUAL: 12}
+FREQUENCIES = tuple(MONTHS_PER_PERIOD)
+EXAMPLES = {MONTHLY: "2026-03", QUARTERLY: "2026-Q1", SEMIANNUAL: "2026-S1", ANNUAL: "2026"}
+_PATTERNS = {
+    MONTHLY: re.compile(r"^(\d{4})-(\d{2})$"),
+    QUARTERLY: re.compile(r"^(\d{4})-Q([1-4])$"),
+    SEMIANNUAL: re.compile(r"^(\d{4})-S([12])$"),
+    ANNUAL: re.compile(r"^(\d{4})$"),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    index: int  # 1-based position in the year: month, quarter, half or 1
+    frequency: str
+
+    @property
+    def start(self) -> date:
+        return date(self.year, (self.index - 1) * MONTHS_PER_PERIOD[self.frequency] + 1, 1)
+
+    @property
+    def end(self) -> date:
+        return self.next().start - timedelta(days=1)
+
+    def next(self) -> "Period":
+        if self.index == 12 // MONTHS_PER_PERIOD[self.frequency]:
+            return Period(self.year + 1, 1, self.frequency)
+        return Period(self.year, self.index + 1, self.frequency)
+
+    def previous(self) -> "Period":
+        if self.index == 1:
+            return Period(self.year - 1, 12 // MONTHS_PER_PERIOD[self.frequency], self.frequency)
+        return Period(self.year, self.index - 1, self.frequency)
+
+    def __str__(self):
+        if self.frequency == MONTHLY:
+            return f"{self.year}-{self.index:02d}"
+        if self.frequency == QUARTERLY:
+            return f"{self.year}-Q{self.index}"
+        if self.frequency == SEMIANNUAL:
+            return f"{self.year}-S{self.index}"
+        return f"{self.year}"
+
+
+def parse(text, frequency) -> Period:
+    """The period `text` names, for an indicator reported `frequency`; ValidationFailed otherwise."""
+    match = _PATTERNS[frequency].match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValidationFailed(
+            f"{text!r} is not a {frequency} period: write it like {EXAMPLES[frequency]}.",
+            {"period": [f"A {frequency} period, like {EXAMPLES[frequency]}."]})
+    year = int(match.group(1))
+    index = int(match.group(2)) if frequency != ANNUAL else 1
+    if frequency == MONTHLY and not 1 <= index <= 12:
+        raise ValidationFailed(f"{text!r}: there is no month {index}.", {"period": ["Month 01 to 12."]})
+    if not 1900 <= year <= 9999:
+        raise ValidationFailed(f"{text!r}: the year is out of range.", {"period": ["A year from 1900."]})
+    return Period(year, index, frequency)
+
+
+def containing(day: date, frequency) -> Period:
+    """The period of `frequency` that `day` falls in."""
+    return Period(day.year, (day.month - 1) // MONTHS_PER_PERIOD[frequency] + 1, frequency)
+
+
+def closed_by(day: date, frequency, grace_days=0):
+    """The last period whose end is more than `grace_days` before `day` (its report is late)."""
+    period = containing(day, frequency).previous()
+    while (day - period.end).days <= grace_days:
+        period = period.previous()
+    return period
+
+
+def between(first: Period, last: Period):
+    """Every period from `first` to `last`, both included (none when last < first)."""
+    period = first
+    while period <= last:
+        yield period
+        period = period.next()
