@@ -1,6 +1,9 @@
 """The OpenAPI 3 document, generated from the marshmallow schemas the services validate with."""
+import re
+
 from marshmallow import fields
 
+from jouda.services.objectives import schemas as objectives
 from jouda.services.policy import schemas as policy
 
 _TYPES = {fields.Integer: {"type": "integer"}, fields.Float: {"type": "number"},
@@ -68,9 +71,24 @@ COMPONENTS = {
     "Transition": policy.TransitionSchema(),
     "Acknowledgement": policy.AcknowledgementSchema(),
     "AcknowledgementSummary": policy.AcknowledgementSummarySchema(),
+    "ObjectiveInput": objectives.ObjectiveInputSchema(),
+    "ObjectiveChanges": objectives.ObjectiveChangesSchema(),
+    "Objective": objectives.ObjectiveSchema(),
+    "ObjectiveSummary": objectives.ObjectiveSummarySchema(),
+    "IndicatorInput": objectives.IndicatorInputSchema(),
+    "Indicator": objectives.IndicatorSchema(),
+    "MeasurementInput": objectives.MeasurementInputSchema(),
+    "Measurement": objectives.MeasurementSchema(),
+    "Correction": objectives.CorrectionSchema(),
+    "CatalogueEntryInput": objectives.CatalogueEntryInputSchema(),
+    "CatalogueEntry": objectives.CatalogueEntrySchema(),
+    "ReportingSettings": objectives.ReportingSettingsSchema(),
+    "StatusCounts": objectives.StatusCountsSchema(),
+    "OverviewRow": objectives.OverviewRowSchema(),
+    "NationalIndicatorRow": objectives.NationalIndicatorRowSchema(),
 }
 
-PARTIAL = {"PolicyChanges"}
+PARTIAL = {"PolicyChanges", "ObjectiveChanges"}
 
 # (method, path, summary, request body component, (status, response component), roles note)
 OPERATIONS = [
@@ -100,7 +118,79 @@ OPERATIONS = [
      (201, "Acknowledgement"), "council roles"),
     ("get", "/api/v1/policies/{id}/acknowledgements/summary", "Acknowledgement count and rate", None,
      (200, "AcknowledgementSummary"), "council roles"),
+    ("post", "/api/v1/objectives", "Set a quality objective under an orientation of the published policy",
+     "ObjectiveInput", (201, "Objective"), "quality_manager"),
+    ("get", "/api/v1/objectives", "List objectives (?orientation=, ?state=, ?status=, ?limit=, ?offset=)", None,
+     (200, "ObjectivePage"), "council roles"),
+    ("get", "/api/v1/objectives/{id}", "One objective with its indicators", None, (200, "Objective"),
+     "council roles"),
+    ("patch", "/api/v1/objectives/{id}", "Change an objective; `state` achieves, abandons (with a reason) "
+     "or reopens it", "ObjectiveChanges", (200, "Objective"), "quality_manager"),
+    ("post", "/api/v1/objectives/{id}/indicators", "Add an indicator to an objective", "IndicatorInput",
+     (201, "Indicator"), "quality_manager"),
+    ("get", "/api/v1/indicators/{id}", "One indicator, its status, trend and last 12 values", None,
+     (200, "Indicator"), "council roles"),
+    ("post", "/api/v1/indicators/{id}/measurements", "Record a period's value (correction: true and a reason "
+     "to replace one; the previous value is kept)", "MeasurementInput", (201, "Measurement"),
+     "the indicator's owner, process_owner, quality_manager"),
+    ("get", "/api/v1/indicators/{id}/measurements", "The indicator's measurements, newest period first, with "
+     "their corrections", None, (200, "MeasurementPage"), "council roles"),
+    ("get", "/api/v1/dashboard", "The council's objectives by status per orientation, reporting completeness "
+     "and late measurements", None, (200, "Dashboard"), "council roles"),
+    ("get", "/api/v1/reporting-settings", "The council's reporting settings", None, (200, "ReportingSettings"),
+     "council roles"),
+    ("put", "/api/v1/reporting-settings", "Change the grace delay before a measurement counts as late",
+     "ReportingSettings", (200, "ReportingSettings"), "quality_manager"),
+    ("get", "/api/v1/catalogue", "The national indicator catalogue (read only)", None, (200, "Catalogue"),
+     "council roles"),
+    ("get", "/api/v1/ministry/catalogue", "The national indicator catalogue", None, (200, "Catalogue"),
+     "ministry"),
+    ("post", "/api/v1/ministry/catalogue", "Add a national indicator", "CatalogueEntryInput",
+     (201, "CatalogueEntry"), "ministry"),
+    ("get", "/api/v1/ministry/overview", "One row per council: policy, acknowledgement rate, objectives by "
+     "status, reporting completeness (?format=csv)", None, (200, "Overview"), "ministry"),
+    ("get", "/api/v1/ministry/indicators/{code}", "Each council's latest value, target, status and trend on a "
+     "national indicator (?format=csv)", None, (200, "NationalIndicator"), "ministry"),
 ]
+
+# Objects that are not a marshmallow schema of their own: pages and the views built of rows.
+def _array_of(name):
+    return {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}
+
+
+def _page_of(name):
+    return {"type": "object", "properties": {"items": _array_of(name), "total": {"type": "integer"},
+                                             "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
+
+
+COUNTS = {"$ref": "#/components/schemas/StatusCounts"}
+COMPOSED = {
+    "PolicyPage": _page_of("PolicySummary"),
+    "ObjectivePage": _page_of("ObjectiveSummary"),
+    "MeasurementPage": _page_of("Measurement"),
+    "History": {"type": "object", "properties": {
+        "version_id": {"type": "string"}, "version": {"type": "integer"},
+        "transitions": _array_of("Transition")}},
+    "Catalogue": {"type": "object", "properties": {"items": _array_of("CatalogueEntry")}},
+    "Overview": {"type": "object", "properties": {"items": _array_of("OverviewRow")}},
+    "NationalIndicator": {"type": "object", "properties": {
+        "indicator": {"$ref": "#/components/schemas/CatalogueEntry"}, "items": _array_of("NationalIndicatorRow")}},
+    "Dashboard": {"type": "object", "properties": {
+        "orientations": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "title": {"type": "string", "nullable": True},
+            "current": {"type": "boolean"}, "objectives": {"type": "integer"}, "objectives_by_status": COUNTS}}},
+        "objectives_by_status": COUNTS,
+        "reporting": {"type": "object", "properties": {
+            "reported_periods": {"type": "integer"}, "due_periods": {"type": "integer"},
+            "completeness": {"type": "number", "nullable": True}, "grace_days": {"type": "integer"},
+            "as_of": {"type": "string", "format": "date"}}},
+        "late_measurements": {"type": "array", "items": {"type": "object", "properties": {
+            **{name: {"type": "string"} for name in ("indicator_id", "indicator", "objective_id", "objective",
+                                                     "owner_id", "period")},
+            "period_end": {"type": "string", "format": "date"}, "days_late": {"type": "integer"}}}}}},
+}
+CSV_VIEWS = {"/api/v1/ministry/overview", "/api/v1/ministry/indicators/{code}"}
+PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 ERROR_STATUSES = {"400": "Malformed JSON body", "401": "No, unknown or revoked token",
                   "403": "Role not allowed", "404": "Not found (or another council's)",
@@ -113,12 +203,7 @@ def build_document(version) -> dict:
     schemas = {name: object_schema(schema, partial=name in PARTIAL) for name, schema in COMPONENTS.items()}
     schemas["Error"] = ERROR
     schemas["Me"] = ME
-    schemas["PolicyPage"] = {"type": "object", "properties": {
-        "items": {"type": "array", "items": {"$ref": "#/components/schemas/PolicySummary"}},
-        "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
-    schemas["History"] = {"type": "object", "properties": {
-        "version_id": {"type": "string"}, "version": {"type": "integer"},
-        "transitions": {"type": "array", "items": {"$ref": "#/components/schemas/Transition"}}}}
+    schemas.update(COMPOSED)
     paths = {}
     for method, path, summary, body, (status, response), roles in OPERATIONS:
         operation = {
@@ -130,11 +215,17 @@ def build_document(version) -> dict:
         for code, text in ERROR_STATUSES.items():
             operation["responses"][code] = {"description": text, "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}
-        if "{id}" in path:
-            operation["parameters"] = [{"name": "id", "in": "path", "required": True,
-                                        "schema": {"type": "string", "format": "uuid"}}]
+        parameters = [{"name": name, "in": "path", "required": True,
+                       "schema": {"type": "string", "format": "uuid"} if name == "id" else {"type": "string"}}
+                      for name in PATH_PARAMETER.findall(path)]
+        if path in CSV_VIEWS:
+            parameters.append({"name": "format", "in": "query", "required": False,
+                               "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}})
+            operation["responses"][str(status)]["content"]["text/csv"] = {"schema": {"type": "string"}}
+        if parameters:
+            operation["parameters"] = parameters
         if body:
-            operation["requestBody"] = {"required": method != "post" or body != "TransitionInput",
+            operation["requestBody"] = {"required": body != "TransitionInput",
                                         "content": {"application/json": {
                                             "schema": {"$ref": f"#/components/schemas/{body}"}}}}
         paths.setdefault(path, {})[method] = operation
