@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from jouda.services.objectives import domain, read_model, status as rules
+from jouda.services.objectives.metrics import MEASUREMENTS_MISSING, MEASUREMENTS_RECORDED
 from jouda.services.objectives.repository import ObjectivesRepository
 from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, CatalogueEntrySchema, CorrectionSchema,
                                                IndicatorInputSchema, IndicatorSchema, MeasurementInputSchema,
@@ -162,6 +163,7 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
         objective.updated_at = now
         _emit_status_change(uow, objective, old_status, indicator.id)
     uow.commit()
+    MEASUREMENTS_RECORDED.labels(uow.tenant_id, "new" if correction is None else "correction").inc()
     return _dump_measurement(measurement, repo.corrections([measurement.id]))
 
 
@@ -325,10 +327,10 @@ def notice_missing_measurements(uow, today: date):
     """One indicator.measurement_missing per indicator and due period without a value."""
     repo = ObjectivesRepository(uow.session)
     grace = repo.all_grace_days()
-    active = repo.active_indicators()
+    active = repo.active_indicators(skip_locked=True)
     reported = repo.reported_periods()
     noticed = repo.noticed_missing()
-    found = 0
+    found = []
     for indicator, objective in active:
         days = grace.get(indicator.tenant_id, domain.DEFAULT_GRACE_DAYS)
         for period in domain.late_periods(indicator.frequency, indicator.start_period,
@@ -341,9 +343,11 @@ def notice_missing_measurements(uow, today: date):
                 "owner_id": indicator.owner_id, "catalogue_code": indicator.catalogue_code,
                 "period": str(period), "period_end": period.end, "days_late": (today - period.end).days - days},
                 tenant_id=indicator.tenant_id)
-            found += 1
+            found.append(indicator.tenant_id)
     uow.commit()
-    return found
+    for tenant_id in found:
+        MEASUREMENTS_MISSING.labels(tenant_id).inc()
+    return len(found)
 
 
 def refresh_all_completeness(uow, today: date):

@@ -215,12 +215,12 @@ def edit_objective(objective, changes, role, now, *, orientations, active_users)
     changed = [name for name, value in changes.items() if getattr(objective, name) != value]
     for name in changed:
         setattr(objective, name, changes[name])
+    if reason is not None and target != ABANDONED:
+        raise ValidationFailed("A reason goes with abandoning an objective (state: abandoned).",
+                               {"abandon_reason": ["Only with state abandoned."]})
     if target != objective.state:
         change_state(objective, target, role, reason)
         changed.append("state")
-    elif reason is not None:
-        raise ValidationFailed("A reason goes with abandoning an objective (state: abandoned).",
-                               {"abandon_reason": ["Only with state abandoned."]})
     if changed:
         objective.updated_at = now
     return changed

@@ -54,13 +54,17 @@ class ObjectivesRepository:
         return self.session.scalars(select(domain.Indicator).where(domain.Indicator.objective_id == objective_id)
                                     .order_by(domain.Indicator.created_at, domain.Indicator.id)).all()
 
-    def active_indicators(self):
-        """Indicators of active objectives, with their objective."""
-        return self.session.execute(
-            select(domain.Indicator, domain.Objective)
-            .join(domain.Objective, domain.Objective.id == domain.Indicator.objective_id)
-            .where(domain.Objective.state == domain.ACTIVE)
-            .order_by(domain.Objective.orientation_code, domain.Indicator.created_at)).all()
+    def active_indicators(self, *, skip_locked=False):
+        """Indicators of active objectives, with their objective. `skip_locked`: lock the
+        indicators and leave out those another transaction holds (two replicas running the
+        missing-measurement timer never notice the same period twice)."""
+        query = (select(domain.Indicator, domain.Objective)
+                 .join(domain.Objective, domain.Objective.id == domain.Indicator.objective_id)
+                 .where(domain.Objective.state == domain.ACTIVE)
+                 .order_by(domain.Objective.orientation_code, domain.Indicator.created_at))
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True, of=domain.Indicator)
+        return self.session.execute(query).all()
 
     # --- measurements -----------------------------------------------------------------------------
     def measurement(self, indicator_id, period, *, for_update=False):
