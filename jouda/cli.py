@@ -168,7 +168,11 @@ def _run(args, settings):
     if tokens:
         print(f"\nDemo users and their tokens (also in {settings.var_dir / 'demo-tokens.txt'}):\n{tokens}")
         first = tokens.splitlines()[0].split()[-1]
+        ministry = next((line.split()[-1] for line in tokens.splitlines() if line.startswith("ministry")), None)
         print(f"Try: curl -H 'Authorization: Bearer {first}' {base}/api/v1/policies/current")
+        print(f"     curl -H 'Authorization: Bearer {first}' {base}/api/v1/dashboard")
+        if ministry:
+            print(f"     curl -H 'Authorization: Bearer {ministry}' '{base}/api/v1/ministry/overview?format=csv'")
     print("\nCtrl-C stops.", flush=True)
     runner.wait()
 
