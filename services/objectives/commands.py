@@ -146,7 +146,7 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
     existing = repo.measurement(indicator.id, str(indicator.period(data["period"])), for_update=True)
     previous_value = existing.value if existing is not None else None
     now = utc_now()
-    measurement, correction = domain.record_measurement(indicator, data, existing, uow.actor, uow.role, now,
+    measurement, correction = domain.record_measurement(objective, indicator, data, existing, uow.actor, uow.role, now,
                                                         today or local_today())
     if correction is None:
         repo.add(measurement)

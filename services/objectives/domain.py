@@ -204,6 +204,7 @@ def edit_objective(objective, changes, role, now, *, orientations, active_users)
     changes = dict(changes)
     target = changes.pop("state", objective.state)
     reason = changes.pop("abandon_reason", None)
+    # Every check first: a refused edit leaves the objective exactly as it was.
     if objective.state != ACTIVE and changes:
         raise StateChangeNotAllowed(
             f"This objective is {objective.state}; reopen it (state: active) before changing it.",
@@ -212,32 +213,36 @@ def edit_objective(objective, changes, role, now, *, orientations, active_users)
         check_orientation(changes["orientation_code"], orientations)
     if "owner_id" in changes and changes["owner_id"] != objective.owner_id:
         check_owner(changes["owner_id"], active_users)
-    changed = [name for name, value in changes.items() if getattr(objective, name) != value]
-    for name in changed:
-        setattr(objective, name, changes[name])
     if reason is not None and target != ABANDONED:
         raise ValidationFailed("A reason goes with abandoning an objective (state: abandoned).",
                                {"abandon_reason": ["Only with state abandoned."]})
-    if target != objective.state:
-        change_state(objective, target, role, reason)
+    guard = state_guard(objective, target, role, reason) if target != objective.state else None
+    changed = [name for name, value in changes.items() if getattr(objective, name) != value]
+    for name in changed:
+        setattr(objective, name, changes[name])
+    if guard is not None:
+        objective.state = target
+        objective.abandon_reason = reason.strip() if target == ABANDONED else None
         changed.append("state")
+    elif target == ABANDONED and reason is not None and reason.strip() != objective.abandon_reason:
+        objective.abandon_reason = reason.strip()  # a better-worded reason for an abandoned objective
+        changed.append("abandon_reason")
     if changed:
         objective.updated_at = now
     return changed
 
 
-def change_state(objective, target, role, reason=None):
+def state_guard(objective, target, role, reason=None) -> StateGuard:
+    """The guard of moving `objective` to `target`, once every condition of it holds."""
     guard = STATE_GUARDS.get((objective.state, target))
     if guard is None:
         raise StateChangeNotAllowed(f"An objective that is {objective.state} cannot become {target}.",
                                     {"state": objective.state, "requested": target})
     require_role(role, guard.roles, f"{guard.action} an objective")
-    reason = (reason or "").strip() or None
-    if guard.reason_required and not reason:
+    if guard.reason_required and not (reason or "").strip():
         raise ValidationFailed("Say why the objective is abandoned: abandon_reason is required.",
                                {"abandon_reason": ["Required when abandoning."]})
-    objective.state = target
-    objective.abandon_reason = reason if target == ABANDONED else None
+    return guard
 
 
 def add_indicator(objective, data, role, now, *, active_users, catalogue_entry, today: date):
@@ -287,11 +292,14 @@ def require_reporter(indicator, actor, role):
                              "owner or the quality manager can.", {"role": role})
 
 
-def record_measurement(indicator, data, existing, actor, role, now: datetime, today: date):
+def record_measurement(objective, indicator, data, existing, actor, role, now: datetime, today: date):
     """A new measurement, or with `correction` a new value for a recorded period.
 
     Returns (measurement, correction or None)."""
     require_reporter(indicator, actor, role)
+    if objective.state != ACTIVE:
+        raise StateChangeNotAllowed(f"This indicator's objective is {objective.state}; reopen it "
+                                    "(state: active) to record measurements.", {"state": objective.state})
     period = indicator.period(data["period"])
     if period.start > today:
         raise ValidationFailed(f"{period} has not started yet; measurements are recorded for past or "

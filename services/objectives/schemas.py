@@ -53,7 +53,7 @@ class MeasurementInputSchema(StrictSchema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     evidence_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
                               validate=validate.Length(max=2000))
-    correction = fields.Boolean(load_default=False)
+    correction = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 

@@ -22,7 +22,7 @@ OBJECTIVE_STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA, ACHIEVED)
 SEVERITY = {OFF_TRACK: 3, AT_RISK: 2, NO_DATA: 1, ON_TRACK: 0}  # worst first when sorted descending
 
 IMPROVING, WORSENING, STABLE = "improving", "worsening", "stable"
-TREND_PERIODS = 3  # the trend compares the latest value with the one this many periods back
+TREND_PERIODS = 3  # the trend compares the latest value with the oldest of the last three recorded
 
 
 def better(value, than, direction) -> bool:
@@ -69,12 +69,14 @@ def trend(values, direction, periods=TREND_PERIODS):
 
 
 def thresholds_problem(baseline, target, amber_threshold, direction):
-    """Why these thresholds cannot work together, or None: the amber threshold lies between the
-    baseline and the target, and the target is better than the baseline."""
+    """Why these thresholds cannot work together, or None: the target is better than the baseline,
+    and the amber threshold better than the baseline and no better than the target (so a value
+    that has not moved from the baseline is never on track)."""
     if not better(target, baseline, direction):
         word = "above" if direction == INCREASE else "below"
         return "target", f"With direction {direction}, the target must be {word} the baseline."
-    if not (at_least_as_good(amber_threshold, baseline, direction)
+    if not (better(amber_threshold, baseline, direction)
             and at_least_as_good(target, amber_threshold, direction)):
-        return "amber_threshold", "The amber threshold must lie between the baseline and the target."
+        return "amber_threshold", ("The amber threshold must lie between the baseline (excluded) and the "
+                                   "target (included).")
     return None
