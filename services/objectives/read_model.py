@@ -191,11 +191,11 @@ def overview(session):
 
 def national_indicator(session, code):
     """Each council's position on one catalogue indicator (active indicators mapped to it)."""
-    names = dict(session.execute(select(TenantPosition.tenant_id, TenantPosition.name)).all())
-    positions = session.scalars(select(IndicatorPosition).where(
-        IndicatorPosition.catalogue_code == code, IndicatorPosition.active.is_(True))
-        .order_by(IndicatorPosition.tenant_id, IndicatorPosition.indicator_id)).all()
-    return [{"tenant": p.tenant_id, "name": names.get(p.tenant_id), "indicator_id": p.indicator_id,
-             "latest_period": p.latest_period, "latest_value": p.latest_value, "baseline": p.baseline,
-             "target": p.target, "unit": p.unit, "status": p.status, "trend": p.trend}
-            for p in positions]
+    rows = session.execute(
+        select(IndicatorPosition.tenant_id.label("tenant"), TenantPosition.name, IndicatorPosition.indicator_id,
+               IndicatorPosition.latest_period, IndicatorPosition.latest_value, IndicatorPosition.baseline,
+               IndicatorPosition.target, IndicatorPosition.unit, IndicatorPosition.status, IndicatorPosition.trend)
+        .outerjoin(TenantPosition, TenantPosition.tenant_id == IndicatorPosition.tenant_id)
+        .where(IndicatorPosition.catalogue_code == code, IndicatorPosition.active.is_(True))
+        .order_by(IndicatorPosition.tenant_id, IndicatorPosition.indicator_id))
+    return [row._asdict() for row in rows]
