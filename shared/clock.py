@@ -19,3 +19,8 @@ def as_utc(moment: datetime) -> datetime:
 def local_today() -> date:
     """Today in Africa/Casablanca (review dates and reminders count in the councils' days)."""
     return datetime.now(DISPLAY_ZONE).date()
+
+
+def shown(value: datetime | None) -> str | None:
+    """A stored time as people see it: ISO 8601 in Africa/Casablanca, with the offset."""
+    return None if value is None else as_utc(value).astimezone(DISPLAY_ZONE).isoformat()

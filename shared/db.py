@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
-from jouda.shared.tenancy import RUNTIME_ROLE, scope_session
+from jouda.shared.tenancy import RUNTIME_ROLE, SERVICE_KEY, scope_session
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,9 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     def session(self, tenant_id=None, *, all_tenants=False, platform=False):
-        return scope_session(self._sessions(), tenant_id, all_tenants=all_tenants, platform=platform)
+        session = scope_session(self._sessions(), tenant_id, all_tenants=all_tenants, platform=platform)
+        session.info[SERVICE_KEY] = self.service
+        return session
 
     @contextmanager
     def transaction(self, tenant_id=None, *, all_tenants=False):

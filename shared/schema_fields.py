@@ -2,16 +2,14 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 
-from jouda.shared.clock import DISPLAY_ZONE, as_utc
+from jouda.shared.clock import shown
 
 
 class LocalDateTime(fields.DateTime):
     """Stored in UTC, shown in Africa/Casablanca (ISO 8601 with the offset)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
-        return as_utc(value).astimezone(DISPLAY_ZONE).isoformat()
+        return shown(value)
 
 
 class StrictSchema(Schema):

@@ -20,6 +20,8 @@ TENANT_KEY = "tenant_id"
 USER_KEY = "user_id"
 ROLE_KEY = "user_role"
 
+SERVICE_KEY = "service"  # session.info: the service whose database the session is on
+
 RLS_TENANT_SETTING = "jouda.tenant_id"
 RLS_ALL_TENANTS_SETTING = "jouda.all_tenants"
 RUNTIME_ROLE = "jouda_app"
@@ -55,6 +57,24 @@ def scope_session(session: Session, tenant_id: str | None, *, all_tenants=False,
     return session
 
 
+_SERVICE_REGISTRIES = {}
+
+
+def register_models(service: str, mapper_registry):
+    """Called by a service's models module: its sessions then filter only its own classes."""
+    _SERVICE_REGISTRIES[service] = mapper_registry
+
+
+def tenant_owned_classes_for(service):
+    """The TenantOwned classes a session of `service` can query. Read from the service's registry
+    at each call, so a class mapped late is never missed; every class known when the service did
+    not register its models."""
+    mapper_registry = _SERVICE_REGISTRIES.get(service)
+    if mapper_registry is None:
+        return tenant_owned_classes()
+    return [mapper.class_ for mapper in mapper_registry.mappers if issubclass(mapper.class_, TenantOwned)]
+
+
 def tenant_owned_classes():
     """Every mapped class that is TenantOwned (domain classes mapped imperatively included)."""
     found, pending = [], list(TenantOwned.__subclasses__())
@@ -75,9 +95,11 @@ def _add_tenant_criteria(state):
         return
     tenant_id = tenant_of(session)
     # A plain expression per class: the tenant is a bound parameter, never part of a cache key.
+    # Only the session's own service's classes: a service never queries another's tables, and
+    # each class costs its criterion on every statement.
     state.statement = state.statement.options(*(
         with_loader_criteria(cls, cls.tenant_id == tenant_id, include_aliases=True)
-        for cls in tenant_owned_classes()))
+        for cls in tenant_owned_classes_for(session.info.get(SERVICE_KEY))))
 
 
 @event.listens_for(Session, "before_flush")

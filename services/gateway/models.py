@@ -4,7 +4,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import declarative_base
 
 from jouda.shared.clock import utc_now
-from jouda.shared.tenancy import TenantOwned
+from jouda.shared.tenancy import TenantOwned, register_models
 
 Base = declarative_base()
 
@@ -46,3 +46,6 @@ class CurrentPolicy(Base, TenantOwned):
     version_id = Column(String(36), nullable=False)
     published_at = Column(String(40), nullable=False)  # ISO 8601 UTC: orders redeliveries
     document = Column(Text, nullable=False)  # the JSON answered by GET /api/v1/policies/current
+
+
+register_models("gateway", Base.registry)

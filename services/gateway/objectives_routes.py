@@ -1,6 +1,7 @@
 """HTTP routes of the objectives service and the ministry's views (mixed into GatewayService)."""
 import csv
 import io
+import json
 
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -137,17 +138,17 @@ class ObjectivesRoutes:
     @endpoint(roles=MINISTRY)
     def ministry_overview(self, request):
         as_csv = wants_csv(request)
-        result = call(self.objectives.ministry_overview)
+        document = call(self.objectives.ministry_overview)
         if as_csv:
-            rows = [{**row, **row["objectives_by_status"]} for row in result["items"]]
+            rows = [{**row, **row["objectives_by_status"]} for row in json.loads(document)["items"]]
             return csv_response("jouda-overview.csv", OVERVIEW_COLUMNS, rows)
-        return 200, result
+        return Response(document, mimetype="application/json")
 
     @http("GET", "/api/v1/ministry/indicators/<string:code>")
     @endpoint(roles=MINISTRY)
     def ministry_indicator(self, request, code):
         as_csv = wants_csv(request)
-        result = call(self.objectives.ministry_indicator, code)
+        document = call(self.objectives.ministry_indicator, code)
         if as_csv:
-            return csv_response(f"jouda-{code}.csv", NATIONAL_INDICATOR_COLUMNS, result["items"])
-        return 200, result
+            return csv_response(f"jouda-{code}.csv", NATIONAL_INDICATOR_COLUMNS, json.loads(document)["items"])
+        return Response(document, mimetype="application/json")

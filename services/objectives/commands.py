@@ -10,15 +10,12 @@ from jouda.services.objectives.repository import ObjectivesRepository
 from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, CatalogueEntrySchema, CorrectionSchema,
                                                IndicatorInputSchema, IndicatorSchema, MeasurementInputSchema,
                                                MeasurementSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
-                                               NationalIndicatorRowSchema, ObjectiveSchema, ObjectiveSummarySchema,
-                                               OverviewRowSchema, ReportingSettingsSchema)
+                                               ObjectiveSchema, ObjectiveSummarySchema, ReportingSettingsSchema)
 from jouda.shared.clock import local_today, utc_now
 from jouda.shared.errors import ValidationFailed
 from jouda.shared.schema_fields import load_or_raise
 
 MAX_PAGE = 200
-OVERVIEW_ROWS = OverviewRowSchema(many=True)
-NATIONAL_INDICATOR_ROWS = NationalIndicatorRowSchema(many=True)
 MINISTRY = frozenset({"ministry"})
 
 
@@ -264,7 +261,7 @@ def add_catalogue_entry(uow, data):
 
 def ministry_overview(uow):
     domain.require_role(uow.role, MINISTRY, "see the national overview")
-    return {"items": OVERVIEW_ROWS.dump(read_model.overview(uow.session))}
+    return {"items": read_model.overview(uow.session)}
 
 
 def ministry_indicator(uow, code):
@@ -273,7 +270,7 @@ def ministry_indicator(uow, code):
     if entry is None:
         raise domain.IndicatorNotFound(f"{code!r} is not in the national indicator catalogue.", {"code": code})
     return {"indicator": CatalogueEntrySchema().dump(entry),
-            "items": NATIONAL_INDICATOR_ROWS.dump(read_model.national_indicator(uow.session, code))}
+            "items": read_model.national_indicator(uow.session, code)}
 
 
 # --- events received -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from sqlalchemy.orm import registry
 
 from jouda.services.objectives import domain, read_model
 from jouda.shared.staff import map_staff
-from jouda.shared.tenancy import tenant_column
+from jouda.shared.tenancy import register_models, tenant_column
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -190,3 +190,4 @@ StaffMember = map_staff(mapper_registry)  # who may own objectives and indicator
 
 TENANT_TABLES = ("orientations", "objectives", "indicators", "measurements", "measurement_corrections",
                  "missing_measurements", "reporting_settings", "staff")
+register_models("objectives", mapper_registry)

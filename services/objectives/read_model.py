@@ -10,7 +10,7 @@ from sqlalchemy import case, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jouda.services.objectives import domain, status as rules
-from jouda.shared.clock import as_utc
+from jouda.shared.clock import as_utc, shown
 
 
 class TenantPosition:
@@ -172,25 +172,31 @@ def overview(session):
     for tenant_id, name, count in session.execute(
             select(ObjectivePosition.tenant_id, bucket, func.count()).group_by(ObjectivePosition.tenant_id, bucket)):
         counts.setdefault(tenant_id, {})[name] = count
+    # Plain rows, built straight into the JSON-ready shape of OverviewRowSchema: this view is read
+    # for every council at once, and ORM entities or a schema dump would cost more than the SQL.
     rows = []
-    for position in session.scalars(select(TenantPosition).order_by(TenantPosition.tenant_id)):
-        by_status = {name: counts.get(position.tenant_id, {}).get(name, 0) for name in OBJECTIVE_COLUMNS}
+    none = {}
+    for tenant_id, name, version, published_at, rate, reported, due, as_of in session.execute(
+            select(TenantPosition.tenant_id, TenantPosition.name, TenantPosition.policy_version,
+                   TenantPosition.policy_published_at, TenantPosition.acknowledgement_rate,
+                   TenantPosition.reported_periods, TenantPosition.due_periods, TenantPosition.completeness_as_of)
+            .order_by(TenantPosition.tenant_id)):
+        found = counts.get(tenant_id, none)
+        by_status = {name: found.get(name, 0) for name in OBJECTIVE_COLUMNS}
         rows.append({
-            "tenant": position.tenant_id, "name": position.name,
-            "policy_published": position.policy_version is not None,
-            "policy_version": position.policy_version,
-            "policy_published_at": position.policy_published_at,
-            "acknowledgement_rate": position.acknowledgement_rate,
-            "objectives": sum(by_status.values()), "objectives_by_status": by_status,
-            "reported_periods": position.reported_periods, "due_periods": position.due_periods,
-            "reporting_completeness": domain.completeness_rate(position.reported_periods, position.due_periods),
-            "completeness_as_of": position.completeness_as_of,
+            "tenant": tenant_id, "name": name, "policy_published": version is not None,
+            "policy_version": version, "policy_published_at": shown(published_at),
+            "acknowledgement_rate": rate, "objectives": sum(by_status.values()), "objectives_by_status": by_status,
+            "reported_periods": reported, "due_periods": due,
+            "reporting_completeness": domain.completeness_rate(reported, due),
+            "completeness_as_of": as_of.isoformat() if as_of is not None else None,
         })
     return rows
 
 
 def national_indicator(session, code):
-    """Each council's position on one catalogue indicator (active indicators mapped to it)."""
+    """Each council's position on one catalogue indicator (active indicators mapped to it), in the
+    JSON-ready shape of NationalIndicatorRowSchema."""
     rows = session.execute(
         select(IndicatorPosition.tenant_id.label("tenant"), TenantPosition.name, IndicatorPosition.indicator_id,
                IndicatorPosition.latest_period, IndicatorPosition.latest_value, IndicatorPosition.baseline,

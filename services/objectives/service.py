@@ -1,4 +1,5 @@
 """The objectives service: thin Nameko entrypoints over services/objectives/commands.py."""
+import json
 import logging
 
 from nameko.timer import timer
@@ -92,15 +93,17 @@ class ObjectivesService(StaffDirectory):
         with self.uow.platform() as uow:
             return commands.add_catalogue_entry(uow, data)
 
+    # The ministry's views cover every council: they leave as JSON text, encoded once here and
+    # passed through by the gateway, rather than encoded and decoded again at each hop.
     @rpc
     def ministry_overview(self):
         with self.uow.platform() as uow:
-            return commands.ministry_overview(uow)
+            return json.dumps(commands.ministry_overview(uow), ensure_ascii=False)
 
     @rpc
     def ministry_indicator(self, code):
         with self.uow.platform() as uow:
-            return commands.ministry_indicator(uow, code)
+            return json.dumps(commands.ministry_indicator(uow, code), ensure_ascii=False)
 
     # --- events received ------------------------------------------------------------------------
     @event_handler("policy", "policy.published")

@@ -5,7 +5,7 @@ from sqlalchemy.orm import registry
 
 from jouda.services.policy import domain
 from jouda.shared.staff import map_staff
-from jouda.shared.tenancy import tenant_column
+from jouda.shared.tenancy import register_models, tenant_column
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -79,5 +79,7 @@ mapper_registry.map_imperatively(domain.PolicyVersion, policy_versions)
 mapper_registry.map_imperatively(domain.Transition, policy_transitions)
 mapper_registry.map_imperatively(domain.Acknowledgement, acknowledgements)
 StaffMember = map_staff(mapper_registry)  # who is active, for the acknowledgement rate
+
+register_models("policy", mapper_registry)
 
 TENANT_TABLES = ("policies", "policy_versions", "policy_transitions", "policy_acknowledgements", "staff")

@@ -162,8 +162,24 @@ def project(uow_for, events):
         getattr(worker_factory(ObjectivesService, uow=uow_for(method=method)), method)(batch)
 
 
+class _DecodedViews:
+    """The ministry's views leave the service as JSON text; the tests read them decoded."""
+
+    def __init__(self, service):
+        self.service = service
+
+    def __getattr__(self, name):
+        method = getattr(self.service, name)
+
+        def call(*args, **kwargs):
+            result = method(*args, **kwargs)
+            return json.loads(result) if isinstance(result, str) else result
+        return call
+
+
 def ministry(uow_for):
-    return worker_factory(ObjectivesService, uow=uow_for(tenant=None, user="u-ministry", role="ministry"))
+    return _DecodedViews(worker_factory(ObjectivesService, uow=uow_for(tenant=None, user="u-ministry",
+                                                                        role="ministry")))
 
 
 # --- tenancy and reference data ---------------------------------------------------------------------
@@ -794,3 +810,16 @@ def test_a_closed_objective_takes_no_measurement(council, service_as, uow_for):
         oriental.record_measurement(indicator["id"], measure(month(1), 50))
     assert "reopen" in caught.value.message
 
+
+
+def test_ministry_rows_have_the_documented_shape(council, service_as, uow_for, objectives_database):
+    """The views are built as plain rows for speed: they must still match their OpenAPI schemas."""
+    from jouda.services.objectives.schemas import NationalIndicatorRowSchema, OverviewRowSchema
+    two_councils_reporting(council, service_as, uow_for)
+    project(uow_for, outbox(objectives_database))
+    for rows, schema in ((ministry(uow_for).ministry_overview()["items"], OverviewRowSchema()),
+                         (ministry(uow_for).ministry_indicator("SATISFACTION")["items"], NationalIndicatorRowSchema())):
+        assert rows
+        for row in rows:
+            assert set(row) == set(schema.fields)
+            assert schema.validate(row) == {}
