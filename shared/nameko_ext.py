@@ -116,6 +116,10 @@ class UnitOfWorkFactory:
         """For system jobs (timers, gauges): deliberately sees every tenant's rows."""
         return UnitOfWork(self.database, None, all_tenants=True, on_commit=self._db.relay.wake)
 
+    def system(self, tenant_id):
+        """For system jobs (timers) working council by council: one council's rows."""
+        return UnitOfWork(self.database, tenant_id, on_commit=self._db.relay.wake)
+
     def platform(self):
         """For a caller without a tenant (the ministry): tenant-owned rows stay out of reach."""
         return UnitOfWork(self.database, None, actor=self.actor, role=self.role, platform=True,

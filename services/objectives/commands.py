@@ -137,8 +137,9 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
     data = load_or_raise(MeasurementInputSchema(), data)
     repo = ObjectivesRepository(uow.session)
     # The objective row is the lock: measurements of its indicators, racing, recompute its status in turn.
-    objective = repo.objective(repo.indicator(indicator_id).objective_id, for_update=True)
-    indicator = repo.indicator(indicator_id, for_update=True)
+    objective = repo.objective_of_indicator(indicator_id, for_update=True)
+    indicators = repo.indicators_of(objective.id)
+    indicator = next(i for i in indicators if i.id == str(indicator_id))
     domain.require_reporter(indicator, uow.actor, uow.role)
     existing = repo.measurement(indicator.id, str(indicator.period(data["period"])), for_update=True)
     previous_value = existing.value if existing is not None else None
@@ -151,7 +152,7 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
         repo.add(correction)
     uow.session.flush()
     domain.refresh_indicator(indicator, repo.latest_values(indicator.id), now)
-    old_status = domain.refresh_objective(objective, repo.indicators_of(objective.id))
+    old_status = domain.refresh_objective(objective, indicators)
     uow.emit("indicator.measurement_recorded", {
         "measurement_id": measurement.id, "objective_id": objective.id, "indicator_id": indicator.id,
         "period": measurement.period, "value": measurement.value, "correction": correction is not None,
@@ -161,7 +162,7 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
         _emit_status_change(uow, objective, old_status, indicator.id)
     uow.commit()
     MEASUREMENTS_RECORDED.labels(uow.tenant_id, "new" if correction is None else "correction").inc()
-    return _dump_measurement(measurement, repo.corrections([measurement.id]))
+    return _dump_measurement(measurement, repo.corrections([measurement.id]) if correction is not None else {})
 
 
 def _dump_measurement(measurement, corrections):
@@ -318,43 +319,45 @@ def apply_to_read_model(uow, *, today: date | None = None):
     uow.commit()
 
 
-# --- timers (all tenants) ---------------------------------------------------------------------------
+# --- timers: council by council, one transaction each, so that a national run holds no long locks ---
+
+def councils_with_active_indicators(uow):
+    return ObjectivesRepository(uow.session).councils_with_active_indicators()
+
 
 def notice_missing_measurements(uow, today: date):
-    """One indicator.measurement_missing per indicator and due period without a value."""
+    """In one council: one indicator.measurement_missing per indicator and due period without a value."""
     repo = ObjectivesRepository(uow.session)
-    grace = repo.all_grace_days()
+    grace = repo.grace_days(uow.tenant_id)
     active = repo.active_indicators(skip_locked=True)
-    reported = repo.reported_periods()
+    reported = repo.reported_periods([indicator.id for indicator, _ in active])
     noticed = repo.noticed_missing()
-    found = []
+    found = 0
     for indicator, objective in active:
-        days = grace.get(indicator.tenant_id, domain.DEFAULT_GRACE_DAYS)
         for period in domain.late_periods(indicator.frequency, indicator.start_period,
-                                          reported.get(indicator.id, set()), today, days):
+                                          reported.get(indicator.id, set()), today, grace):
             if (indicator.id, str(period)) in noticed:
                 continue
             repo.add(domain.MissingMeasurement(indicator, period, today))
             uow.emit("indicator.measurement_missing", {
                 "objective_id": objective.id, "indicator_id": indicator.id, "name": indicator.name,
                 "owner_id": indicator.owner_id, "catalogue_code": indicator.catalogue_code,
-                "period": str(period), "period_end": period.end, "days_late": (today - period.end).days - days},
-                tenant_id=indicator.tenant_id)
-            found.append(indicator.tenant_id)
+                "period": str(period), "period_end": period.end, "days_late": (today - period.end).days - grace})
+            found += 1
     uow.commit()
-    for tenant_id in found:
-        MEASUREMENTS_MISSING.labels(tenant_id).inc()
-    return len(found)
+    if found:
+        MEASUREMENTS_MISSING.labels(uow.tenant_id).inc(found)
+    return found
 
 
-def refresh_all_completeness(uow, today: date):
-    """Periods fall due as days pass: bring each council's completeness up to today."""
-    repo = ObjectivesRepository(uow.session)
-    grace = repo.all_grace_days()
-    stale = uow.session.scalars(select(read_model.TenantPosition.tenant_id).where(or_(
+def councils_with_stale_completeness(uow, today: date):
+    return uow.session.scalars(select(read_model.TenantPosition.tenant_id).where(or_(
         read_model.TenantPosition.completeness_as_of.is_(None),
         read_model.TenantPosition.completeness_as_of < today))).all()
-    for tenant_id in stale:
-        read_model.refresh_completeness(uow.session, tenant_id, today, grace.get(tenant_id, domain.DEFAULT_GRACE_DAYS))
+
+
+def refresh_completeness(uow, tenant_id, today: date):
+    """Periods fall due as days pass: bring a council's completeness up to today."""
+    read_model.refresh_completeness(uow.session, tenant_id, today,
+                                    ObjectivesRepository(uow.session).grace_days(tenant_id))
     uow.commit()
-    return len(stale)

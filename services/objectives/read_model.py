@@ -13,6 +13,9 @@ from jouda.services.objectives import domain, status as rules
 from jouda.shared.clock import as_utc, shown
 
 
+KEPT_PERIODS = 36  # periods with a value kept per indicator: three years of monthly reports
+
+
 class TenantPosition:
     def __init__(self, tenant_id):
         self.tenant_id = tenant_id
@@ -117,7 +120,8 @@ def apply_measurement(session, event):
     payload, at = event["payload"], occurred(event)
     indicator = _indicator(session, event, payload["indicator_id"])
     if payload["period"] not in indicator.reported_periods:  # a set: order of arrival does not matter
-        indicator.reported_periods = sorted({*indicator.reported_periods, payload["period"]})
+        # Only the recent periods count (completeness looks back 12 months): the list stays short.
+        indicator.reported_periods = sorted({*indicator.reported_periods, payload["period"]})[-KEPT_PERIODS:]
     if _newer(indicator.as_of, at):
         _take(indicator, payload["indicator"], active=True if indicator.active is None else indicator.active, at=at)
 

@@ -23,6 +23,17 @@ class ObjectivesRepository:
             raise domain.ObjectiveNotFound(f"No objective {objective_id}.", {"id": str(objective_id)})
         return objective
 
+    def objective_of_indicator(self, indicator_id, *, for_update=False) -> domain.Objective:
+        query = (select(domain.Objective)
+                 .join(domain.Indicator, domain.Indicator.objective_id == domain.Objective.id)
+                 .where(domain.Indicator.id == str(indicator_id)))
+        if for_update:
+            query = query.with_for_update(of=domain.Objective)
+        objective = self.session.scalars(query).first()
+        if objective is None:
+            raise domain.IndicatorNotFound(f"No indicator {indicator_id}.", {"id": str(indicator_id)})
+        return objective
+
     def objectives(self, *, orientation=None, state=None, status=None, limit, offset):
         where = []
         if orientation is not None:
@@ -132,9 +143,11 @@ class ObjectivesRepository:
         settings = self.session.get(domain.ReportingSettings, tenant_id) if tenant_id else None
         return settings.grace_days if settings is not None else domain.DEFAULT_GRACE_DAYS
 
-    def all_grace_days(self):
-        return dict(self.session.execute(select(domain.ReportingSettings.tenant_id,
-                                                domain.ReportingSettings.grace_days)).all())
+    def councils_with_active_indicators(self):
+        return self.session.scalars(
+            select(domain.Indicator.tenant_id).distinct()
+            .join(domain.Objective, domain.Objective.id == domain.Indicator.objective_id)
+            .where(domain.Objective.state == domain.ACTIVE).order_by(domain.Indicator.tenant_id)).all()
 
     def catalogue(self):
         return self.session.scalars(select(domain.CatalogueIndicator).order_by(domain.CatalogueIndicator.code)).all()

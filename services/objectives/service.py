@@ -143,12 +143,21 @@ class ObjectivesService(StaffDirectory):
     # --- timers (every tenant) ------------------------------------------------------------------
     @timer(interval=TIMER_SECONDS, eager=True)
     def notice_missing_measurements(self):
+        today = local_today()
         with self.uow.all_tenants() as uow:
-            found = commands.notice_missing_measurements(uow, local_today())
+            councils = commands.councils_with_active_indicators(uow)
+        found = 0
+        for tenant_id in councils:
+            with self.uow.system(tenant_id) as uow:
+                found += commands.notice_missing_measurements(uow, today)
         if found:
             log.info("%d measurement(s) found missing", found)
 
     @timer(interval=TIMER_SECONDS, eager=True)
     def refresh_completeness(self):
+        today = local_today()
         with self.uow.all_tenants() as uow:
-            commands.refresh_all_completeness(uow, local_today())
+            councils = commands.councils_with_stale_completeness(uow, today)
+        for tenant_id in councils:
+            with self.uow.all_tenants() as uow:  # the read model is not tenant-owned
+                commands.refresh_completeness(uow, tenant_id, today)
