@@ -3,9 +3,16 @@
     (a) event backbone: N events through outbox, relay and an idempotent Nameko consumer,
         beside raw kombu publish+consume of N messages on the same broker;
     (b) GET /api/v1/policies/current p50/p99 under 20 clients, beside a bare Nameko @http endpoint;
-    (c) peak RSS of the service processes after (b), beside the 150 MB goal.
-Runs on a PostgreSQL database and a RabbitMQ vhost of its own (removed at the end).
-Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10).
+    (c) peak RSS of the service processes after (b), beside the 150 MB goal;
+    (d) measurements POSTed by 20 clients until the objectives read model has applied them all,
+        beside the backbone figure of (a);
+    (e) the ministry's two views on a generated national data set (1,600 councils), p50/p95 over
+        HTTP beside a naive per-tenant query loop, with the command and RPC layers timed apart
+        (tests/bench/objectives.py).
+Runs on a PostgreSQL database and a RabbitMQ vhost of its own (removed at the end); (d) and (e) on
+another pair of their own.
+Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10), and those of
+tests/bench/objectives.py.
 """
 import jouda  # noqa: F401 - warning filters first
 import eventlet
@@ -15,7 +22,7 @@ eventlet.monkey_patch()
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-from tests.bench import backbone  # noqa: E402
+from tests.bench import backbone, objectives  # noqa: E402
 from tests.bench.baseline_amqp import raw_publish_consume  # noqa: E402
 from tests.bench.baseline_http import measure_bare_http  # noqa: E402
 from tests.bench.gateway import jouda_services, measure_current_policy, peak_rss_mb  # noqa: E402
@@ -64,6 +71,8 @@ def main():
         print("\n(c) peak RSS after (b) (MB, lower is better)")
         for name, megabytes in rss.items():
             line(f"jouda run {name}", megabytes, RSS_GOAL_MB, "goal", "MB", "goal < 1x")
+
+        objectives.run(line, ours["pipeline_events_per_second"])
     finally:
         drop_vhost()
         infrastructure.drop_database(database_url)
