@@ -239,7 +239,9 @@ def ingestion_jobs(clients, total):
 
 
 def reported_in_read_model(owner):
-    return scalar(owner, "SELECT coalesce(sum(json_array_length(reported_periods)), 0) FROM ministry_indicators")
+    """Measurement events the read model has applied: their ids are recorded in the same
+    transaction as the effect."""
+    return scalar(owner, "SELECT count(*) FROM processed_events WHERE consumer = 'objectives.on_measurement_recorded'")
 
 
 def consumed_counter(metrics_port):
@@ -772,8 +774,8 @@ def run(line, backbone_events_per_second):
                 print(f"      {ingest['created']} of {ingest['total']} answered 201 {ingest['statuses']}"
                       + (f" first errors: {ingest['errors']}" if errors else "")
                       + f"; POST p50 {ingest['p50_ms']:.1f} ms, p95 {ingest['p95_ms']:.1f} ms; last event "
-                      f"applied {ingest['lag_seconds']:.2f} s after the last answer; read model "
-                      f"{ingest['read_model']} periods, consumed counter {ingest['counter']:.0f}", flush=True)
+                      f"applied {ingest['lag_seconds']:.2f} s after the last answer; read model applied "
+                      f"{ingest['read_model']} events, consumed counter {ingest['counter']:.0f}", flush=True)
                 print("      CPU per measurement: " + ", ".join(f"jouda run {name} {ms:.1f} ms" for name, ms
                                                                in ingest["cpu_ms"].items())
                       + f"; machine {100 * ingest['machine_busy']:.0f}% busy on {os.cpu_count()} cores", flush=True)
