@@ -1,6 +1,6 @@
 """marshmallow fields and base schemas shared at every boundary."""
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from jouda.shared.clock import shown
 
@@ -12,11 +12,28 @@ class LocalDateTime(fields.DateTime):
         return shown(value)
 
 
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class StrictSchema(Schema):
-    """Unknown fields are an error, not silently dropped."""
+    """Unknown fields are an error, not silently dropped; text with a NUL character (which
+    PostgreSQL cannot store) is refused rather than left to fail in the database."""
 
     class Meta:
         unknown = RAISE
+
+    @pre_load(pass_collection=True)
+    def _refuse_nul(self, data, **kwargs):
+        if _has_nul(data):
+            raise ValidationError("Text may not contain the NUL character (\\u0000).")
+        return data
 
 
 def load_or_raise(schema: Schema, data, *, partial=None):

@@ -152,6 +152,18 @@ def call(method, *args, **kwargs):
                        "check (for example reload the list) before trying again.") from None
 
 
+def refuse_nul(request, path_arguments):
+    """PostgreSQL cannot hold a NUL character: an id or a query argument with one matches nothing
+    and must not reach a database as a query that fails."""
+    for name, value in path_arguments.items():
+        if "\x00" in str(value):
+            raise ApiError(404, "not_found", f"There is no resource at {request.path!r}.")
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
+                           {name.replace("\x00", ""): ["May not contain the NUL character."]})
+
+
 def endpoint(roles=COUNCIL_ROLES, *, public=False):
     """Wraps an @http handler: authentication, role check, errors as JSON envelopes.
 
@@ -162,6 +174,7 @@ def endpoint(roles=COUNCIL_ROLES, *, public=False):
         @functools.wraps(handler)
         def wrapper(self, request, *args, **kwargs):
             try:
+                refuse_nul(request, kwargs)
                 if not public:
                     principal = self.api.authenticate(request)
                     if principal.role not in allowed:

@@ -3,8 +3,9 @@ import re
 
 from marshmallow import fields
 
-from jouda.services.objectives import schemas as objectives
-from jouda.services.policy import schemas as policy
+from jouda.services.objectives import domain as objectives_domain, schemas as objectives
+from jouda.services.objectives.status import OBJECTIVE_STATUSES
+from jouda.services.policy import domain as policy_domain, schemas as policy
 
 _TYPES = {fields.Integer: {"type": "integer"}, fields.Float: {"type": "number"},
           fields.Boolean: {"type": "boolean"}, fields.Date: {"type": "string", "format": "date"},
@@ -77,6 +78,8 @@ COMPONENTS = {
     "ObjectiveSummary": objectives.ObjectiveSummarySchema(),
     "IndicatorInput": objectives.IndicatorInputSchema(),
     "Indicator": objectives.IndicatorSchema(),
+    "IndicatorDetail": objectives.IndicatorDetailSchema(),
+    "RecentValue": objectives.RecentValueSchema(),
     "MeasurementInput": objectives.MeasurementInputSchema(),
     "Measurement": objectives.MeasurementSchema(),
     "Correction": objectives.CorrectionSchema(),
@@ -129,7 +132,7 @@ OPERATIONS = [
     ("post", "/api/v1/objectives/{id}/indicators", "Add an indicator to an objective", "IndicatorInput",
      (201, "Indicator"), "quality_manager"),
     ("get", "/api/v1/indicators/{id}", "One indicator, its status, trend and last 12 values", None,
-     (200, "Indicator"), "council roles"),
+     (200, "IndicatorDetail"), "council roles"),
     ("post", "/api/v1/indicators/{id}/measurements", "Record a period's value (correction: true and a reason "
      "to replace one; the previous value is kept)", "MeasurementInput", (201, "Measurement"),
      "the indicator's owner, process_owner, quality_manager"),
@@ -190,6 +193,16 @@ COMPOSED = {
             "period_end": {"type": "string", "format": "date"}, "days_late": {"type": "integer"}}}}}},
 }
 CSV_VIEWS = {"/api/v1/ministry/overview", "/api/v1/ministry/indicators/{code}"}
+_PAGE = [("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+         ("offset", {"type": "integer", "minimum": 0, "default": 0})]
+QUERY_PARAMETERS = {  # (method, path): the query parameters it reads
+    ("get", "/api/v1/policies"): [("status", {"type": "string", "enum": list(policy_domain.STATUSES)}), *_PAGE],
+    ("get", "/api/v1/objectives"): [
+        ("orientation", {"type": "string"}),
+        ("state", {"type": "string", "enum": list(objectives_domain.STATES)}),
+        ("status", {"type": "string", "enum": list(OBJECTIVE_STATUSES)}), *_PAGE],
+    ("get", "/api/v1/indicators/{id}/measurements"): _PAGE,
+}
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 ERROR_STATUSES = {"400": "Malformed JSON body", "401": "No, unknown or revoked token",
@@ -218,6 +231,8 @@ def build_document(version) -> dict:
         parameters = [{"name": name, "in": "path", "required": True,
                        "schema": {"type": "string", "format": "uuid"} if name == "id" else {"type": "string"}}
                       for name in PATH_PARAMETER.findall(path)]
+        parameters += [{"name": name, "in": "query", "required": False, "schema": schema}
+                       for name, schema in QUERY_PARAMETERS.get((method, path), [])]
         if path in CSV_VIEWS:
             parameters.append({"name": "format", "in": "query", "required": False,
                                "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}})

@@ -8,7 +8,7 @@ from jouda.services.objectives import domain, read_model, status as rules
 from jouda.services.objectives.metrics import MEASUREMENTS_MISSING, MEASUREMENTS_RECORDED
 from jouda.services.objectives.repository import ObjectivesRepository
 from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, CatalogueEntrySchema, CorrectionSchema,
-                                               IndicatorInputSchema, IndicatorSchema, MeasurementInputSchema,
+                                               IndicatorDetailSchema, IndicatorInputSchema, IndicatorSchema, MeasurementInputSchema,
                                                MeasurementSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
                                                ObjectiveSchema, ObjectiveSummarySchema, ReportingSettingsSchema)
 from jouda.shared.clock import local_today, utc_now
@@ -127,10 +127,9 @@ def add_indicator(uow, objective_id, data):
 def get_indicator(uow, indicator_id):
     repo = ObjectivesRepository(uow.session)
     indicator = repo.indicator(indicator_id)
-    result = IndicatorSchema().dump(indicator)
-    result["recent"] = [{"period": period, "value": value}
+    indicator.recent = [{"period": period, "value": value}
                         for period, value in repo.latest_values(indicator.id, count=12)]
-    return result
+    return IndicatorDetailSchema().dump(indicator)
 
 
 def record_measurement(uow, indicator_id, data, *, today: date | None = None):
@@ -237,6 +236,9 @@ def set_reporting_settings(uow, data):
         uow.session.add(domain.ReportingSettings(uow.tenant_id, data["grace_days"]))
     else:
         settings.grace_days = data["grace_days"]
+    uow.session.flush()
+    # The ministry's figure follows at once, like the council's dashboard (same service, no event).
+    read_model.refresh_completeness(uow.session, uow.tenant_id, local_today(), data["grace_days"])
     uow.commit()
     return data
 

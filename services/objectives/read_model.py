@@ -123,7 +123,8 @@ def apply_measurement(session, event):
         # Only the recent periods count (completeness looks back 12 months): the list stays short.
         indicator.reported_periods = sorted({*indicator.reported_periods, payload["period"]})[-KEPT_PERIODS:]
     if _newer(indicator.as_of, at):
-        _take(indicator, payload["indicator"], active=True if indicator.active is None else indicator.active, at=at)
+        # A measurement is only ever accepted on an active objective: as the newest event, it says so.
+        _take(indicator, payload["indicator"], active=True, at=at)
 
 
 def _objective(session, event, objective_id):
@@ -153,12 +154,12 @@ def _take(position, snapshot, *, active, at):
 
 def refresh_completeness(session, tenant_id, today, grace_days):
     """Reporting completeness of a council's active indicators, as of `today`."""
+    position = tenant(session, tenant_id)  # the lock first: a batch committing meanwhile is not overwritten
     rows = session.execute(select(IndicatorPosition.frequency, IndicatorPosition.start_period,
                                   IndicatorPosition.reported_periods)
                            .where(IndicatorPosition.tenant_id == tenant_id,
                                   IndicatorPosition.active.is_(True))).all()
     reported, due = domain.completeness(((f, s, set(r)) for f, s, r in rows), today, grace_days)
-    position = tenant(session, tenant_id)
     position.reported_periods, position.due_periods, position.completeness_as_of = reported, due, today
 
 

@@ -22,7 +22,8 @@ class ObjectiveInputSchema(StrictSchema):
 class ObjectiveChangesSchema(ObjectiveInputSchema):
     """PATCH: any subset of the fields, and the life cycle through `state` (at least one field)."""
     state = fields.String(validate=validate.OneOf(domain.STATES))
-    abandon_reason = fields.String(validate=validate.Length(1, 5000))
+    abandon_reason = fields.String(validate=[validate.Length(1, 5000),
+                                             validate.Regexp(r"\S", error="Say why, in words.")])
 
     def __init__(self, **kwargs):
         kwargs.setdefault("partial", True)
@@ -91,6 +92,16 @@ class IndicatorSchema(StrictSchema):
     trend = fields.String(allow_none=True)
     created_at = LocalDateTime()
     updated_at = LocalDateTime()
+
+
+class RecentValueSchema(StrictSchema):
+    period = fields.String()
+    value = fields.Float()
+
+
+class IndicatorDetailSchema(IndicatorSchema):
+    """An indicator read on its own: with its last 12 values, oldest first."""
+    recent = fields.List(fields.Nested(RecentValueSchema))
 
 
 class ObjectiveSchema(StrictSchema):

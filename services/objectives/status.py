@@ -4,7 +4,7 @@ An indicator has a baseline (where it started), a target, and an amber threshold
 the two; its direction says whether higher (`increase`) or lower (`decrease`) is better.
 Its latest measurement falls in one of four zones:
 
-    target met, or better than the amber threshold      on_track
+    the target met, or the amber threshold reached       on_track
     better than the baseline, not yet at the threshold   at_risk
     no better than the baseline                          off_track
     no measurement yet                                   no_data

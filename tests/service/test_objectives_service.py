@@ -823,3 +823,21 @@ def test_ministry_rows_have_the_documented_shape(council, service_as, uow_for, o
         for row in rows:
             assert set(row) == set(schema.fields)
             assert schema.validate(row) == {}
+
+
+def test_a_reopened_objectives_indicator_returns_to_the_national_figures_in_any_order(
+        council, service_as, uow_for, objectives_database):
+    tenants = two_councils_reporting(council, service_as, uow_for)
+    project(uow_for, outbox(objectives_database))
+    objective, indicator = tenants[ORIENTAL]
+    oriental = service_as(ORIENTAL)
+    oriental.update_objective(objective["id"], {"state": "abandoned", "abandon_reason": "Fusion"})
+    project(uow_for, outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1:])
+    oriental.update_objective(objective["id"], {"state": "active"})
+    reopened = outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1]
+    oriental.record_measurement(indicator["id"], measure(month(1), 50))
+    measured = outbox(objectives_database, "indicator.measurement_recorded", tenant=ORIENTAL)[-1]
+    project(uow_for, [measured])  # the newer event first: the reopening arrives after it
+    project(uow_for, [reopened])
+    assert {item["tenant"] for item in ministry(uow_for).ministry_indicator("SATISFACTION")["items"]} == {
+        FES, ORIENTAL}

@@ -44,7 +44,8 @@ def test_the_validator_would_notice_a_broken_document():
 def test_every_operation_is_present(document, method, path):
     operation = document["paths"][path][method]
     assert operation["responses"]
-    assert ("parameters" in operation) == ("{" in path or path.startswith("/api/v1/ministry/overview"))
+    assert ("parameters" in operation) == ("{" in path or (method, path) in openapi.QUERY_PARAMETERS
+                                           or path.startswith("/api/v1/ministry/overview"))
 
 
 def test_no_extra_paths(document):
@@ -155,3 +156,13 @@ def test_measurement_values_are_numbers(document):
     measurement = document["components"]["schemas"]["MeasurementInput"]
     assert measurement["required"] == ["period", "value"]
     assert measurement["properties"]["value"] == {"type": "number"}
+
+
+def test_list_filters_are_declared(document):
+    names = [p["name"] for p in document["paths"]["/api/v1/objectives"]["get"]["parameters"]]
+    assert names == ["orientation", "state", "status", "limit", "offset"]
+
+
+def test_indicator_detail_lists_its_recent_values(document):
+    detail = document["components"]["schemas"]["IndicatorDetail"]
+    assert detail["properties"]["recent"]["items"] == {"$ref": REF_PREFIX + "RecentValue"}
