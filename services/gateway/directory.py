@@ -41,7 +41,8 @@ def hash_token(token: str) -> str:
 
 def _user_event(event_type, user, actor):
     return build_event(event_type, user.tenant_id, actor, {
-        "user_id": user.id, "role": user.role, "active": user.active, "language": user.language})
+        "user_id": user.id, "role": user.role, "active": user.active, "language": user.language,
+        "email": user.email, "name": user.name})
 
 
 def add_tenant(database, code, name, *, actor="admin"):

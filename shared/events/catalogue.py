@@ -142,6 +142,12 @@ class MeasurementMissing(Payload):
     days_late = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class UserChangedV2(UserChanged):
+    """v2: with the person's e-mail address and name, which the notifications service needs."""
+    email = fields.Email(required=True)
+    name = fields.String(required=True, allow_none=True)
+
+
 class TenantCreated(Payload):
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -164,6 +170,8 @@ CATALOGUE = {
     ("gateway.tenant_created", 1): TenantCreated,
     ("gateway.user_created", 1): UserChanged,
     ("gateway.user_updated", 1): UserChanged,
+    ("gateway.user_created", 2): UserChangedV2,
+    ("gateway.user_updated", 2): UserChangedV2,
 }
 LATEST_VERSION = {event_type: version for event_type, version in sorted(CATALOGUE)}
 
@@ -184,9 +192,11 @@ def contract(event_type: str, version: int) -> Schema:
     return _CONTRACTS[key]
 
 
-def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurred_at=None) -> dict:
-    """A validated envelope, JSON-ready (payload dumped through its contract)."""
-    version = LATEST_VERSION.get(event_type)
+def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurred_at=None,
+                version=None) -> dict:
+    """A validated envelope, JSON-ready (payload dumped through its contract); the latest
+    version of the contract unless `version` asks for an earlier one."""
+    version = version or LATEST_VERSION.get(event_type)
     if version is None:
         raise UnknownEventType(f"{event_type} is not in the event catalogue")
     schema = contract(event_type, version)

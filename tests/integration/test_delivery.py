@@ -57,7 +57,7 @@ def staff_active(policy_db, tenant, user_id):
 
 def test_a_redelivered_event_has_no_second_effect(platform, settings, policy_db, tenant_code):
     user_id = str(uuid.uuid4())
-    payload = {"user_id": user_id, "role": "staff", "language": "fr"}
+    payload = {"user_id": user_id, "role": "staff", "language": "fr", "email": "agent@example.test", "name": None}
     created = build_event("gateway.user_created", tenant_code, "admin", {**payload, "active": True})
     deactivated = build_event("gateway.user_updated", tenant_code, "admin", {**payload, "active": False})
     labels = {"service": "policy", "event_type": "gateway.user_created"}
@@ -249,7 +249,8 @@ def test_a_parked_event_is_applied_once_replayed(platform, settings, policy_db, 
     queue = "evt-gateway-gateway.user_created--policy.on_user_created"
     user_id = f"replay-{uuid.uuid4()}"
     event = build_event("gateway.user_created", tenant_code, "admin",
-                        {"user_id": user_id, "role": "staff", "active": True, "language": "fr"})
+                        {"user_id": user_id, "role": "staff", "active": True, "language": "fr",
+                         "email": "agent@example.test", "name": None})
     publish(settings.amqp_uri, event)
     eventually(lambda: dict(dead_letters.parked(settings))[queue] == 1, timeout=30, message="event parked")
     assert staff_active(policy_db, tenant_code, user_id) is None

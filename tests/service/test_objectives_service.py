@@ -114,7 +114,9 @@ def publish_policy(uow_for, tenant, orientations, version=1, occurred_at=None):
 
 def add_user(uow_for, tenant, user_id, role, active=True, event_type="gateway.user_created"):
     event = build_event(event_type, tenant, "admin", {"user_id": user_id, "role": role, "active": active,
-                                                      "language": "fr"})
+                                                      "language": "fr",
+                                                      "email": f"{user_id.replace('@', '.')}@{tenant}.test",
+                                                      "name": None})
     service = worker_factory(ObjectivesService, uow=uow_for(method=f"on_{event_type.split('.')[1]}"))
     getattr(service, f"on_{event_type.split('.')[1]}")(event)
     return event

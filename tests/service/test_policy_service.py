@@ -70,7 +70,8 @@ def test_review_due_timer_notifies_once_per_version(uow_for, policy_database):
 
 def test_user_events_are_applied_once(uow_for, policy_database):
     event = build_event("gateway.user_created", "fes-meknes", "admin",
-                        {"user_id": "u-9", "role": "staff", "active": True, "language": "ar"})
+                        {"user_id": "u-9", "role": "staff", "active": True, "language": "ar",
+                         "email": "u-9@fes-meknes.test", "name": None})
     service = worker_factory(PolicyService, uow=uow_for(method="on_user_created"))
     service.on_user_created(event)
     with pytest.raises(DuplicateEvent):
@@ -83,7 +84,7 @@ def test_user_events_are_applied_once(uow_for, policy_database):
 def test_an_older_user_event_never_overwrites_a_newer_one(uow_for, policy_database):
     from datetime import datetime, timezone
     created_at = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
-    user = {"user_id": "u-7", "role": "staff", "language": "fr"}
+    user = {"user_id": "u-7", "role": "staff", "language": "fr", "email": "u-7@fes-meknes.test", "name": "Agent"}
     created = build_event("gateway.user_created", "fes-meknes", "admin", {**user, "active": True},
                           occurred_at=created_at)
     deactivated = build_event("gateway.user_updated", "fes-meknes", "admin", {**user, "active": False},

@@ -66,6 +66,8 @@ EXAMPLES = {
     ("gateway.tenant_created", 1): {"code": "fes-meknes", "name": "Conseil régional Fès-Meknès"},
     ("gateway.user_created", 1): USER,
     ("gateway.user_updated", 1): {**USER, "role": "director", "active": False, "language": "fr"},
+    ("gateway.user_created", 2): {**USER, "email": "agent@fes-meknes.example", "name": "Agent 1"},
+    ("gateway.user_updated", 2): {**USER, "active": False, "email": "agent@fes-meknes.example", "name": None},
 }
 
 
@@ -76,7 +78,7 @@ def test_every_catalogue_entry_has_an_example():
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_built_event_validates(key):
     event_type, version = key
-    envelope = build_event(event_type, TENANT, "u-qm", EXAMPLES[key])
+    envelope = build_event(event_type, TENANT, "u-qm", EXAMPLES[key], version=version)
     assert envelope["type"] == event_type
     assert envelope["version"] == version
     loaded = validate_event(envelope)
@@ -161,7 +163,7 @@ def test_build_refuses_missing_required_field(key, missing):
 
 @pytest.mark.parametrize("key,missing", MISSING_CASES)
 def test_validate_refuses_missing_required_field(key, missing):
-    envelope = build_event(key[0], TENANT, "u", EXAMPLES[key])
+    envelope = build_event(key[0], TENANT, "u", EXAMPLES[key], version=key[1])
     del envelope["payload"][missing]
     with pytest.raises(ValidationError) as caught:
         validate_event(envelope)
@@ -170,7 +172,7 @@ def test_validate_refuses_missing_required_field(key, missing):
 
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_validate_refuses_unknown_payload_field(key):
-    envelope = build_event(key[0], TENANT, "u", EXAMPLES[key])
+    envelope = build_event(key[0], TENANT, "u", EXAMPLES[key], version=key[1])
     envelope["payload"]["surprise"] = 1
     with pytest.raises(ValidationError) as caught:
         validate_event(envelope)
