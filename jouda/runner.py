@@ -19,6 +19,7 @@ SERVICES = {
     "gateway": "jouda.services.gateway.service:GatewayService",
     "policy": "jouda.services.policy.service:PolicyService",
     "objectives": "jouda.services.objectives.service:ObjectivesService",
+    "notifications": "jouda.services.notifications.service:NotificationsService",
 }
 
 

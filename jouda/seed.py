@@ -14,6 +14,7 @@ from importlib import resources
 from sqlalchemy import select
 
 from jouda.services.gateway import directory
+from jouda.services.notifications import commands as notifications
 from jouda.services.objectives import commands as objectives, periods
 from jouda.services.objectives.domain import DEFAULT_GRACE_DAYS
 from jouda.services.objectives.models import StaffMember as ObjectivesStaff
@@ -61,6 +62,7 @@ def seed(settings, out=print) -> bool:
     gateway = Database("gateway", settings.database_url_for("gateway"), pool_size=1)
     policy = Database("policy", settings.database_url_for("policy"), pool_size=1)
     objectives_db = Database("objectives", settings.database_url_for("objectives"), pool_size=1)
+    notifications_db = Database("notifications", settings.database_url_for("notifications"), pool_size=1)
     try:
         if directory.list_tenants(gateway):
             return False
@@ -84,7 +86,7 @@ def seed(settings, out=print) -> bool:
         for user, action in ((manager, "submit"), (director, "approve"), (manager, "publish")):
             with unit(user) as uow:
                 commands.transition(uow, version["id"], action, {})
-        _deliver_early(objectives_db, gateway, policy)
+        _deliver_early({"objectives": objectives_db, "notifications": notifications_db}, gateway, policy)
         count = _seed_objectives(objectives_db, users, manager)
         _save_tokens(settings, tokens)
         out("Seeded the demo: tenants fes-meknes and tanger-tetouan-al-hoceima, "
@@ -95,17 +97,23 @@ def seed(settings, out=print) -> bool:
         gateway.dispose()
         policy.dispose()
         objectives_db.dispose()
+        notifications_db.dispose()
 
 
-# event type -> (the objectives service's handler, the command it runs)
+# event type -> the (service, handler, command) that must have applied it before the rest of the
+# demo is written: the objectives service needs the orientations and the staff, and the
+# notifications service must know the councils and their people before the seeded policy's
+# publication reaches it.
 EARLY_EVENTS = {
-    "gateway.user_created": ("on_user_created",
-                             lambda uow, event: apply_user_event(uow, ObjectivesStaff, event)),
-    "policy.published": ("on_policy_published", objectives.apply_policy_published),
+    "gateway.tenant_created": [("notifications", "on_tenant_created", notifications.record_council)],
+    "gateway.user_created": [("objectives", "on_user_created",
+                              lambda uow, event: apply_user_event(uow, ObjectivesStaff, event)),
+                             ("notifications", "on_user_created", notifications.record_recipient)],
+    "policy.published": [("objectives", "on_policy_published", objectives.apply_policy_published)],
 }
 
 
-def _deliver_early(objectives_db, *sources):
+def _deliver_early(databases, *sources):
     for source in sources:
         with source.transaction(all_tenants=True) as session:
             envelopes = [json.loads(row) for row in session.scalars(
@@ -114,10 +122,10 @@ def _deliver_early(objectives_db, *sources):
         for envelope in envelopes:
             if envelope["tenant_id"] is None:
                 continue
-            handler, apply = EARLY_EVENTS[envelope["type"]]
-            with UnitOfWork(objectives_db, envelope["tenant_id"], actor=envelope["actor"], received=[envelope],
-                            consumer=f"objectives.{handler}") as uow:
-                apply(uow, envelope)
+            for service, handler, apply in EARLY_EVENTS[envelope["type"]]:
+                with UnitOfWork(databases[service], envelope["tenant_id"], actor=envelope["actor"],
+                                received=[envelope], consumer=f"{service}.{handler}") as uow:
+                    apply(uow, envelope)
 
 
 def _seed_objectives(database, users, manager):

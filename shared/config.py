@@ -33,6 +33,15 @@ class Settings:
     # attempt, at most an hour): with the defaults an outage of about 80 minutes parks nothing.
     event_max_attempts: int = 8
     event_retry_base_seconds: float = 1.0
+    # Notifications: where e-mail goes (smtp://user:password@host:587?starttls=true, smtps://…,
+    # or maildir:///path; a maildir under var_dir when unset), who it is from, the address links
+    # point to, whether webhooks may target loopback and private addresses (an admin setting, off),
+    # and the first delivery retry delay (doubling, at most an hour).
+    smtp_url: str | None = None
+    mail_from: str = "Jouda <no-reply@jouda.local>"
+    public_url: str = "http://127.0.0.1:8000"
+    webhook_allow_private: bool = False
+    delivery_retry_base_seconds: float = 5.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -54,6 +63,11 @@ class Settings:
             relay_idle_seconds=float(env.get("JOUDA_RELAY_IDLE_SECONDS", "0.2")),
             event_max_attempts=int(env.get("JOUDA_EVENT_MAX_ATTEMPTS", "8")),
             event_retry_base_seconds=float(env.get("JOUDA_EVENT_RETRY_BASE_SECONDS", "1.0")),
+            smtp_url=env.get("JOUDA_SMTP_URL") or None,
+            mail_from=env.get("JOUDA_MAIL_FROM", "Jouda <no-reply@jouda.local>"),
+            public_url=env.get("JOUDA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            webhook_allow_private=env.get("JOUDA_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
+            delivery_retry_base_seconds=float(env.get("JOUDA_DELIVERY_RETRY_BASE_SECONDS", "5")),
         )
 
     def database_url_for(self, service: str) -> str:

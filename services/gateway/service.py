@@ -13,6 +13,7 @@ from jouda.services.gateway.api import (CATCH_ALL, RPC_EXPIRY_SECONDS, Api, ApiE
                                         error_response, json_response, known_methods)
 from jouda.services.gateway.caches import MISSING
 from jouda.services.gateway.models import Tenant
+from jouda.services.gateway.notifications_routes import NotificationsRoutes
 from jouda.services.gateway.objectives_routes import ObjectivesRoutes
 from jouda.services.gateway.openapi import build_document
 from jouda.shared.consumer import checked, event_handler
@@ -26,7 +27,7 @@ TRANSITIONS = {"submit": "submit", "approve": "approve", "request-changes": "req
                "publish": "publish"}
 
 
-class GatewayService(ObjectivesRoutes):
+class GatewayService(ObjectivesRoutes, NotificationsRoutes):
     name = "gateway"
 
     api = Api()
@@ -34,6 +35,7 @@ class GatewayService(ObjectivesRoutes):
     entrypoint_metrics = EntrypointMetrics()
     policy = RpcProxy("policy", expiration=RPC_EXPIRY_SECONDS)
     objectives = RpcProxy("objectives", expiration=RPC_EXPIRY_SECONDS)
+    notifications = RpcProxy("notifications", expiration=RPC_EXPIRY_SECONDS)
 
     _openapi = json.dumps(build_document(jouda.__version__))
 

@@ -1,0 +1,131 @@
+"""The outside world of notifications: e-mail over SMTP (or into a maildir) and signed webhooks.
+
+Each sender raises DeliveryFailed with a message an operator can act on; the dispatcher records
+it in the delivery log and retries later."""
+import hashlib
+import hmac
+import json
+import mailbox
+import smtplib
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+SIGNATURE_HEADER = "X-Jouda-Signature"
+EVENT_HEADER = "X-Jouda-Event"
+SMTP_TIMEOUT_SECONDS = 10
+WEBHOOK_TIMEOUT_SECONDS = 5
+
+
+class DeliveryFailed(Exception):
+    pass
+
+
+def email_message(mail_from, to_address, to_name, subject, text, html, message_id_domain="jouda.local"):
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = formataddr((to_name or "", to_address))
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=message_id_domain)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+class Mailer:
+    """Sends with one SMTP connection per batch (`with mailer:`), or writes into a maildir."""
+
+    def __init__(self, smtp_url, default_maildir: Path, mail_from="Jouda <no-reply@jouda.local>"):
+        self.mail_from = mail_from
+        self.url = smtp_url or f"maildir://{Path(default_maildir).resolve()}"
+        parts = urlsplit(self.url)
+        self.scheme = parts.scheme
+        if self.scheme not in ("smtp", "smtps", "maildir"):
+            raise ValueError(f"JOUDA_SMTP_URL must be smtp://, smtps:// or maildir://, not {self.url!r}")
+        self.host, self.port = parts.hostname, parts.port
+        self.user = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.starttls = parse_qs(parts.query).get("starttls", ["false"])[0].lower() in ("1", "true", "yes")
+        self.path = unquote(parts.path) if self.scheme == "maildir" else None
+        self._smtp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
+
+    def send(self, message):
+        if self.scheme == "maildir":
+            try:
+                mailbox.Maildir(self.path, create=True).add(message)
+            except OSError as exc:
+                raise DeliveryFailed(f"cannot write to the maildir {self.path}: {exc}") from None
+            return
+        try:
+            self._connection().send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {exc}") from None
+
+    def _connection(self):
+        if self._smtp is None:
+            if self.scheme == "smtps":
+                smtp = smtplib.SMTP_SSL(self.host, self.port or 465, timeout=SMTP_TIMEOUT_SECONDS,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(self.host, self.port or 25, timeout=SMTP_TIMEOUT_SECONDS)
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+            if self.user:
+                smtp.login(self.user, self.password or "")
+            self._smtp = smtp
+        return self._smtp
+
+
+def signature(secret: str, body: bytes) -> str:
+    """What a receiver recomputes: `sha256=` and the hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A webhook is answered where it was registered: a redirect (perhaps to a private address
+    the registration check refused) counts as a failure."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def post_webhook(url, secret, envelope):
+    body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body),
+        EVENT_HEADER: envelope.get("type", ""), "User-Agent": "Jouda-Webhooks/1"})
+    try:
+        with _OPENER.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as reply:
+            if not 200 <= reply.status < 300:
+                raise DeliveryFailed(f"HTTP {reply.status}")
+    except urllib.error.HTTPError as exc:
+        raise DeliveryFailed(f"HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
+
+
+def resolve(host):
+    return sorted({info[4][0] for info in socket.getaddrinfo(host, None)})

@@ -1,0 +1,406 @@
+"""Use cases of the notifications service: applying events (who is who, what happened), the
+inbox and preferences, webhooks, the delivery log, and the timers' work (deliveries, digests,
+reminders). Each takes an open unit of work, applies the domain and commits."""
+from datetime import date, datetime
+
+from jouda.services.notifications import channels, domain, routing, templates
+from jouda.services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY, NOTIFICATIONS_CREATED
+from jouda.services.notifications.repository import NotificationsRepository
+from jouda.services.notifications.schemas import (DeliverySchema, NotificationSchema, PreferencesSchema,
+                                                  WebhookInputSchema, WebhookSchema)
+from jouda.shared.clock import as_utc, utc_now
+from jouda.shared.errors import ValidationFailed, require_role
+from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.schema_fields import load_or_raise
+
+MAX_PAGE = 200
+QUALITY_MANAGERS = frozenset({routing.QUALITY_MANAGER})
+# Reminders before a due date, by kind of item (the policy service announces a review 30 days ahead).
+REMINDER_DAYS = {"objective": (30, 7, 1), "policy_review": (7, 1)}
+
+
+def _page(limit, offset):
+    if not (1 <= limit <= MAX_PAGE) or offset < 0:
+        raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
+
+
+# --- who is who -------------------------------------------------------------------------------------
+
+def record_recipient(uow, event):
+    """gateway.user_created / user_updated (v2): contact details, role, language, active.
+    Events can arrive out of order: an older one never overwrites a newer."""
+    payload, as_of = event["payload"], datetime.fromisoformat(event["occurred_at"])
+    if payload["role"] not in COUNCIL_ROLES or "email" not in payload:
+        uow.commit()  # platform users, or a v1 event without contact details
+        return
+    repo = NotificationsRepository(uow.session)
+    recipient = repo.recipient(payload["user_id"])
+    if recipient is None:
+        repo.add(domain.Recipient(payload["user_id"], uow.tenant_id, payload["role"], payload["active"],
+                                  payload["email"], payload["name"], payload["language"], as_of))
+    elif as_of >= as_utc(recipient.as_of):
+        recipient.role, recipient.active, recipient.email = payload["role"], payload["active"], payload["email"]
+        recipient.name, recipient.language, recipient.as_of = payload["name"], payload["language"], as_of
+    uow.commit()
+
+
+def record_council(uow, event):
+    repo = NotificationsRepository(uow.session)
+    council = repo.council(event["payload"]["code"])
+    if council is None:
+        repo.add(domain.Council(event["payload"]["code"], event["payload"]["name"]))
+    else:
+        council.name = event["payload"]["name"]
+    uow.commit()
+
+
+# --- what happened ------------------------------------------------------------------------------------
+
+class Notifier:
+    """Creates notifications, in each person's language and on the channels they chose."""
+
+    def __init__(self, uow, public_url):
+        self.uow, self.public_url = uow, public_url
+        self.repo = NotificationsRepository(uow.session)
+        council = self.repo.council(uow.tenant_id)
+        self.council = council.name if council is not None else uow.tenant_id
+        self.created = 0
+
+    def notify(self, user_ids, kind, source_id, values, *, mandatory, link, occurred_at):
+        people = self.repo.recipients(user_ids)
+        choices = self.repo.preferences(user_ids)
+        now = utc_now()
+        url = self.public_url + link
+        for user_id in user_ids:
+            person = people.get(user_id)
+            if person is None or not person.active:
+                continue
+            preferences = choices.get(user_id)
+            channels = domain.channels_for(preferences, kind, mandatory)
+            if not channels:
+                continue
+            language = (preferences.language if preferences is not None and preferences.language
+                        else person.language)
+            rendered = templates.render(kind, language, {**values, "recipient_name": person.name or person.email,
+                                                         "council": self.council, "link": url})
+            notification = domain.Notification(self.uow.tenant_id, user_id, source_id, kind, mandatory, rendered,
+                                               link, occurred_at, now)
+            notification.in_inbox = domain.INBOX in channels
+            self.repo.add(notification)
+            self.created += 1
+            if domain.EMAIL in channels:
+                if preferences is not None and preferences.digest:
+                    notification.email_state = domain.EMAIL_IN_DIGEST
+                else:
+                    notification.email_state = domain.EMAIL_QUEUED
+                    self.repo.add(email_delivery(self.uow.tenant_id, person, rendered, occurred_at, now,
+                                                 notification.id))
+
+    def done(self):
+        self.uow.commit()
+        if self.created:
+            NOTIFICATIONS_CREATED.labels(self.uow.tenant_id).inc(self.created)
+
+
+def email_delivery(tenant_id, person, rendered, occurred_at, now, notification_id=None):
+    return domain.Delivery(tenant_id, domain.EMAIL, person.email, {
+        "to": person.email, "name": person.name, "subject": rendered.subject, "text": rendered.text,
+        "html": rendered.html, "language": rendered.language}, occurred_at, now, notification_id)
+
+
+def on_event(uow, event, public_url):
+    """A routed event: its notifications, its webhook deliveries, and what reminders follow."""
+    event_type, payload = event["type"], event["payload"]
+    route = routing.ROUTES[event_type]
+    occurred_at = datetime.fromisoformat(event["occurred_at"])
+    notifier = Notifier(uow, public_url)
+    user_ids = routing.recipients(route, payload, notifier.repo.staff())
+    notifier.notify(user_ids, event_type, event["event_id"], payload, mandatory=route.mandatory,
+                    link=route.link.format_map(payload), occurred_at=occurred_at)
+    now = utc_now()
+    for webhook in notifier.repo.webhooks(active_only=True):
+        notifier.repo.add(domain.Delivery(uow.tenant_id, domain.WEBHOOK, webhook.id, {"envelope": event},
+                                          occurred_at, now))
+    if event_type == "policy.published":
+        track(uow, "policy_review", payload["policy_id"], payload["title"], payload["next_review_date"], None,
+              occurred_at, reset=True)
+    notifier.done()
+
+
+def on_objective(uow, event):
+    """objective.created / updated: its due date, owner and state, for reminders."""
+    payload = event["payload"]
+    item = track(uow, "objective", payload["objective_id"], payload["title"], payload["due_date"],
+                 payload["owner_id"], datetime.fromisoformat(event["occurred_at"]))
+    if item is not None:
+        item.handled = payload["state"] != "active"
+    uow.commit()
+
+
+def track(uow, kind, ref_id, title, due_date, owner_id, as_of, *, reset=False):
+    """The tracked item, created or brought up to date unless the event is older than it."""
+    repo = NotificationsRepository(uow.session)
+    due = date.fromisoformat(due_date) if isinstance(due_date, str) else due_date
+    item = repo.tracked_item(kind, ref_id)
+    if item is None:
+        item = domain.TrackedItem(uow.tenant_id, kind, str(ref_id), title, due, owner_id, as_of)
+        repo.add(item)
+        return item
+    if as_of < as_utc(item.as_of):
+        return None
+    if reset or item.due_date != due:  # a new review cycle, or a new deadline: reminders start again
+        repo.forget_reminders(item.id)
+        item.handled = False
+    item.title, item.due_date, item.owner_id, item.as_of = title, due, owner_id, as_of
+    return item
+
+
+# --- the inbox and preferences ------------------------------------------------------------------------
+
+def inbox(uow, unread_only=False, limit=50, offset=0):
+    _page(limit, offset)
+    items, total = NotificationsRepository(uow.session).inbox(uow.actor, unread_only=unread_only,
+                                                              limit=limit, offset=offset)
+    return {"items": NotificationSchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
+
+
+def unread_count(uow):
+    return {"unread": NotificationsRepository(uow.session).unread_count(uow.actor)}
+
+
+def mark_read(uow, notification_id):
+    notification = NotificationsRepository(uow.session).notification(notification_id, uow.actor)
+    if notification.read_at is None:
+        notification.read_at = utc_now()
+    uow.commit()
+    return NotificationSchema().dump(notification)
+
+
+def mark_all_read(uow):
+    count = NotificationsRepository(uow.session).mark_all_read(uow.actor, utc_now())
+    uow.commit()
+    return {"marked": count}
+
+
+def preferences(uow):
+    found = NotificationsRepository(uow.session).preferences([uow.actor]).get(uow.actor)
+    return PreferencesSchema().dump(found or domain.Preferences(uow.actor, uow.tenant_id))
+
+
+def set_preferences(uow, data):
+    data = load_or_raise(PreferencesSchema(), data)
+    unknown = sorted(set(data.get("channels", {})) - set(routing.KINDS))
+    if unknown:
+        raise ValidationFailed("Unknown kinds of notification.", {"channels": {k: ["Unknown."] for k in unknown}})
+    repo = NotificationsRepository(uow.session)
+    found = repo.preferences([uow.actor]).get(uow.actor)
+    if found is None:
+        found = domain.Preferences(uow.actor, uow.tenant_id)
+        repo.add(found)
+    for name, value in data.items():
+        setattr(found, name, value)
+    uow.commit()
+    return PreferencesSchema().dump(found)
+
+
+# --- webhooks and the delivery log --------------------------------------------------------------------
+
+def add_webhook(uow, data, *, allow_private, resolve):
+    require_role(uow.role, QUALITY_MANAGERS, "register webhooks")
+    data = load_or_raise(WebhookInputSchema(), data)
+    domain.check_webhook_url(data["url"], resolve, allow_private)
+    repo = NotificationsRepository(uow.session)
+    if len(repo.webhooks()) >= domain.MAX_WEBHOOKS:
+        raise domain.TooManyWebhooks(f"A council has at most {domain.MAX_WEBHOOKS} webhooks; delete one first.")
+    webhook = domain.Webhook(uow.tenant_id, data["url"], uow.actor, utc_now())
+    repo.add(webhook)
+    uow.commit()
+    return WebhookSchema(with_secret=True).dump(webhook)
+
+
+def list_webhooks(uow):
+    require_role(uow.role, QUALITY_MANAGERS, "see the webhooks")
+    return {"items": WebhookSchema(many=True).dump(NotificationsRepository(uow.session).webhooks())}
+
+
+def delete_webhook(uow, webhook_id):
+    require_role(uow.role, QUALITY_MANAGERS, "delete webhooks")
+    repo = NotificationsRepository(uow.session)
+    uow.session.delete(repo.webhook(webhook_id, for_update=True))
+    uow.commit()
+    return {"deleted": str(webhook_id)}
+
+
+def list_deliveries(uow, status=None, channel=None, limit=50, offset=0):
+    require_role(uow.role, QUALITY_MANAGERS, "see the delivery log")
+    if status is not None and status not in domain.DELIVERY_STATUSES:
+        raise ValidationFailed("Unknown status filter.", {"status": [f"One of {', '.join(domain.DELIVERY_STATUSES)}."]})
+    if channel is not None and channel not in (domain.EMAIL, domain.WEBHOOK):
+        raise ValidationFailed("Unknown channel filter.", {"channel": ["email or webhook."]})
+    _page(limit, offset)
+    items, total = NotificationsRepository(uow.session).deliveries(status=status, channel=channel, limit=limit,
+                                                                   offset=offset)
+    return {"items": DeliverySchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
+
+
+# --- timers -------------------------------------------------------------------------------------------
+
+def send_digests(uow, today: date, public_url):
+    """Once a day per person who chose it: one e-mail with what would have been separate ones.
+    A system unit of work (every council)."""
+    repo = NotificationsRepository(uow.session)
+    waiting = {}
+    for notification in repo.awaiting_digest():
+        waiting.setdefault((notification.tenant_id, notification.user_id), []).append(notification)
+    choices = repo.preferences([user_id for _, user_id in waiting])
+    people = repo.recipients([user_id for _, user_id in waiting])
+    now, sent = utc_now(), 0
+    for (tenant_id, user_id), notifications in waiting.items():
+        preferences, person = choices.get(user_id), people.get(user_id)
+        if preferences is None or person is None or preferences.last_digest_on == today:
+            continue
+        if not person.active:
+            for notification in notifications:
+                notification.email_state = domain.NO_EMAIL
+            continue
+        language = preferences.language or person.language
+        items = "\n".join(f"- {n.subject}" for n in notifications)
+        rendered = templates.render(routing.DIGEST, language, {
+            "recipient_name": person.name or person.email, "council": tenant_id, "link": public_url + "/",
+            "count": len(notifications), "date": today.isoformat(), "items": items})
+        repo.add(email_delivery(tenant_id, person, rendered, min(n.occurred_at for n in notifications), now))
+        for notification in notifications:
+            notification.email_state = domain.EMAIL_DIGESTED
+        preferences.last_digest_on = today
+        sent += 1
+    uow.commit()
+    return sent
+
+
+def _horizon(today):
+    return date.fromordinal(today.toordinal() + max(max(days) for days in REMINDER_DAYS.values()))
+
+
+def councils_with_open_items(uow, today: date):
+    return NotificationsRepository(uow.session).councils_with_open_items(_horizon(today))
+
+
+def send_reminders(uow, today: date, public_url):
+    """Reminders before due dates, overdue notices and escalations, each once (one council)."""
+    repo = NotificationsRepository(uow.session)
+    council = repo.council(uow.tenant_id)
+    escalation_days = council.escalation_days if council is not None else domain.DEFAULT_ESCALATION_DAYS
+    items = repo.open_items(_horizon(today))
+    sent_marks = repo.sent_marks([item.id for item in items])
+    staff = repo.staff()
+    notifier = Notifier(uow, public_url)
+    for item in items:
+        marks = sent_marks.get(item.id, set())
+        skipped = {f"{domain.DUE_SOON}_{d}" for d in domain.REMINDER_DAYS if d not in REMINDER_DAYS[item.kind]}
+        for mark, kind, days in domain.reminders_due(item, today, marks | skipped, escalation_days):
+            to = _reminder_recipients(item, mark, staff)
+            owner = notifier.repo.recipient(item.owner_id) if item.owner_id else None
+            values = {"item_title": item.title, "item_kind": item.kind, "due_date": item.due_date.isoformat(),
+                      "days_left": days, "days_overdue": days,
+                      "owner_name": (owner.name or owner.email) if owner else notifier.council}
+            notifier.notify(to, kind, f"{item.id}:{mark}", values, mandatory=not mark.startswith(domain.DUE_SOON),
+                            link=_item_link(item), occurred_at=utc_now())
+            repo.add(domain.ReminderSent(item, mark, today))
+    notifier.done()
+    return notifier.created
+
+
+def _reminder_recipients(item, mark, staff):
+    by_role = {}
+    for user_id, role, active in staff:
+        if active:
+            by_role.setdefault(role, []).append(user_id)
+    if mark == domain.ESCALATED_QM:
+        return sorted(by_role.get(routing.QUALITY_MANAGER, []))
+    if mark == domain.ESCALATED_DIRECTOR:
+        return sorted(by_role.get(routing.DIRECTOR, []))
+    active = {user_id for user_id, _, is_active in staff if is_active}
+    if item.owner_id in active:
+        return [item.owner_id]
+    return sorted(by_role.get(routing.QUALITY_MANAGER, []))
+
+
+def _item_link(item):
+    return f"/objectives/{item.ref_id}" if item.kind == "objective" else "/policies/current"
+
+
+# --- the dispatcher -------------------------------------------------------------------------------------
+
+def dispatch(uow, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=200):
+    """Sends the due deliveries of every council (a system unit of work) and records each outcome.
+    Returns (how many were attempted, the webhooks this round switched off)."""
+    repo = NotificationsRepository(uow.session)
+    due = repo.due_deliveries(now, limit)
+    disabled = []
+    with mailer:
+        for delivery in due:
+            if delivery.channel == domain.EMAIL:
+                _send_email(delivery, mailer, now, retry_base_seconds)
+            else:
+                webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
+                if webhook is not None:
+                    disabled.append(webhook)
+    uow.commit()
+    return len(due), [(w.tenant_id, w.id) for w in disabled]
+
+
+def _send_email(delivery, mailer, now, retry_base_seconds):
+    payload = delivery.payload
+    message = channels.email_message(mailer.mail_from, payload["to"], payload.get("name"), payload["subject"],
+                                     payload["text"], payload["html"])
+    try:
+        mailer.send(message)
+    except channels.DeliveryFailed as error:
+        _failed(delivery, error, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
+        return
+    _sent(delivery, now)
+
+
+def _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve):
+    try:
+        webhook = repo.webhook(delivery.target, for_update=True)
+    except domain.WebhookNotFound:
+        _failed(delivery, "the webhook was deleted", now, retry_base_seconds, 1)
+        return None
+    if not webhook.active:
+        _failed(delivery, "the webhook is disabled", now, retry_base_seconds, 1)
+        return None
+    try:
+        domain.check_webhook_url(webhook.url, resolve, allow_private)  # the address may have changed since
+        channels.post_webhook(webhook.url, webhook.secret, delivery.payload["envelope"])
+    except (channels.DeliveryFailed, ValidationFailed) as error:
+        message = getattr(error, "message", None) or str(error)
+        _failed(delivery, message, now, retry_base_seconds, domain.MAX_WEBHOOK_ATTEMPTS)
+        return webhook if domain.webhook_result(webhook, False, message, now) else None
+    domain.webhook_result(webhook, True)
+    _sent(delivery, now)
+    return None
+
+
+def _sent(delivery, now):
+    domain.delivered(delivery, now)
+    DELIVERIES.labels(delivery.tenant_id, delivery.channel, "sent").inc()
+    DELIVERY_LATENCY.labels(delivery.channel).observe(max(0.0, (now - as_utc(delivery.occurred_at)).total_seconds()))
+
+
+def _failed(delivery, error, now, retry_base_seconds, max_attempts):
+    given_up = domain.attempt_failed(delivery, error, now, retry_base_seconds, max_attempts)
+    DELIVERIES.labels(delivery.tenant_id, delivery.channel, "failed" if given_up else "retrying").inc()
+
+
+def notify_webhook_disabled(uow, webhook_id, public_url):
+    """The quality managers learn that their webhook was switched off, and why."""
+    repo = NotificationsRepository(uow.session)
+    webhook = repo.webhook(webhook_id)
+    notifier = Notifier(uow, public_url)
+    managers = sorted(user_id for user_id, role, active in repo.staff() if active and role == routing.QUALITY_MANAGER)
+    notifier.notify(managers, routing.WEBHOOK_DISABLED, f"{webhook.id}:disabled:{webhook.disabled_at.isoformat()}",
+                    {"url": webhook.url, "failures": webhook.consecutive_failures,
+                     "last_error": webhook.last_error or ""},
+                    mandatory=True, link="/webhooks", occurred_at=utc_now())
+    notifier.done()

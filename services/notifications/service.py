@@ -1,0 +1,200 @@
+"""The notifications service: thin Nameko entrypoints over services/notifications/commands.py,
+one event handler per row of the routing table, and the dispatcher that sends the delivery log."""
+import logging
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
+from jouda.services.notifications import channels, commands, routing
+from jouda.services.notifications.metrics import NotificationsGauges
+from jouda.shared.clock import DISPLAY_ZONE, local_today, utc_now
+from jouda.shared.consumer import checked, event_handler
+from jouda.shared.nameko_ext import EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider, settings_of
+from jouda.shared.rpc import rpc
+from jouda.shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+TIMER_SECONDS = 3600
+DIGEST_HOUR = 7  # digests leave from 07:00, Casablanca time
+DISPATCH_IDLE_SECONDS = 1.0
+
+
+class Dispatcher(DependencyProvider):
+    """Sends due deliveries in the background: woken when a change adds some, and at least every
+    second for the retries that fall due. Replicas share the log through SKIP LOCKED."""
+
+    service_database = ServiceDatabase()
+
+    def setup(self):
+        self.settings = settings_of(self.container)
+        self.mailer_config = (self.settings.smtp_url, self.settings.var_dir / "mail", self.settings.mail_from)
+        self._wake = eventlet.event.Event()
+        self._running = False
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier="notifications-dispatcher")
+
+    def stop(self):
+        self._running = False
+        self.wake()
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def wake(self):
+        if not self._wake.ready():
+            self._wake.send()
+
+    def _run(self):
+        while self._running:
+            try:
+                attempted = self.dispatch_once()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+                log.exception("the dispatcher failed; retrying shortly")
+                attempted = 0
+            if attempted == 0 and self._running:
+                with eventlet.Timeout(DISPATCH_IDLE_SECONDS, False):
+                    self._wake.wait()
+                self._wake = eventlet.event.Event()
+
+    def dispatch_once(self):
+        database = self.service_database.database
+        with UnitOfWork(database, None, all_tenants=True) as uow:
+            attempted, disabled = commands.dispatch(
+                uow, channels.Mailer(*self.mailer_config), utc_now(),
+                retry_base_seconds=self.settings.delivery_retry_base_seconds,
+                allow_private=self.settings.webhook_allow_private, resolve=channels.resolve)
+        for tenant_id, webhook_id in disabled:
+            with UnitOfWork(database, tenant_id) as uow:
+                commands.notify_webhook_disabled(uow, webhook_id, self.settings.public_url)
+        return attempted
+
+
+class NotificationsService:
+    name = "notifications"
+
+    uow = UnitOfWorkProvider()
+    entrypoint_metrics = EntrypointMetrics()
+    gauges = NotificationsGauges()
+    dispatcher = Dispatcher()
+
+    # --- the inbox and preferences -------------------------------------------------------------
+    @rpc
+    def inbox(self, unread_only=False, limit=50, offset=0):
+        with self.uow() as uow:
+            return commands.inbox(uow, unread_only, limit, offset)
+
+    @rpc
+    def unread_count(self):
+        with self.uow() as uow:
+            return commands.unread_count(uow)
+
+    @rpc
+    def mark_read(self, notification_id):
+        with self.uow() as uow:
+            return commands.mark_read(uow, notification_id)
+
+    @rpc
+    def mark_all_read(self):
+        with self.uow() as uow:
+            return commands.mark_all_read(uow)
+
+    @rpc
+    def preferences(self):
+        with self.uow() as uow:
+            return commands.preferences(uow)
+
+    @rpc
+    def set_preferences(self, data):
+        with self.uow() as uow:
+            return commands.set_preferences(uow, data)
+
+    # --- webhooks and the delivery log ---------------------------------------------------------
+    @rpc
+    def add_webhook(self, data):
+        with self.uow() as uow:
+            return commands.add_webhook(uow, data, allow_private=self.dispatcher.settings.webhook_allow_private,
+                                        resolve=channels.resolve)
+
+    @rpc
+    def list_webhooks(self):
+        with self.uow() as uow:
+            return commands.list_webhooks(uow)
+
+    @rpc
+    def delete_webhook(self, webhook_id):
+        with self.uow() as uow:
+            return commands.delete_webhook(uow, webhook_id)
+
+    @rpc
+    def list_deliveries(self, status=None, channel=None, limit=50, offset=0):
+        with self.uow() as uow:
+            return commands.list_deliveries(uow, status, channel, limit, offset)
+
+    # --- who is who ------------------------------------------------------------------------------
+    @event_handler("gateway", "gateway.user_created")
+    def on_user_created(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.record_recipient(uow, event)
+
+    @event_handler("gateway", "gateway.user_updated")
+    def on_user_updated(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.record_recipient(uow, event)
+
+    @event_handler("gateway", "gateway.tenant_created")
+    def on_tenant_created(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.record_council(uow, event)
+
+    @event_handler("objectives", "objective.created")
+    def on_objective_created(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.on_objective(uow, event)
+
+    @event_handler("objectives", "objective.updated")
+    def on_objective_updated(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.on_objective(uow, event)
+
+    def _on_routed_event(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.on_event(uow, event, self.dispatcher.settings.public_url)
+        self.dispatcher.wake()
+
+    # --- timers ----------------------------------------------------------------------------------
+    @timer(interval=TIMER_SECONDS, eager=True)
+    def send_reminders(self):
+        today = local_today()
+        with self.uow.all_tenants() as uow:
+            councils = commands.councils_with_open_items(uow, today)
+        for tenant_id in councils:
+            with self.uow.system(tenant_id) as uow:
+                commands.send_reminders(uow, today, self.dispatcher.settings.public_url)
+        self.dispatcher.wake()
+
+    @timer(interval=TIMER_SECONDS, eager=True)
+    def send_digests(self):
+        if utc_now().astimezone(DISPLAY_ZONE).hour < DIGEST_HOUR:
+            return
+        with self.uow.all_tenants() as uow:
+            commands.send_digests(uow, local_today(), self.dispatcher.settings.public_url)
+        self.dispatcher.wake()
+
+
+def _routed_handler(event_type):
+    def handle(self, event):
+        self._on_routed_event(event)
+    handle.__name__ = handle.__qualname__ = "on_" + event_type.replace(".", "_")
+    return event_handler(routing.publisher_of(event_type), event_type)(handle)
+
+
+# One handler per routed event type: a new row of the routing table is a new subscription.
+for _event_type in routing.ROUTES:
+    _handler = _routed_handler(_event_type)
+    setattr(NotificationsService, _handler.__name__, _handler)

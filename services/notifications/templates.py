@@ -1,0 +1,71 @@
+"""Rendering a notification in the recipient's language: templates/<lang>/<kind>.txt holds a
+subject line, a line `---`, then the body (paragraphs separated by blank lines) with
+str.format placeholders. French is the default; Arabic e-mails are written right-to-left."""
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+LANGUAGES = ("fr", "ar")
+DEFAULT_LANGUAGE = "fr"
+
+STATUS_LABELS = {
+    "fr": {"on_track": "en bonne voie", "at_risk": "à risque", "off_track": "hors trajectoire",
+           "no_data": "sans données", "achieved": "atteint"},
+    "ar": {"on_track": "في المسار الصحيح", "at_risk": "معرض للخطر", "off_track": "خارج المسار",
+           "no_data": "بدون معطيات", "achieved": "محقق"},
+}
+ITEM_KIND_LABELS = {
+    "fr": {"objective": "objectif qualité", "policy_review": "revue de la politique qualité"},
+    "ar": {"objective": "هدف الجودة", "policy_review": "مراجعة سياسة الجودة"},
+}
+
+
+class TemplateMissing(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str
+    subject: str
+    text: str
+
+    @property
+    def html(self):
+        direction = "rtl" if self.language == "ar" else "ltr"
+        paragraphs = "".join(f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>"
+                             for part in self.text.split("\n\n"))
+        return (f'<!DOCTYPE html><html lang="{self.language}" dir="{direction}"><head><meta charset="utf-8">'
+                f"<title>{html.escape(self.subject)}</title></head>"
+                f'<body dir="{direction}" style="font-family: sans-serif; text-align: '
+                f'{"right" if direction == "rtl" else "left"}">{paragraphs}</body></html>')
+
+
+@lru_cache(maxsize=None)
+def _template(language, kind):
+    path = resources.files("jouda.services.notifications") / "templates" / language / f"{kind}.txt"
+    if not path.is_file():
+        raise TemplateMissing(f"no {language} template for {kind}")
+    subject, separator, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    if not separator:
+        raise TemplateMissing(f"{language}/{kind}.txt has no '---' line after its subject")
+    return subject.strip(), body.strip()
+
+
+def render(kind, language, values) -> Rendered:
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    subject, body = _template(language, kind)
+    values = {**values, **labels(language, values)}
+    return Rendered(language, subject.format_map(values), body.format_map(values))
+
+
+def labels(language, values):
+    """The translated words some templates show for codes in the payload."""
+    found = {}
+    for name in ("old_status", "new_status"):
+        if name in values:
+            found[f"{name}_label"] = STATUS_LABELS[language].get(values[name], values[name])
+    if "item_kind" in values:
+        found["item_kind_label"] = ITEM_KIND_LABELS[language].get(values["item_kind"], values["item_kind"])
+    return found
