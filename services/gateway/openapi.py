@@ -3,6 +3,7 @@ import re
 
 from marshmallow import fields
 
+from jouda.services.notifications import domain as notifications_domain, schemas as notifications
 from jouda.services.objectives import domain as objectives_domain, schemas as objectives
 from jouda.services.objectives.status import OBJECTIVE_STATUSES
 from jouda.services.policy import domain as policy_domain, schemas as policy
@@ -89,9 +90,15 @@ COMPONENTS = {
     "StatusCounts": objectives.StatusCountsSchema(),
     "OverviewRow": objectives.OverviewRowSchema(),
     "NationalIndicatorRow": objectives.NationalIndicatorRowSchema(),
+    "Notification": notifications.NotificationSchema(),
+    "Preferences": notifications.PreferencesSchema(),
+    "WebhookInput": notifications.WebhookInputSchema(),
+    "Webhook": notifications.WebhookSchema(),
+    "WebhookWithSecret": notifications.WebhookSchema(with_secret=True),
+    "Delivery": notifications.DeliverySchema(),
 }
 
-PARTIAL = {"PolicyChanges", "ObjectiveChanges"}
+PARTIAL = {"PolicyChanges", "ObjectiveChanges", "Preferences"}
 
 # (method, path, summary, request body component, (status, response component), roles note)
 OPERATIONS = [
@@ -154,6 +161,24 @@ OPERATIONS = [
      "status, reporting completeness (?format=csv)", None, (200, "Overview"), "ministry"),
     ("get", "/api/v1/ministry/indicators/{code}", "Each council's latest value, target, status and trend on a "
      "national indicator (?format=csv)", None, (200, "NationalIndicator"), "ministry"),
+    ("get", "/api/v1/notifications", "Your inbox, newest first (?unread=true)", None, (200, "NotificationPage"),
+     "council roles"),
+    ("get", "/api/v1/notifications/unread-count", "How many of your notifications are unread", None,
+     (200, "UnreadCount"), "council roles"),
+    ("post", "/api/v1/notifications/{id}/read", "Mark one of your notifications read", None, (200, "Notification"),
+     "council roles"),
+    ("post", "/api/v1/notifications/read-all", "Mark all your notifications read", None, (200, "Marked"),
+     "council roles"),
+    ("get", "/api/v1/notifications/deliveries", "The council's delivery log (?status=, ?channel=)", None,
+     (200, "DeliveryPage"), "quality_manager"),
+    ("get", "/api/v1/me/preferences", "Your channels per kind of notification, language and digest", None,
+     (200, "Preferences"), "council roles"),
+    ("put", "/api/v1/me/preferences", "Change your channels, language or daily digest", "Preferences",
+     (200, "Preferences"), "council roles"),
+    ("post", "/api/v1/webhooks", "Register a webhook (its signing secret is shown once, in this answer)",
+     "WebhookInput", (201, "WebhookWithSecret"), "quality_manager"),
+    ("get", "/api/v1/webhooks", "The council's webhooks", None, (200, "Webhooks"), "quality_manager"),
+    ("delete", "/api/v1/webhooks/{id}", "Delete a webhook", None, (200, "Deleted"), "quality_manager"),
 ]
 
 # Objects that are not a marshmallow schema of their own: pages and the views built of rows.
@@ -175,6 +200,12 @@ COMPOSED = {
         "version_id": {"type": "string"}, "version": {"type": "integer"},
         "transitions": _array_of("Transition")}},
     "Catalogue": {"type": "object", "properties": {"items": _array_of("CatalogueEntry")}},
+    "NotificationPage": _page_of("Notification"),
+    "DeliveryPage": _page_of("Delivery"),
+    "Webhooks": {"type": "object", "properties": {"items": _array_of("Webhook")}},
+    "UnreadCount": {"type": "object", "properties": {"unread": {"type": "integer"}}},
+    "Marked": {"type": "object", "properties": {"marked": {"type": "integer"}}},
+    "Deleted": {"type": "object", "properties": {"deleted": {"type": "string"}}},
     "Overview": {"type": "object", "properties": {"items": _array_of("OverviewRow")}},
     "NationalIndicator": {"type": "object", "properties": {
         "indicator": {"$ref": "#/components/schemas/CatalogueEntry"}, "items": _array_of("NationalIndicatorRow")}},
@@ -202,6 +233,10 @@ QUERY_PARAMETERS = {  # (method, path): the query parameters it reads
         ("state", {"type": "string", "enum": list(objectives_domain.STATES)}),
         ("status", {"type": "string", "enum": list(OBJECTIVE_STATUSES)}), *_PAGE],
     ("get", "/api/v1/indicators/{id}/measurements"): _PAGE,
+    ("get", "/api/v1/notifications"): [("unread", {"type": "boolean", "default": False}), *_PAGE],
+    ("get", "/api/v1/notifications/deliveries"): [
+        ("status", {"type": "string", "enum": list(notifications_domain.DELIVERY_STATUSES)}),
+        ("channel", {"type": "string", "enum": [notifications_domain.EMAIL, notifications_domain.WEBHOOK]}), *_PAGE],
 }
 PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
