@@ -164,6 +164,8 @@ def _run(args, settings):
         print(f"  API       {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)")
         print(f"  health    {base}/healthz   {base}/readyz")
     print(f"  metrics   http://{settings.metrics_host}:{settings.metrics_port}/metrics")
+    if "notifications" in names:
+        print(f"  e-mail    {settings.smtp_url or 'maildir ' + str((settings.var_dir / 'mail').resolve())}")
     tokens = demo_tokens(settings) if args.seed else None
     if tokens:
         print(f"\nDemo users and their tokens (also in {settings.var_dir / 'demo-tokens.txt'}):\n{tokens}")

@@ -265,8 +265,10 @@ def send_digests(uow, today: date, public_url):
             continue
         language = preferences.language or person.language
         items = "\n".join(f"- {n.subject}" for n in notifications)
+        council = repo.council(tenant_id)
         rendered = templates.render(routing.DIGEST, language, {
-            "recipient_name": person.name or person.email, "council": tenant_id, "link": public_url + "/",
+            "recipient_name": person.name or person.email, "council": council.name if council else tenant_id,
+            "link": public_url + "/",
             "count": len(notifications), "date": today.isoformat(), "items": items})
         repo.add(email_delivery(tenant_id, person, rendered, min(n.occurred_at for n in notifications), now))
         for notification in notifications:
@@ -303,7 +305,9 @@ def send_reminders(uow, today: date, public_url):
             values = {"item_title": item.title, "item_kind": item.kind, "due_date": item.due_date.isoformat(),
                       "days_left": days, "days_overdue": days,
                       "owner_name": (owner.name or owner.email) if owner else notifier.council}
-            notifier.notify(to, kind, f"{item.id}:{mark}", values, mandatory=not mark.startswith(domain.DUE_SOON),
+            # Keyed by the due date too: a new deadline starts its reminders again.
+            notifier.notify(to, kind, f"{item.id}:{mark}:{item.due_date.isoformat()}", values,
+                            mandatory=not mark.startswith(domain.DUE_SOON),
                             link=_item_link(item), occurred_at=utc_now())
             repo.add(domain.ReminderSent(item, mark, today))
     notifier.done()
