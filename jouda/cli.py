@@ -13,6 +13,7 @@ The administration commands write straight to the gateway's database, so they wo
 """
 import argparse
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -165,7 +166,9 @@ def _run(args, settings):
         print(f"  health    {base}/healthz   {base}/readyz")
     print(f"  metrics   http://{settings.metrics_host}:{settings.metrics_port}/metrics")
     if "notifications" in names:
-        print(f"  e-mail    {settings.smtp_url or 'maildir ' + str((settings.var_dir / 'mail').resolve())}")
+        where = settings.smtp_url or f"maildir://{(settings.var_dir / 'mail').resolve()}"
+        shown = re.sub(r"://([^:@/]*):[^@/]*@", r"://\1:***@", where)  # never the password
+        print(f"  e-mail    {shown}")
     tokens = demo_tokens(settings) if args.seed else None
     if tokens:
         print(f"\nDemo users and their tokens (also in {settings.var_dir / 'demo-tokens.txt'}):\n{tokens}")
