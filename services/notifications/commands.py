@@ -245,14 +245,19 @@ def list_deliveries(uow, status=None, channel=None, limit=50, offset=0):
 
 # --- timers -------------------------------------------------------------------------------------------
 
+def councils_awaiting_digest(uow):
+    return NotificationsRepository(uow.session).councils_awaiting_digest()
+
+
 def send_digests(uow, today: date, public_url):
     """Once a day per person who chose it: one e-mail with what would have been separate ones.
-    A system unit of work (every council)."""
+    One council per unit of work; the people's preferences are locked (another replica's run
+    skips them), and each records the day its digest left."""
     repo = NotificationsRepository(uow.session)
     waiting = {}
     for notification in repo.awaiting_digest():
         waiting.setdefault((notification.tenant_id, notification.user_id), []).append(notification)
-    choices = repo.preferences([user_id for _, user_id in waiting])
+    choices = repo.preferences([user_id for _, user_id in waiting], lock=True)
     people = repo.recipients([user_id for _, user_id in waiting])
     now, sent = utc_now(), 0
     for (tenant_id, user_id), notifications in waiting.items():
@@ -335,20 +340,26 @@ def _item_link(item):
 
 # --- the dispatcher -------------------------------------------------------------------------------------
 
-def dispatch(uow, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=200):
+DISPATCH_BATCH = 25  # deliveries sent per transaction: a crash mid-batch re-sends at most this many
+
+
+def dispatch(uow, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH):
     """Sends the due deliveries of every council (a system unit of work) and records each outcome.
-    Returns (how many were attempted, the webhooks this round switched off)."""
+    Returns (how many were attempted, the webhooks this round switched off). The mailer's SMTP
+    connection is the caller's to keep open between rounds and to close."""
     repo = NotificationsRepository(uow.session)
     due = repo.due_deliveries(now, limit)
-    disabled = []
-    with mailer:
-        for delivery in due:
-            if delivery.channel == domain.EMAIL:
-                _send_email(delivery, mailer, now, retry_base_seconds)
+    disabled, smtp_down = [], None
+    for delivery in due:
+        if delivery.channel == domain.EMAIL:
+            if smtp_down is not None:  # the server refused this round already: no new attempt
+                _failed(delivery, smtp_down, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
             else:
-                webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
-                if webhook is not None:
-                    disabled.append(webhook)
+                smtp_down = _send_email(delivery, mailer, now, retry_base_seconds)
+        else:
+            webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
+            if webhook is not None:
+                disabled.append(webhook)
     uow.commit()
     return len(due), [(w.tenant_id, w.id) for w in disabled]
 
@@ -361,8 +372,9 @@ def _send_email(delivery, mailer, now, retry_base_seconds):
         mailer.send(message)
     except channels.DeliveryFailed as error:
         _failed(delivery, error, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
-        return
+        return error
     _sent(delivery, now)
+    return None
 
 
 def _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve):

@@ -29,11 +29,13 @@ class NotificationsRepository:
     def council(self, tenant_id):
         return self.session.get(domain.Council, tenant_id)
 
-    def preferences(self, user_ids):
+    def preferences(self, user_ids, *, lock=False):
         if not user_ids:
             return {}
-        return {p.user_id: p for p in self.session.scalars(
-            select(domain.Preferences).where(domain.Preferences.user_id.in_(user_ids)))}
+        query = select(domain.Preferences).where(domain.Preferences.user_id.in_(user_ids))
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        return {p.user_id: p for p in self.session.scalars(query)}
 
     # --- the inbox --------------------------------------------------------------------------------
     def inbox(self, user_id, *, unread_only, limit, offset):
@@ -63,6 +65,10 @@ class NotificationsRepository:
         return self.session.execute(update(domain.Notification).where(
             domain.Notification.user_id == user_id, domain.Notification.read_at.is_(None))
             .values(read_at=now)).rowcount
+
+    def councils_awaiting_digest(self):
+        return self.session.scalars(select(domain.Notification.tenant_id).distinct().where(
+            domain.Notification.email_state == domain.EMAIL_IN_DIGEST)).all()
 
     def awaiting_digest(self):
         return self.session.scalars(select(domain.Notification)

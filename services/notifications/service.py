@@ -29,7 +29,8 @@ class Dispatcher(DependencyProvider):
 
     def setup(self):
         self.settings = settings_of(self.container)
-        self.mailer_config = (self.settings.smtp_url, self.settings.var_dir / "mail", self.settings.mail_from)
+        # Built at start-up, so a malformed JOUDA_SMTP_URL stops the service with a clear error.
+        self.mailer = channels.Mailer(self.settings.smtp_url, self.settings.var_dir / "mail", self.settings.mail_from)
         self._wake = eventlet.event.Event()
         self._running = False
 
@@ -40,6 +41,7 @@ class Dispatcher(DependencyProvider):
     def stop(self):
         self._running = False
         self.wake()
+        self.mailer.close()
 
     kill = stop
 
@@ -58,6 +60,7 @@ class Dispatcher(DependencyProvider):
                 log.exception("the dispatcher failed; retrying shortly")
                 attempted = 0
             if attempted == 0 and self._running:
+                self.mailer.close()  # idle: no SMTP connection kept open
                 with eventlet.Timeout(DISPATCH_IDLE_SECONDS, False):
                     self._wake.wait()
                 self._wake = eventlet.event.Event()
@@ -66,7 +69,7 @@ class Dispatcher(DependencyProvider):
         database = self.service_database.database
         with UnitOfWork(database, None, all_tenants=True) as uow:
             attempted, disabled = commands.dispatch(
-                uow, channels.Mailer(*self.mailer_config), utc_now(),
+                uow, self.mailer, utc_now(),
                 retry_base_seconds=self.settings.delivery_retry_base_seconds,
                 allow_private=self.settings.webhook_allow_private, resolve=channels.resolve)
         for tenant_id, webhook_id in disabled:
@@ -182,8 +185,12 @@ class NotificationsService:
     def send_digests(self):
         if utc_now().astimezone(DISPLAY_ZONE).hour < DIGEST_HOUR:
             return
+        today = local_today()
         with self.uow.all_tenants() as uow:
-            commands.send_digests(uow, local_today(), self.dispatcher.settings.public_url)
+            councils = commands.councils_awaiting_digest(uow)
+        for tenant_id in councils:
+            with self.uow.system(tenant_id) as uow:
+                commands.send_digests(uow, today, self.dispatcher.settings.public_url)
         self.dispatcher.wake()
 
 
