@@ -19,7 +19,7 @@ INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
 USER_CHANNELS = (INBOX, EMAIL)
 PENDING, SENT, FAILED, RETRYING = "pending", "sent", "failed", "retrying"
 DELIVERY_STATUSES = (PENDING, SENT, FAILED, RETRYING)
-MAX_EMAIL_ATTEMPTS = 30           # with the delay doubling up to an hour: about 20 hours of outage
+MAX_EMAIL_ATTEMPTS = 36           # with the delay doubling up to an hour (from 5 s): 26 hours of outage
 MAX_WEBHOOK_ATTEMPTS = 8
 WEBHOOK_FAILURES_TO_DISABLE = 5   # consecutive failed deliveries before a webhook is switched off
 MAX_RETRY_DELAY_SECONDS = 3600
@@ -149,24 +149,24 @@ DELIVERY_GUARDS = {
 
 
 def delivered(delivery, now: datetime):
-    _step(delivery, "sent")
+    _step(delivery, "sent")  # checked before anything else changes
     delivery.attempts += 1
     delivery.sent_at, delivery.last_error = now, None
 
 
 def attempt_failed(delivery, error, now: datetime, base_seconds, max_attempts):
     """Returns True when the delivery is given up."""
+    action = "give_up" if delivery.attempts + 1 >= max_attempts else "retry"
+    _step(delivery, action)
     delivery.attempts += 1
     delivery.last_error = str(error)[:1000]
-    if delivery.attempts >= max_attempts:
-        _step(delivery, "give_up")
-        return True
-    _step(delivery, "retry")
-    delivery.next_attempt_at = now + retry_delay(delivery.attempts, base_seconds)
-    return False
+    if action == "retry":
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts, base_seconds)
+    return action == "give_up"
 
 
 def _step(delivery, action):
+    """Checks the guard table, then moves: a refused step changes nothing."""
     guard = DELIVERY_GUARDS[action]
     if delivery.status not in guard.source:
         raise Conflict(f"A {delivery.status} delivery cannot be {action}.", {"status": delivery.status})
@@ -187,8 +187,9 @@ def webhook_result(webhook, ok, error=None, now=None):
 
 
 def check_webhook_url(url, resolve, allow_private=False):
-    """Only http(s); a host that resolves to a loopback, private, link-local or reserved address is
-    refused unless the platform's administrator allowed it. `resolve(host) -> [ip text]`."""
+    """Only http(s), to a host whose every address is a public (globally routable) one: loopback,
+    private, link-local, shared (carrier-grade NAT), reserved and multicast addresses are refused
+    unless the platform's administrator allowed them. `resolve(host) -> [ip text]`."""
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed("A webhook URL starts with http:// or https:// and names a host.",
@@ -201,8 +202,7 @@ def check_webhook_url(url, resolve, allow_private=False):
         raise ValidationFailed(f"The host {parts.hostname!r} cannot be resolved.", {"url": ["Unknown host."]}) from None
     for address in addresses:
         ip = ipaddress.ip_address(address)
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast \
-                or ip.is_unspecified:
+        if not ip.is_global or ip.is_multicast:
             raise ValidationFailed("Webhooks may not target loopback or private addresses.",
                                    {"url": [f"{parts.hostname} is {address}, not a public address."]})
 

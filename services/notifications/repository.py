@@ -63,7 +63,8 @@ class NotificationsRepository:
 
     def mark_all_read(self, user_id, now):
         return self.session.execute(update(domain.Notification).where(
-            domain.Notification.user_id == user_id, domain.Notification.read_at.is_(None))
+            domain.Notification.user_id == user_id, domain.Notification.in_inbox.is_(True),
+            domain.Notification.read_at.is_(None))
             .values(read_at=now)).rowcount
 
     def councils_awaiting_digest(self):
