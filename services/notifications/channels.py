@@ -71,6 +71,8 @@ class Mailer:
     def send(self, message):
         if self.scheme == "maildir":
             try:
+                for folder in ("tmp", "new", "cur"):  # a freshly mounted, empty volume has none of them
+                    Path(self.path, folder).mkdir(parents=True, exist_ok=True)
                 mailbox.Maildir(self.path, create=True).add(message)
             except OSError as exc:
                 raise DeliveryFailed(f"cannot write to the maildir {self.path}: {exc}") from None

@@ -111,7 +111,7 @@ tracked_items = Table(
     Column("owner_id", String(64)),
     Column("handled", Boolean, nullable=False),
     Column("as_of", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("kind", "ref_id", name="uq_tracked_items_ref"),
+    UniqueConstraint("tenant_id", "kind", "ref_id", name="uq_tracked_items_ref"),
     Index("ix_tracked_items_open", "handled", "due_date"),
 )
 

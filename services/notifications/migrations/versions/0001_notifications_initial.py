@@ -104,7 +104,7 @@ def upgrade():
     sa.Column('handled', sa.Boolean(), nullable=False),
     sa.Column('as_of', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('kind', 'ref_id', name='uq_tracked_items_ref')
+    sa.UniqueConstraint('tenant_id', 'kind', 'ref_id', name='uq_tracked_items_ref')
     )
     op.create_index('ix_tracked_items_open', 'tracked_items', ['handled', 'due_date'], unique=False)
     op.create_table('webhooks',

@@ -1,0 +1,341 @@
+"""Who must know what (services/notifications/routing.py): every row of the routing table, the
+`when` condition of objective.status_changed, payload owners, and a template in each language
+for every kind a notification can have. Plain functions: table-driven, no database."""
+import string
+import uuid
+from datetime import date, datetime, timezone
+from importlib import resources
+
+import pytest
+
+from jouda.services.notifications import routing, templates
+from jouda.services.notifications.routing import DIRECTOR, QUALITY_MANAGER, ROUTES
+from jouda.shared.events.catalogue import (COUNCIL_ROLES, LATEST_VERSION, OBJECTIVE_STATUSES, build_event,
+                                           contract)
+
+QM, DIR = QUALITY_MANAGER, DIRECTOR
+
+# A council's staff as the repository hands it over: (user_id, role, active).
+STAFF = [
+    ("u-qm", QM, True),
+    ("u-qm-2", QM, True),
+    ("u-qm-gone", QM, False),
+    ("u-dir", DIR, True),
+    ("u-dir-gone", DIR, False),
+    ("u-po", "process_owner", True),
+    ("u-auditor", "auditor", True),
+    ("u-staff", "staff", True),
+    ("u-owner", "staff", True),
+    ("u-owner-gone", "staff", False),
+]
+ACTIVE = sorted(user_id for user_id, _, active in STAFF if active)
+MANAGERS = ["u-qm", "u-qm-2"]
+
+POLICY = {"policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 2,
+          "title": "Politique qualité 2026"}
+PUBLISHED_AT = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+
+
+def sample_payload(event_type, **overrides):
+    """A payload of `event_type` as its producer emits it (built through the event catalogue)."""
+    transitioned = {**POLICY, "comment": None}
+    payloads = {
+        "policy.submitted": {**transitioned, "from_status": "draft", "to_status": "in_review"},
+        "policy.approved": {**transitioned, "from_status": "in_review", "to_status": "approved"},
+        "policy.changes_requested": {**transitioned, "from_status": "in_review", "to_status": "draft",
+                                     "comment": "Préciser l'engagement n°3."},
+        "policy.published": {**transitioned, "from_status": "approved", "to_status": "published",
+                             "language": "fr", "body": "…", "orientations": [{"code": "OS1", "title": "Usagers"}],
+                             "commitments": ["Satisfaire les usagers"], "signatory": "Le Président",
+                             "effective_date": date(2026, 12, 1), "next_review_date": date(2027, 11, 21),
+                             "published_at": PUBLISHED_AT, "superseded_version_id": None},
+        "policy.review_due": {**POLICY, "next_review_date": date(2027, 11, 21), "days_left": 30},
+        "objective.status_changed": {"objective_id": str(uuid.uuid4()), "title": "Réduire les délais",
+                                     "orientation_code": "OS1", "owner_id": "u-owner", "old_status": "on_track",
+                                     "new_status": "at_risk", "indicator_id": str(uuid.uuid4())},
+        "indicator.measurement_missing": {"objective_id": str(uuid.uuid4()), "indicator_id": str(uuid.uuid4()),
+                                          "name": "Taux de satisfaction", "owner_id": "u-owner",
+                                          "catalogue_code": "SATISFACTION", "period": "2026-10",
+                                          "period_end": date(2026, 10, 31), "days_late": 6},
+    }
+    return build_event(event_type, "fes-meknes", "u-actor", {**payloads[event_type], **overrides})["payload"]
+
+
+# --- every row of the routing table ------------------------------------------------------------------
+
+EXPECTED = {
+    "policy.submitted": ["u-dir"],
+    "policy.approved": MANAGERS,
+    "policy.changes_requested": MANAGERS,
+    "policy.published": ACTIVE,
+    "policy.review_due": MANAGERS,
+    "objective.status_changed": sorted(MANAGERS + ["u-owner"]),
+    "indicator.measurement_missing": ["u-owner"],
+}
+
+
+def test_the_table_of_expectations_covers_every_route():
+    # A new row of the routing table needs its line in EXPECTED (and its templates, below).
+    assert set(EXPECTED) == set(ROUTES)
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_recipients_of_each_route(event_type):
+    assert routing.recipients(ROUTES[event_type], sample_payload(event_type), STAFF) == EXPECTED[event_type]
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_nobody_inactive_is_ever_routed_to(event_type):
+    inactive = {user_id for user_id, _, active in STAFF if not active}
+    payload = sample_payload(event_type)
+    if "owner_id" in payload:
+        payload["owner_id"] = "u-owner-gone"
+    assert inactive.isdisjoint(routing.recipients(ROUTES[event_type], payload, STAFF))
+
+
+@pytest.mark.parametrize("event_type,mandatory", [
+    ("policy.submitted", False),
+    ("policy.approved", False),
+    ("policy.changes_requested", False),
+    ("policy.published", True),  # everyone must read the published policy: the inbox is not optional
+    ("policy.review_due", False),
+    ("objective.status_changed", False),
+    ("indicator.measurement_missing", False),
+])
+def test_only_the_published_policy_is_mandatory(event_type, mandatory):
+    assert ROUTES[event_type].mandatory is mandatory
+
+
+@pytest.mark.parametrize("event_type,link", [
+    ("policy.submitted", f"/policies/{POLICY['version_id']}"),
+    ("policy.approved", f"/policies/{POLICY['version_id']}"),
+    ("policy.changes_requested", f"/policies/{POLICY['version_id']}"),
+    ("policy.published", f"/policies/{POLICY['version_id']}"),
+    ("policy.review_due", f"/policies/{POLICY['version_id']}"),
+])
+def test_policy_links_point_at_the_version(event_type, link):
+    assert ROUTES[event_type].link.format_map(sample_payload(event_type)) == link
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_every_link_can_be_formatted_with_its_payload(event_type):
+    payload = sample_payload(event_type)
+    link = ROUTES[event_type].link.format_map(payload)
+    assert link.startswith("/") and "{" not in link
+
+
+# --- payload owners -------------------------------------------------------------------------------------
+
+OWNED = ("objective.status_changed", "indicator.measurement_missing")
+
+
+@pytest.mark.parametrize("event_type", OWNED)
+@pytest.mark.parametrize("owner,expected_extra", [
+    pytest.param("u-owner", ["u-owner"], id="active-owner-added"),
+    pytest.param("u-owner-gone", [], id="inactive-owner-excluded"),
+    pytest.param("u-stranger", [], id="unknown-owner-ignored"),
+    pytest.param("u-qm", ["u-qm"], id="owner-who-is-a-manager-counted-once"),
+    pytest.param("u-dir", ["u-dir"], id="owner-of-any-role-added"),
+])
+def test_the_owner_in_the_payload(event_type, owner, expected_extra):
+    route = ROUTES[event_type]
+    base = MANAGERS if QM in route.roles else []
+    expected = sorted(set(base) | set(expected_extra))
+    found = routing.recipients(route, sample_payload(event_type, owner_id=owner), STAFF)
+    assert found == expected
+    assert len(found) == len(set(found))
+
+
+def test_an_owner_of_another_council_is_ignored():
+    # The staff list is the event's council's; a user id from elsewhere is not in it.
+    other_council = [("u-oriental-owner", "staff", True)]
+    payload = sample_payload("indicator.measurement_missing", owner_id="u-oriental-owner")
+    assert routing.recipients(ROUTES["indicator.measurement_missing"], payload, STAFF) == []
+    assert routing.recipients(ROUTES["indicator.measurement_missing"], payload, other_council) == [
+        "u-oriental-owner"]
+
+
+def test_a_payload_without_the_owner_field_routes_to_the_roles_only():
+    route = routing.Route(roles=(QM,), payload_users=("owner_id",))
+    assert routing.recipients(route, {}, STAFF) == MANAGERS
+
+
+def test_no_staff_no_recipients():
+    for event_type in ROUTES:
+        assert routing.recipients(ROUTES[event_type], sample_payload(event_type), []) == []
+
+
+def test_recipients_are_sorted_and_unique():
+    route = routing.Route(roles=(QM, "staff"), everyone=False, payload_users=("owner_id", "deputy_id"))
+    payload = {"owner_id": "u-owner", "deputy_id": "u-owner"}
+    assert routing.recipients(route, payload, list(reversed(STAFF))) == ["u-owner", "u-qm", "u-qm-2", "u-staff"]
+
+
+# --- the `when` condition of objective.status_changed ------------------------------------------------------
+
+@pytest.mark.parametrize("new_status,notified", [
+    ("at_risk", True),
+    ("off_track", True),
+    ("on_track", False),
+    ("achieved", False),
+    ("no_data", False),
+])
+def test_only_a_worsening_objective_notifies(new_status, notified):
+    route = ROUTES["objective.status_changed"]
+    payload = sample_payload("objective.status_changed", old_status="on_track", new_status=new_status)
+    expected = sorted(MANAGERS + ["u-owner"]) if notified else []
+    assert routing.recipients(route, payload, STAFF) == expected
+
+
+def test_the_when_table_covers_every_objective_status():
+    assert set(OBJECTIVE_STATUSES) == {"at_risk", "off_track", "on_track", "achieved", "no_data"}
+    assert set(routing.AT_RISK_OR_WORSE) < set(OBJECTIVE_STATUSES)
+
+
+# --- publishers --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("event_type,publisher", [
+    ("policy.submitted", "policy"),
+    ("policy.published", "policy"),
+    ("objective.status_changed", "objectives"),
+    ("objective.created", "objectives"),
+    ("indicator.measurement_missing", "objectives"),
+    ("gateway.user_created", "gateway"),
+    ("gateway.tenant_created", "gateway"),
+    ("audit.scheduled", "audits"),
+])
+def test_publisher_of(event_type, publisher):
+    assert routing.publisher_of(event_type) == publisher
+
+
+def test_an_unknown_publisher_is_refused():
+    with pytest.raises(KeyError):
+        routing.publisher_of("billing.invoice_sent")
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_every_routed_type_is_in_the_event_catalogue(event_type):
+    # The service subscribes to each row: a type nobody can publish would never arrive.
+    assert event_type in LATEST_VERSION
+    routing.publisher_of(event_type)
+
+
+def test_kinds_are_the_routes_and_the_own_notices():
+    assert routing.KINDS == (*ROUTES, *routing.OWN_NOTICES)
+    assert set(ROUTES).isdisjoint(routing.OWN_NOTICES)
+    assert routing.DIGEST not in routing.KINDS  # a digest is not a kind one chooses channels for
+
+
+def test_the_roles_of_the_table_are_council_roles():
+    for route in ROUTES.values():
+        assert set(route.roles) <= set(COUNCIL_ROLES)
+
+
+# --- templates: every kind, every language -------------------------------------------------------------
+
+STANDARD = {"recipient_name", "council", "link"}  # what the notifier adds to every notification
+LABELLED = {"old_status_label": "old_status", "new_status_label": "new_status", "item_kind_label": "item_kind"}
+# What commands.py hands the templates of the notices the service writes itself.
+OWN_VALUES = {
+    routing.REMINDER_DUE_SOON: {"item_title", "item_kind", "due_date", "days_left", "days_overdue", "owner_name"},
+    routing.REMINDER_OVERDUE: {"item_title", "item_kind", "due_date", "days_left", "days_overdue", "owner_name"},
+    routing.REMINDER_ESCALATED: {"item_title", "item_kind", "due_date", "days_left", "days_overdue", "owner_name"},
+    routing.WEBHOOK_DISABLED: {"url", "failures", "last_error"},
+    routing.DIGEST: {"count", "date", "items"},
+}
+ALL_TEMPLATES = [(kind, language) for kind in (*routing.KINDS, routing.DIGEST) for language in templates.LANGUAGES]
+
+
+def template_text(language, kind):
+    path = resources.files("jouda.services.notifications") / "templates" / language / f"{kind}.txt"
+    return path.read_text(encoding="utf-8")
+
+
+def placeholders(text):
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def sample_value(name):
+    """A value that is easy to find in the rendered text (labels get a code they translate)."""
+    if name in ("old_status", "new_status"):
+        return {"old_status": "on_track", "new_status": "off_track"}[name]
+    if name == "item_kind":
+        return "objective"
+    return f"<{name.upper()}>"
+
+
+@pytest.mark.parametrize("kind,language", ALL_TEMPLATES)
+def test_every_kind_has_a_template_in_every_language(kind, language):
+    text = template_text(language, kind)
+    subject, separator, body = text.partition("\n---\n")
+    assert separator, f"{language}/{kind}.txt needs a '---' line after its subject"
+    assert subject.strip() and "\n" not in subject.strip(), "one subject line"
+    assert body.strip()
+
+
+@pytest.mark.parametrize("kind,language", ALL_TEMPLATES)
+def test_render_fills_every_placeholder(kind, language):
+    needed = placeholders(template_text(language, kind))
+    values = {}
+    for name in needed:
+        source = LABELLED.get(name, name)
+        values[source] = sample_value(source)
+    rendered = templates.render(kind, language, values)
+    assert rendered.language == language
+    shown = rendered.subject + "\n" + rendered.text
+    for name in needed:
+        if name in LABELLED:
+            code = values[LABELLED[name]]
+            label_table = templates.ITEM_KIND_LABELS if name == "item_kind_label" else templates.STATUS_LABELS
+            assert label_table[language][code] in shown, name
+        else:
+            assert values[name] in shown, name
+    assert "{" not in shown and "}" not in shown
+
+
+@pytest.mark.parametrize("kind,language", ALL_TEMPLATES)
+def test_a_missing_value_is_not_silently_rendered(kind, language):
+    needed = placeholders(template_text(language, kind)) - set(LABELLED)
+    if not needed:
+        pytest.skip("no plain placeholder")
+    with pytest.raises(KeyError):
+        templates.render(kind, language, {})
+
+
+@pytest.mark.parametrize("kind", [*routing.KINDS, routing.DIGEST])
+def test_french_and_arabic_templates_ask_for_the_same_values(kind):
+    assert placeholders(template_text("fr", kind)) == placeholders(template_text("ar", kind))
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_a_routed_event_payload_has_what_its_templates_need(event_type):
+    # Routed notifications are rendered from the event's payload: its contract must carry the fields.
+    fields = set(contract(event_type, LATEST_VERSION[event_type]).fields)
+    available = fields | STANDARD | {label for label, source in LABELLED.items() if source in fields}
+    for language in templates.LANGUAGES:
+        missing = placeholders(template_text(language, event_type)) - available
+        assert not missing, f"{language}/{event_type}.txt needs {sorted(missing)}"
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+@pytest.mark.parametrize("language", templates.LANGUAGES)
+def test_a_real_payload_renders(event_type, language):
+    values = {**sample_payload(event_type), "recipient_name": "Salma", "council": "Fès-Meknès",
+              "link": "https://jouda.example/x"}
+    rendered = templates.render(event_type, language, values)
+    assert "Salma" in rendered.text and "https://jouda.example/x" in rendered.text
+
+
+@pytest.mark.parametrize("kind", sorted(OWN_VALUES))
+def test_own_notices_need_only_what_the_service_provides(kind):
+    given = OWN_VALUES[kind]
+    available = given | STANDARD | {label for label, source in LABELLED.items() if source in given}
+    for language in templates.LANGUAGES:
+        assert placeholders(template_text(language, kind)) <= available
+
+
+@pytest.mark.parametrize("language", templates.LANGUAGES)
+def test_no_template_without_a_kind(language):
+    folder = resources.files("jouda.services.notifications") / "templates" / language
+    found = {entry.name[:-len(".txt")] for entry in folder.iterdir() if entry.name.endswith(".txt")}
+    assert found == {*routing.KINDS, routing.DIGEST}
