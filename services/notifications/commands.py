@@ -1,6 +1,7 @@
 """Use cases of the notifications service: applying events (who is who, what happened), the
 inbox and preferences, webhooks, the delivery log, and the timers' work (deliveries, digests,
 reminders). Each takes an open unit of work, applies the domain and commits."""
+import logging
 from datetime import date, datetime
 
 from jouda.services.notifications import channels, domain, routing, templates
@@ -12,6 +13,8 @@ from jouda.shared.clock import as_utc, utc_now
 from jouda.shared.errors import ValidationFailed, require_role
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 from jouda.shared.schema_fields import load_or_raise
+
+log = logging.getLogger(__name__)
 
 MAX_PAGE = 200
 QUALITY_MANAGERS = frozenset({routing.QUALITY_MANAGER})
@@ -114,7 +117,8 @@ def on_event(uow, event, public_url):
     route = routing.ROUTES[event_type]
     occurred_at = datetime.fromisoformat(event["occurred_at"])
     notifier = Notifier(uow, public_url)
-    user_ids = routing.recipients(route, payload, notifier.repo.staff())
+    named = [payload[name] for name in route.payload_users if isinstance(payload.get(name), str)]
+    user_ids = routing.recipients(route, payload, notifier.repo.staff(None if route.everyone else route.roles, named))
     notifier.notify(user_ids, event_type, event["event_id"], payload, mandatory=route.mandatory,
                     link=route.link.format_map(payload), occurred_at=occurred_at)
     now = utc_now()
@@ -371,6 +375,7 @@ def _send_email(delivery, mailer, now, retry_base_seconds):
     try:
         mailer.send(message)
     except channels.DeliveryFailed as error:
+        log.warning("e-mail not sent, will retry: %s", error)
         _failed(delivery, error, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
         return error
     _sent(delivery, now)
@@ -399,6 +404,7 @@ def _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolv
 
 
 def _sent(delivery, now):
+    now = utc_now()  # when this one left, not when the round began
     domain.delivered(delivery, now)
     DELIVERIES.labels(delivery.tenant_id, delivery.channel, "sent").inc()
     DELIVERY_LATENCY.labels(delivery.channel).observe(max(0.0, (now - as_utc(delivery.occurred_at)).total_seconds()))
@@ -414,7 +420,7 @@ def notify_webhook_disabled(uow, webhook_id, public_url):
     repo = NotificationsRepository(uow.session)
     webhook = repo.webhook(webhook_id)
     notifier = Notifier(uow, public_url)
-    managers = sorted(user_id for user_id, role, active in repo.staff() if active and role == routing.QUALITY_MANAGER)
+    managers = sorted(user_id for user_id, _, _ in repo.staff((routing.QUALITY_MANAGER,)))
     notifier.notify(managers, routing.WEBHOOK_DISABLED, f"{webhook.id}:disabled:{webhook.disabled_at.isoformat()}",
                     {"url": webhook.url, "failures": webhook.consecutive_failures,
                      "last_error": webhook.last_error or ""},

@@ -1,5 +1,5 @@
 """Queries of the notifications service. Tenant filtering is applied centrally (shared.tenancy)."""
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from jouda.services.notifications import domain, models  # noqa: F401 - models maps the domain classes
 
@@ -21,10 +21,14 @@ class NotificationsRepository:
         return {r.user_id: r for r in self.session.scalars(
             select(domain.Recipient).where(domain.Recipient.user_id.in_(user_ids)))}
 
-    def staff(self):
-        """(user_id, role, active) of the council."""
-        return self.session.execute(select(domain.Recipient.user_id, domain.Recipient.role,
-                                           domain.Recipient.active)).all()
+    def staff(self, roles=None, user_ids=()):
+        """(user_id, role, active) of the council's active people: all of them, or those of
+        `roles` and those named in `user_ids`."""
+        query = select(domain.Recipient.user_id, domain.Recipient.role, domain.Recipient.active).where(
+            domain.Recipient.active.is_(True))
+        if roles is not None:
+            query = query.where(or_(domain.Recipient.role.in_(roles), domain.Recipient.user_id.in_(list(user_ids))))
+        return self.session.execute(query).all()
 
     def council(self, tenant_id):
         return self.session.get(domain.Council, tenant_id)

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 TIMER_SECONDS = 3600
 DIGEST_HOUR = 7  # digests leave from 07:00, Casablanca time
 DISPATCH_IDLE_SECONDS = 1.0
+SMTP_IDLE_SECONDS = 10.0  # an SMTP connection idle this long is closed
 
 
 class Dispatcher(DependencyProvider):
@@ -53,14 +54,20 @@ class Dispatcher(DependencyProvider):
             self._wake.send()
 
     def _run(self):
+        idle_since = None
         while self._running:
             try:
                 attempted = self.dispatch_once()
             except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
                 log.exception("the dispatcher failed; retrying shortly")
                 attempted = 0
-            if attempted == 0 and self._running:
-                self.mailer.close()  # idle: no SMTP connection kept open
+            if attempted:
+                idle_since = None
+                continue
+            idle_since = idle_since or eventlet.hubs.get_hub().clock()
+            if eventlet.hubs.get_hub().clock() - idle_since > SMTP_IDLE_SECONDS:
+                self.mailer.close()
+            if self._running:
                 with eventlet.Timeout(DISPATCH_IDLE_SECONDS, False):
                     self._wake.wait()
                 self._wake = eventlet.event.Event()

@@ -8,11 +8,16 @@
         beside the backbone figure of (a);
     (e) the ministry's two views on a generated national data set (1,600 councils), p50/p95 over
         HTTP beside a naive per-tenant query loop, with the command and RPC layers timed apart
-        (tests/bench/objectives.py).
+        (tests/bench/objectives.py);
+    (f) notifications fan-out: one policy.published to a council of 2,000 users until every inbox
+        entry exists and every e-mail has reached a local SMTP server, beside raw smtplib sending as
+        many messages to the same server over one connection;
+    (g) event -> inbox latency at a steady 200 policy.submitted events/s, p50/p99, beside the
+        backbone figure of (a) (tests/bench/notifications.py).
 Runs on a PostgreSQL database and a RabbitMQ vhost of its own (removed at the end); (d) and (e) on
-another pair of their own.
+another pair of their own, (f) and (g) on a third.
 Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10), and those of
-tests/bench/objectives.py.
+tests/bench/objectives.py and tests/bench/notifications.py.
 """
 import jouda  # noqa: F401 - warning filters first
 import eventlet
@@ -22,7 +27,7 @@ eventlet.monkey_patch()
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-from tests.bench import backbone, objectives  # noqa: E402
+from tests.bench import backbone, notifications, objectives  # noqa: E402
 from tests.bench.baseline_amqp import raw_publish_consume  # noqa: E402
 from tests.bench.baseline_http import measure_bare_http  # noqa: E402
 from tests.bench.gateway import jouda_services, measure_current_policy, peak_rss_mb  # noqa: E402
@@ -73,6 +78,7 @@ def main():
             line(f"jouda run {name}", megabytes, RSS_GOAL_MB, "goal", "MB", "goal < 1x")
 
         objectives.run(line, ours["pipeline_events_per_second"])
+        notifications.run(line, ours["pipeline_events_per_second"])
     finally:
         drop_vhost()
         infrastructure.drop_database(database_url)
