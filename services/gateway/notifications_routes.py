@@ -59,6 +59,16 @@ class NotificationsRoutes:
     def set_preferences(self, request):
         return 200, call(self.notifications.set_preferences, self.api.body(request))
 
+    @http("GET", "/api/v1/notification-settings")
+    @endpoint()
+    def council_settings(self, request):
+        return 200, call(self.notifications.council_settings)
+
+    @http("PUT", "/api/v1/notification-settings")
+    @endpoint()
+    def set_council_settings(self, request):
+        return 200, call(self.notifications.set_council_settings, self.api.body(request))
+
     @http("POST", "/api/v1/webhooks")
     @endpoint(roles=QUALITY_MANAGER)
     def add_webhook(self, request):

@@ -96,6 +96,7 @@ COMPONENTS = {
     "Webhook": notifications.WebhookSchema(),
     "WebhookWithSecret": notifications.WebhookSchema(with_secret=True),
     "Delivery": notifications.DeliverySchema(),
+    "CouncilSettings": notifications.CouncilSettingsSchema(),
 }
 
 PARTIAL = {"PolicyChanges", "ObjectiveChanges", "Preferences"}
@@ -175,6 +176,10 @@ OPERATIONS = [
      (200, "Preferences"), "council roles"),
     ("put", "/api/v1/me/preferences", "Change your channels, language or daily digest", "Preferences",
      (200, "Preferences"), "council roles"),
+    ("get", "/api/v1/notification-settings", "When overdue items are escalated", None, (200, "CouncilSettings"),
+     "council roles"),
+    ("put", "/api/v1/notification-settings", "Change the days before an overdue item is escalated to the quality "
+     "managers (twice that to the director)", "CouncilSettings", (200, "CouncilSettings"), "quality_manager"),
     ("post", "/api/v1/webhooks", "Register a webhook (its signing secret is shown once, in this answer)",
      "WebhookInput", (201, "WebhookWithSecret"), "quality_manager"),
     ("get", "/api/v1/webhooks", "The council's webhooks", None, (200, "Webhooks"), "quality_manager"),

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from jouda.services.notifications import channels, domain, routing, templates
 from jouda.services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY, NOTIFICATIONS_CREATED
 from jouda.services.notifications.repository import NotificationsRepository
-from jouda.services.notifications.schemas import (DeliverySchema, NotificationSchema, PreferencesSchema,
-                                                  WebhookInputSchema, WebhookSchema)
+from jouda.services.notifications.schemas import (CouncilSettingsSchema, DeliverySchema, NotificationSchema,
+                                                  PreferencesSchema, WebhookInputSchema, WebhookSchema)
 from jouda.shared.clock import as_utc, utc_now
 from jouda.shared.errors import ValidationFailed, require_role
 from jouda.shared.events.catalogue import COUNCIL_ROLES
@@ -205,6 +205,24 @@ def set_preferences(uow, data):
         setattr(found, name, value)
     uow.commit()
     return PreferencesSchema().dump(found)
+
+
+def council_settings(uow):
+    council = NotificationsRepository(uow.session).council(uow.tenant_id)
+    return {"escalation_days": council.escalation_days if council else domain.DEFAULT_ESCALATION_DAYS}
+
+
+def set_council_settings(uow, data):
+    require_role(uow.role, QUALITY_MANAGERS, "change when overdue items are escalated")
+    data = load_or_raise(CouncilSettingsSchema(), data)
+    repo = NotificationsRepository(uow.session)
+    council = repo.council(uow.tenant_id)
+    if council is None:  # its gateway.tenant_created has not arrived yet
+        council = domain.Council(uow.tenant_id, uow.tenant_id)
+        repo.add(council)
+    council.escalation_days = data["escalation_days"]
+    uow.commit()
+    return data
 
 
 # --- webhooks and the delivery log --------------------------------------------------------------------

@@ -27,6 +27,12 @@ class PreferencesSchema(StrictSchema):
     digest = fields.Boolean(truthy={True}, falsy={False})
 
 
+class CouncilSettingsSchema(StrictSchema):
+    """How many days an overdue item waits before it is escalated to the quality managers
+    (twice that to the director)."""
+    escalation_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 90))
+
+
 class WebhookInputSchema(StrictSchema):
     url = fields.String(required=True, validate=validate.Length(1, 2000))
 

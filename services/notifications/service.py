@@ -124,6 +124,16 @@ class NotificationsService:
         with self.uow() as uow:
             return commands.set_preferences(uow, data)
 
+    @rpc
+    def council_settings(self):
+        with self.uow() as uow:
+            return commands.council_settings(uow)
+
+    @rpc
+    def set_council_settings(self, data):
+        with self.uow() as uow:
+            return commands.set_council_settings(uow, data)
+
     # --- webhooks and the delivery log ---------------------------------------------------------
     @rpc
     def add_webhook(self, data):

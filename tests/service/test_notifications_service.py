@@ -1189,3 +1189,18 @@ def test_the_digest_timer_waits_for_seven_in_casablanca(council, deliver, servic
     service_as(tenant=None, user=None, role=None, method="send_digests").send_digests()
     digests = emails(notifications_database, target=address("u-qm"))
     assert [d.payload["subject"] for d in digests] == (["Jouda : 1 notifications du 2026-11-21"] if sent else [])
+
+
+def test_a_council_sets_its_escalation_delay(council, deliver, service_as, run):
+    council()
+    assert service_as(role="staff", user="u-staff").council_settings() == {"escalation_days": 7}
+    with pytest.raises(RoleNotAllowed):
+        service_as(role="staff", user="u-staff").set_council_settings({"escalation_days": 3})
+    with pytest.raises(ValidationFailed):
+        service_as().set_council_settings({"escalation_days": 0})
+    assert service_as().set_council_settings({"escalation_days": 3}) == {"escalation_days": 3}
+    objective_id = str(uuid.uuid4())
+    deliver(objective_event(DUE.isoformat(), objective_id=objective_id))
+    run.reminders(DUE + timedelta(days=1))  # overdue
+    assert run.reminders(DUE + timedelta(days=3)) == 2  # escalated to both quality managers after 3 days
+    assert run.reminders(DUE + timedelta(days=6)) == 1  # and to the director after twice that
