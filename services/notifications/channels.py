@@ -23,7 +23,12 @@ WEBHOOK_TIMEOUT_SECONDS = 5
 
 
 class DeliveryFailed(Exception):
-    pass
+    """`server_down`: the server could not be reached or dropped the connection (every e-mail
+    would fail now), as opposed to this one message or address being refused."""
+
+    def __init__(self, message, *, server_down=False):
+        super().__init__(message)
+        self.server_down = server_down
 
 
 def email_message(mail_from, to_address, to_name, subject, text, html, message_id_domain="jouda.local"):
@@ -64,7 +69,7 @@ class Mailer:
         if self._smtp is not None:
             try:
                 self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
+            except (smtplib.SMTPException, OSError, RuntimeError):
                 pass
             self._smtp = None
 
@@ -79,9 +84,11 @@ class Mailer:
             return
         try:
             self._connection().send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port} refused it: {exc}") from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
-            raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {exc}") from None
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {exc}", server_down=True) from None
 
     def _connection(self):
         if self._smtp is None:

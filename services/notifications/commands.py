@@ -374,7 +374,7 @@ def dispatch(uow, mailer, now, *, retry_base_seconds, allow_private, resolve, li
     disabled, smtp_down = [], None
     for delivery in due:
         if delivery.channel == domain.EMAIL:
-            if smtp_down is not None:  # the server refused this round already: no new attempt
+            if smtp_down is not None:  # the server was unreachable this round already: no new attempt
                 _failed(delivery, smtp_down, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
             else:
                 smtp_down = _send_email(delivery, mailer, now, retry_base_seconds)
@@ -395,7 +395,7 @@ def _send_email(delivery, mailer, now, retry_base_seconds):
     except channels.DeliveryFailed as error:
         log.warning("e-mail not sent, will retry: %s", error)
         _failed(delivery, error, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
-        return error
+        return error if error.server_down else None
     _sent(delivery, now)
     return None
 

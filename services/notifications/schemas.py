@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from jouda.services.notifications import domain, templates
-from jouda.shared.schema_fields import LocalDateTime, StrictSchema
+from jouda.shared.schema_fields import LocalDateTime, StrictBoolean, StrictSchema
 
 
 class NotificationSchema(StrictSchema):
@@ -24,7 +24,7 @@ class PreferencesSchema(StrictSchema):
     channels = fields.Dict(keys=fields.String(), values=fields.List(
         fields.String(validate=validate.OneOf(domain.USER_CHANNELS)), validate=validate.Length(max=2)))
     language = fields.String(allow_none=True, validate=validate.OneOf(templates.LANGUAGES))
-    digest = fields.Boolean(truthy={True}, falsy={False})
+    digest = StrictBoolean()
 
 
 class CouncilSettingsSchema(StrictSchema):

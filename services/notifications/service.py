@@ -40,9 +40,8 @@ class Dispatcher(DependencyProvider):
         self.container.spawn_managed_thread(self._run, identifier="notifications-dispatcher")
 
     def stop(self):
-        self._running = False
+        self._running = False  # the loop ends after its round and closes the SMTP connection itself
         self.wake()
-        self.mailer.close()
 
     kill = stop
 
@@ -54,6 +53,12 @@ class Dispatcher(DependencyProvider):
             self._wake.send()
 
     def _run(self):
+        try:
+            self._loop()
+        finally:
+            self.mailer.close()  # on this thread: never while another is in the middle of an exchange
+
+    def _loop(self):
         idle_since = None
         while self._running:
             try:

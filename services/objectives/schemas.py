@@ -2,7 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from jouda.services.objectives import domain, periods, status as rules
-from jouda.shared.schema_fields import LocalDateTime, StrictNumber, StrictSchema
+from jouda.shared.schema_fields import LocalDateTime, StrictBoolean, StrictNumber, StrictSchema
 
 USER_ID = validate.Length(1, 64)
 CATALOGUE_CODE = validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$", error="Capital letters, digits and '_' (2 to 40).")
@@ -54,7 +54,7 @@ class MeasurementInputSchema(StrictSchema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     evidence_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
                               validate=validate.Length(max=2000))
-    correction = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    correction = StrictBoolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 

@@ -1054,7 +1054,7 @@ class StubMailer:
 
     def send(self, message):
         if self.down:
-            raise channels.DeliveryFailed(self.down)
+            raise channels.DeliveryFailed(self.down, server_down=True)
         self.sent.append(message)
 
     def close(self):

@@ -276,15 +276,16 @@ def test_smtp_batch_uses_one_connection_and_logs_in(smtp_server):
     assert message.get_body(("plain",)).get_content().strip() == "السلام عليكم"
 
 
-def test_a_refused_recipient_is_a_delivery_failure_and_drops_the_connection(smtp_server):
+def test_a_refused_recipient_fails_that_message_only(smtp_server):
     mailer = Mailer(f"smtp://127.0.0.1:{smtp_server.port}", "/unused")
     with mailer:
-        with pytest.raises(DeliveryFailed, match=f"SMTP 127.0.0.1:{smtp_server.port}"):
+        with pytest.raises(DeliveryFailed, match=f"SMTP 127.0.0.1:{smtp_server.port} refused it") as refused:
             mailer.send(channels.email_message(FROM, "nobody@fes.test", None, "s", "t", "<p>t</p>"))
-        assert mailer._smtp is None
-        mailer.send(channels.email_message(FROM, "salma@fes.test", None, "s", "t", "<p>t</p>"))  # reconnects
+        assert refused.value.server_down is False  # the server is up: the next message is tried
+        assert mailer._smtp is not None
+        mailer.send(channels.email_message(FROM, "salma@fes.test", None, "s", "t", "<p>t</p>"))  # same connection
     eventlet.sleep(0.05)
-    assert smtp_server.connections == 2
+    assert smtp_server.connections == 1
     assert smtp_server.logins == []  # no credentials in the URL: no AUTH
     assert [recipients for recipients, _ in smtp_server.messages] == [["salma@fes.test"]]
 
