@@ -1,5 +1,6 @@
 """Nameko extensions every Jouda service uses: its database (with the outbox relay and the
 scrape-time business gauges), the unit-of-work dependency and entrypoint metrics."""
+import contextlib
 import logging
 import time
 
@@ -139,6 +140,16 @@ class UnitOfWorkFactory:
         return UnitOfWork(self.database, tenant_id, actor=envelopes[0].get("actor", "system"),
                           all_tenants=tenant_id is None, received=envelopes, consumer=consumer,
                           on_commit=self._db.relay.wake)
+
+
+@contextlib.contextmanager
+def for_each_council(tenant_id, job):
+    """Around one council's share of a timer's run: its failure is logged, and the run goes on
+    with the other councils (the next run tries this one again)."""
+    try:
+        yield
+    except Exception:  # noqa: BLE001
+        log.exception("%s of council %s failed; the next run tries again", job, tenant_id)
 
 
 def outcome_of(exc_info) -> str:

@@ -26,9 +26,9 @@ class DeliveryFailed(Exception):
     """`server_down`: the server could not be reached or dropped the connection (every e-mail
     would fail now), as opposed to this one message or address being refused."""
 
-    def __init__(self, message, *, server_down=False):
+    def __init__(self, message, *, server_down=False, permanent=False):
         super().__init__(message)
-        self.server_down = server_down
+        self.server_down, self.permanent = server_down, permanent
 
 
 def email_message(mail_from, to_address, to_name, subject, text, html, message_id_domain="jouda.local"):
@@ -84,7 +84,11 @@ class Mailer:
             return
         try:
             self._connection().send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        except smtplib.SMTPRecipientsRefused as exc:
+            # 5xx: this address will not take mail (no such mailbox); 4xx: try again later.
+            permanent = all(code >= 500 for code, _ in exc.recipients.values())
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port} refused it: {exc}", permanent=permanent) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             raise DeliveryFailed(f"SMTP {self.host}:{self.port} refused it: {exc}") from None
         except (smtplib.SMTPException, OSError) as exc:
             self.close()

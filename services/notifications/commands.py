@@ -393,8 +393,8 @@ def _send_email(delivery, mailer, now, retry_base_seconds):
     try:
         mailer.send(message)
     except channels.DeliveryFailed as error:
-        log.warning("e-mail not sent, will retry: %s", error)
-        _failed(delivery, error, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
+        log.warning("e-mail not sent%s: %s", "" if error.permanent else ", will retry", error)
+        _failed(delivery, error, now, retry_base_seconds, 1 if error.permanent else domain.MAX_EMAIL_ATTEMPTS)
         return error if error.server_down else None
     _sent(delivery, now)
     return None

@@ -10,7 +10,8 @@ from jouda.services.notifications import channels, commands, routing
 from jouda.services.notifications.metrics import NotificationsGauges
 from jouda.shared.clock import DISPLAY_ZONE, local_today, utc_now
 from jouda.shared.consumer import checked, event_handler
-from jouda.shared.nameko_ext import EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider, settings_of
+from jouda.shared.nameko_ext import (EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider, for_each_council,
+                                     settings_of)
 from jouda.shared.rpc import rpc
 from jouda.shared.unit_of_work import UnitOfWork
 
@@ -199,7 +200,7 @@ class NotificationsService:
         with self.uow.all_tenants() as uow:
             councils = commands.councils_with_open_items(uow, today)
         for tenant_id in councils:
-            with self.uow.system(tenant_id) as uow:
+            with for_each_council(tenant_id, "reminders"), self.uow.system(tenant_id) as uow:
                 commands.send_reminders(uow, today, self.dispatcher.settings.public_url)
         self.dispatcher.wake()
 
@@ -211,7 +212,7 @@ class NotificationsService:
         with self.uow.all_tenants() as uow:
             councils = commands.councils_awaiting_digest(uow)
         for tenant_id in councils:
-            with self.uow.system(tenant_id) as uow:
+            with for_each_council(tenant_id, "digests"), self.uow.system(tenant_id) as uow:
                 commands.send_digests(uow, today, self.dispatcher.settings.public_url)
         self.dispatcher.wake()
 

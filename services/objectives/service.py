@@ -9,7 +9,7 @@ from jouda.services.objectives.metrics import ObjectivesGauges
 from jouda.services.objectives.models import StaffMember
 from jouda.shared.clock import local_today
 from jouda.shared.consumer import checked, event_batch_handler, event_handler
-from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider
+from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, for_each_council
 from jouda.shared.rpc import rpc
 from jouda.shared.staff import StaffDirectory
 
@@ -148,7 +148,7 @@ class ObjectivesService(StaffDirectory):
             councils = commands.councils_with_active_indicators(uow)
         found = 0
         for tenant_id in councils:
-            with self.uow.system(tenant_id) as uow:
+            with for_each_council(tenant_id, "missing measurements"), self.uow.system(tenant_id) as uow:
                 found += commands.notice_missing_measurements(uow, today)
         if found:
             log.info("%d measurement(s) found missing", found)
@@ -159,5 +159,5 @@ class ObjectivesService(StaffDirectory):
         with self.uow.all_tenants() as uow:
             councils = commands.councils_with_stale_completeness(uow, today)
         for tenant_id in councils:
-            with self.uow.all_tenants() as uow:  # the read model is not tenant-owned
+            with for_each_council(tenant_id, "completeness"), self.uow.all_tenants() as uow:  # read model: not tenant-owned
                 commands.refresh_completeness(uow, tenant_id, today)
