@@ -59,13 +59,19 @@ def jouda_services(database_url, amqp_uri, var_dir):
             time.sleep(0.2)
         yield base, token, {name: process.pid for name, process in processes.items()}
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes.values())
+
+
+def stop_processes(processes):
+    """SIGTERM (a clean stop), then SIGKILL for any still running after 30 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def measure_current_policy(base, token, *, clients=20, duration=10.0):

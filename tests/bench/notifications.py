@@ -17,7 +17,6 @@ with JOUDA_SMTP_URL=smtp://127.0.0.1:<port>.
 Environment: JOUDA_BENCH_FANOUT (default 2000), JOUDA_BENCH_LATENCY_RATE (default 200),
 JOUDA_BENCH_LATENCY_SECONDS (default 10).
 """
-import contextlib
 import json
 import os
 import smtplib
@@ -41,7 +40,7 @@ from jouda.shared.events.catalogue import build_event
 from jouda.shared.outbox import message_headers
 from tests.bench.baseline_http import free_port
 from tests.bench.loadgen import _percentile
-from tests.bench.objectives import cpu_seconds, eventually, machine_busy, platform, scalar
+from tests.bench.objectives import cpu_seconds, eventually, machine_busy, platform, running_services, scalar
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FANOUT = int(os.environ.get("JOUDA_BENCH_FANOUT", "2000"))
@@ -125,42 +124,6 @@ class SmtpServer:
 
 
 # --- the running services ---------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def running_services(database_url, amqp_uri, var_dir, smtp_url):
-    """`jouda run gateway` and `jouda run notifications`, one process each; yields the processes and
-    their log files (stderr, WARNING and above)."""
-    env = {**os.environ, "JOUDA_DATABASE_URL": database_url, "JOUDA_AMQP_URI": amqp_uri,
-           "JOUDA_VAR_DIR": str(var_dir), "JOUDA_HTTP_PORT": str(free_port()), "JOUDA_LOG_LEVEL": "WARNING",
-           "JOUDA_SMTP_URL": smtp_url, "PYTHONPATH": str(PROJECT_ROOT)}
-    processes, logs = {}, {}
-    try:
-        for name in SERVICES:
-            logs[name] = open(Path(var_dir) / f"{name}.log", "w+b")
-            processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "jouda.cli", "run", name],
-                env={**env, "JOUDA_METRICS_PORT": str(free_port())},
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logs[name])
-        yield processes, logs
-    except BaseException:
-        for name, log in logs.items():
-            log.seek(0)
-            tail = log.read()[-2000:].decode("utf-8", "replace").strip()
-            if tail:
-                print(f"      --- jouda run {name}, last lines ---\n{tail}", file=sys.stderr)
-        raise
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for log in logs.values():
-            log.close()
-
 
 def log_problems(var_dir):
     """Lines of the services' logs (read once they have stopped) that say something went wrong:
@@ -387,7 +350,8 @@ def run(line, backbone_events_per_second):
         owner = make_engine(database_url, "notifications", runtime=False, pool_size=1)
         publisher = None
         try:
-            with running_services(database_url, amqp_uri, var_dir, smtp.url) as (processes, logs):
+            with running_services(database_url, amqp_uri, var_dir, SERVICES, {"JOUDA_SMTP_URL": smtp.url}) as (
+                    _, _, processes):
                 print(f"\n(f) notifications: fan-out of one policy.published to a council of {FANOUT} users "
                       "(per second, higher is better)", flush=True)
                 started = time.perf_counter()

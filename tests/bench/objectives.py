@@ -44,6 +44,7 @@ from jouda.shared.db import Database, make_engine
 from jouda.shared.tenancy import ROLE_KEY, USER_KEY
 from jouda.shared.unit_of_work import UnitOfWork
 from tests.bench.baseline_http import free_port
+from tests.bench.gateway import stop_processes
 from tests.bench.loadgen import _percentile, run_load
 from tests.support import infrastructure
 from tests.support.http import Client
@@ -97,16 +98,17 @@ def platform(var_dir):
 
 
 @contextlib.contextmanager
-def running_services(database_url, amqp_uri, var_dir):
-    """`jouda run SERVICE` (jouda.runner.Runner) for each service, one process each; yields the HTTP
-    port, each process's metrics port and the processes."""
+def running_services(database_url, amqp_uri, var_dir, services=SERVICES, extra_env=None):
+    """`jouda run SERVICE` (jouda.runner.Runner) for each service, one process each, its log (WARNING
+    and above) in var_dir/SERVICE.log; yields the HTTP port, each process's metrics port and the
+    processes."""
     http_port = free_port()
     env = {**os.environ, "JOUDA_DATABASE_URL": database_url, "JOUDA_AMQP_URI": amqp_uri,
            "JOUDA_VAR_DIR": str(var_dir), "JOUDA_HTTP_PORT": str(http_port), "JOUDA_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(PROJECT_ROOT)}
+           "PYTHONPATH": str(PROJECT_ROOT), **(extra_env or {})}
     processes, metrics_ports, logs = {}, {}, {}
     try:
-        for name in SERVICES:
+        for name in services:
             metrics_ports[name] = free_port()
             logs[name] = open(Path(var_dir) / f"{name}.log", "w+b")
             processes[name] = subprocess.Popen(
@@ -122,13 +124,7 @@ def running_services(database_url, amqp_uri, var_dir):
                 print(f"      --- jouda run {name}, last lines ---\n{tail}", file=sys.stderr)
         raise
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes.values())
         for log in logs.values():
             log.close()
 
