@@ -24,3 +24,10 @@ def local_today() -> date:
 def shown(value: datetime | None) -> str | None:
     """A stored time as people see it: ISO 8601 in Africa/Casablanca, with the offset."""
     return None if value is None else as_utc(value).astimezone(DISPLAY_ZONE).isoformat()
+
+
+def not_older(moment: datetime, stamp: datetime | None) -> bool:
+    """May an event of `moment` change a row stamped `stamp` (the time of the event it last
+    applied)? Events can arrive out of order (one waits in a retry queue while a later one is
+    applied): an older one never overwrites a newer."""
+    return stamp is None or moment >= as_utc(stamp)

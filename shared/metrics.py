@@ -6,6 +6,7 @@ type, outcome, tenant code) and never hold user ids or free text.
 import logging
 
 from prometheus_client import REGISTRY, Counter, Histogram, disable_created_metrics
+from prometheus_client.core import GaugeMetricFamily
 
 # `*_created` series double every counter and mean nothing to our dashboards.
 disable_created_metrics()
@@ -36,6 +37,17 @@ EVENTS_FAILED = Counter(
 EVENTS_DEAD_LETTERED = Counter(
     "jouda_events_dead_lettered_total", "Events moved to a dead-letter queue.",
     ["service", "event_type"])
+
+
+def by_tenant_and_status(name, documentation, rows, statuses):
+    """A gauge family of (tenant, status, count) rows: every status of a tenant that has any,
+    zero where it has none, so a status that empties shows 0 rather than vanishing."""
+    family = GaugeMetricFamily(name, documentation, labels=["tenant", "status"])
+    counts = {(tenant, status): count for tenant, status, count in rows}
+    for tenant in sorted({tenant for tenant, _ in counts}):
+        for status in statuses:
+            family.add_metric([tenant, status], counts.get((tenant, status), 0))
+    return family
 
 
 class ScrapeTimeGauges:

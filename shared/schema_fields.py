@@ -1,6 +1,6 @@
 """marshmallow fields and base schemas shared at every boundary."""
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 
 from jouda.shared.clock import shown
 
@@ -34,6 +34,37 @@ class StrictSchema(Schema):
         if _has_nul(data):
             raise ValidationError("Text may not contain the NUL character (\\u0000).")
         return data
+
+
+class ChangesSchema(StrictSchema):
+    """Mixed before a schema of content, for a PATCH: any subset of its fields, at least one.
+    Partial at the top level only: a nested object sent in a PATCH must still be complete."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("partial", tuple(self._declared_fields))
+        super().__init__(**kwargs)
+
+    @validates_schema
+    def _not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Send at least one field to change.")
+
+
+MAX_PAGE = 200  # the most rows one page of a list may hold
+
+
+def check_page(limit, offset):
+    """A page of a list: 1 to MAX_PAGE rows from offset 0 on (ValidationFailed otherwise)."""
+    from jouda.shared.errors import ValidationFailed
+    if not (1 <= limit <= MAX_PAGE) or offset < 0:
+        raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
+
+
+def check_choice(name, value, choices):
+    """A list filter (?status=…): absent, or one of `choices` (ValidationFailed otherwise)."""
+    from jouda.shared.errors import ValidationFailed
+    if value is not None and value not in choices:
+        raise ValidationFailed(f"Unknown {name} filter.", {name: [f"One of {', '.join(choices)}."]})
 
 
 def load_or_raise(schema: Schema, data, *, partial=None):

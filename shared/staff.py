@@ -2,13 +2,13 @@
 
 Only what rules need: who exists, their role, whether they are active. No names, no e-mails.
 Each service maps its own class to its own `staff` table (`map_staff`)."""
-from datetime import datetime
 
 from sqlalchemy import Boolean, Column, DateTime, Index, String, Table, select
 
-from jouda.shared.clock import as_utc
+from jouda.shared.clock import not_older
 from jouda.shared.consumer import checked, event_handler
 from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.events.envelope import occurred_at
 from jouda.shared.tenancy import TenantOwned, tenant_column
 
 
@@ -51,12 +51,12 @@ def record_staff_member(session, staff_class, tenant_id, event):
     while a later one is applied): each change is stamped with its event's time and an older
     one never overwrites a newer. Platform users (ministry, admin) are not council staff."""
     payload = event["payload"]
-    as_of = datetime.fromisoformat(event["occurred_at"])
+    as_of = occurred_at(event)
     member = session.get(staff_class, payload["user_id"])
     if member is None:
         if payload["role"] in COUNCIL_ROLES:
             session.add(staff_class(payload["user_id"], tenant_id, payload["role"], payload["active"], as_of))
-    elif as_of >= as_utc(member.as_of):
+    elif not_older(as_of, member.as_of):
         member.role, member.active, member.as_of = payload["role"], payload["active"], as_of
 
 

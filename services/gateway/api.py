@@ -19,6 +19,7 @@ from jouda.services.gateway.directory import authenticate, hash_token
 from jouda.shared.errors import ServiceError
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 from jouda.shared.nameko_ext import ServiceDatabase, settings_of
+from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,11 @@ class RequestContext:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "malformed_json", f"The request body is not valid JSON: {exc}.") from None
+
+    def page(self, request, default_limit=50):
+        """?limit= and ?offset= of a list."""
+        return (self.int_arg(request, "limit", default_limit, 1, MAX_PAGE),
+                self.int_arg(request, "offset", 0, 0, 10**9))
 
     @staticmethod
     def int_arg(request, name, default, low, high):

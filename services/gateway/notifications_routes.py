@@ -20,8 +20,7 @@ class NotificationsRoutes:
     @http("GET", "/api/v1/notifications")
     @endpoint()
     def inbox(self, request):
-        limit = self.api.int_arg(request, "limit", 50, 1, 200)
-        offset = self.api.int_arg(request, "offset", 0, 0, 10**9)
+        limit, offset = self.api.page(request)
         return 200, call(self.notifications.inbox, flag(request, "unread"), limit, offset)
 
     @http("GET", "/api/v1/notifications/unread-count")
@@ -44,8 +43,7 @@ class NotificationsRoutes:
     @http("GET", "/api/v1/notifications/deliveries")
     @endpoint(roles=QUALITY_MANAGER)
     def deliveries(self, request):
-        limit = self.api.int_arg(request, "limit", 50, 1, 200)
-        offset = self.api.int_arg(request, "offset", 0, 0, 10**9)
+        limit, offset = self.api.page(request)
         return 200, call(self.notifications.list_deliveries, request.args.get("status"),
                          request.args.get("channel"), limit, offset)
 

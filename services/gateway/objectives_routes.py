@@ -62,8 +62,7 @@ class ObjectivesRoutes:
     @http("GET", "/api/v1/objectives")
     @endpoint()
     def list_objectives(self, request):
-        limit = self.api.int_arg(request, "limit", 50, 1, 200)
-        offset = self.api.int_arg(request, "offset", 0, 0, 10**9)
+        limit, offset = self.api.page(request)
         args = request.args
         return 200, call(self.objectives.list_objectives, args.get("orientation"), args.get("state"),
                          args.get("status"), limit, offset)
@@ -97,8 +96,7 @@ class ObjectivesRoutes:
     @http("GET", INDICATOR_ID + "/measurements")
     @endpoint()
     def list_measurements(self, request, indicator_id):
-        limit = self.api.int_arg(request, "limit", 50, 1, 200)
-        offset = self.api.int_arg(request, "offset", 0, 0, 10**9)
+        limit, offset = self.api.page(request)
         return 200, call(self.objectives.list_measurements, indicator_id, limit, offset)
 
     # --- the council's own views ---------------------------------------------------------------

@@ -7,6 +7,7 @@ from jouda.services.notifications import domain as notifications_domain, schemas
 from jouda.services.objectives import domain as objectives_domain, schemas as objectives
 from jouda.services.objectives.status import OBJECTIVE_STATUSES
 from jouda.services.policy import domain as policy_domain, schemas as policy
+from jouda.shared.schema_fields import MAX_PAGE
 
 _TYPES = {fields.Integer: {"type": "integer"}, fields.Float: {"type": "number"},
           fields.Boolean: {"type": "boolean"}, fields.Date: {"type": "string", "format": "date"},
@@ -229,7 +230,7 @@ COMPOSED = {
             "period_end": {"type": "string", "format": "date"}, "days_late": {"type": "integer"}}}}}},
 }
 CSV_VIEWS = {"/api/v1/ministry/overview", "/api/v1/ministry/indicators/{code}"}
-_PAGE = [("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+_PAGE = [("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}),
          ("offset", {"type": "integer", "minimum": 0, "default": 0})]
 QUERY_PARAMETERS = {  # (method, path): the query parameters it reads
     ("get", "/api/v1/policies"): [("status", {"type": "string", "enum": list(policy_domain.STATUSES)}), *_PAGE],

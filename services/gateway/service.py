@@ -92,8 +92,7 @@ class GatewayService(ObjectivesRoutes, NotificationsRoutes):
     @http("GET", "/api/v1/policies")
     @endpoint()
     def list_policies(self, request):
-        limit = self.api.int_arg(request, "limit", 50, 1, 200)
-        offset = self.api.int_arg(request, "offset", 0, 0, 10**9)
+        limit, offset = self.api.page(request)
         return 200, call(self.policy.list_versions, request.args.get("status"), limit, offset)
 
     @http("GET", "/api/v1/policies/current")

@@ -2,29 +2,24 @@
 inbox and preferences, webhooks, the delivery log, and the timers' work (deliveries, digests,
 reminders). Each takes an open unit of work, applies the domain and commits."""
 import logging
-from datetime import date, datetime
+from datetime import date
 
 from jouda.services.notifications import channels, domain, routing, templates
 from jouda.services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY, NOTIFICATIONS_CREATED
 from jouda.services.notifications.repository import NotificationsRepository
 from jouda.services.notifications.schemas import (CouncilSettingsSchema, DeliverySchema, NotificationSchema,
                                                   PreferencesSchema, WebhookInputSchema, WebhookSchema)
-from jouda.shared.clock import as_utc, utc_now
+from jouda.shared.clock import as_utc, not_older, utc_now
+from jouda.shared.events.envelope import occurred_at
 from jouda.shared.errors import ValidationFailed, require_role
 from jouda.shared.events.catalogue import COUNCIL_ROLES
-from jouda.shared.schema_fields import load_or_raise
+from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE = 200
 QUALITY_MANAGERS = frozenset({routing.QUALITY_MANAGER})
 # Reminders before a due date, by kind of item (the policy service announces a review 30 days ahead).
 REMINDER_DAYS = {"objective": (30, 7, 1), "policy_review": (7, 1)}
-
-
-def _page(limit, offset):
-    if not (1 <= limit <= MAX_PAGE) or offset < 0:
-        raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
 
 
 # --- who is who -------------------------------------------------------------------------------------
@@ -32,7 +27,7 @@ def _page(limit, offset):
 def record_recipient(uow, event):
     """gateway.user_created / user_updated (v2): contact details, role, language, active.
     Events can arrive out of order: an older one never overwrites a newer."""
-    payload, as_of = event["payload"], datetime.fromisoformat(event["occurred_at"])
+    payload, as_of = event["payload"], occurred_at(event)
     if payload["role"] not in COUNCIL_ROLES or "email" not in payload:
         uow.commit()  # platform users, or a v1 event without contact details
         return
@@ -41,7 +36,7 @@ def record_recipient(uow, event):
     if recipient is None:
         repo.add(domain.Recipient(payload["user_id"], uow.tenant_id, payload["role"], payload["active"],
                                   payload["email"], payload["name"], payload["language"], as_of))
-    elif as_of >= as_utc(recipient.as_of):
+    elif not_older(as_of, recipient.as_of):
         recipient.role, recipient.active, recipient.email = payload["role"], payload["active"], payload["email"]
         recipient.name, recipient.language, recipient.as_of = payload["name"], payload["language"], as_of
     uow.commit()
@@ -69,8 +64,9 @@ class Notifier:
         self.council = council.name if council is not None else uow.tenant_id
         self.created = 0
 
-    def notify(self, user_ids, kind, source_id, values, *, mandatory, link, occurred_at):
-        people = self.repo.recipients(user_ids)
+    def notify(self, user_ids, kind, source_id, values, *, mandatory, link, occurred_at, people=None):
+        """`people`: the recipients by id when the caller has loaded them already."""
+        people = self.repo.recipients(user_ids) if people is None else people
         choices = self.repo.preferences(user_ids)
         now = utc_now()
         url = self.public_url + link
@@ -105,6 +101,11 @@ class Notifier:
             NOTIFICATIONS_CREATED.labels(self.uow.tenant_id).inc(self.created)
 
 
+def staff_of(people):
+    """(user_id, role, active) of each person, as the routing table reads them."""
+    return [(person.user_id, person.role, person.active) for person in people.values()]
+
+
 def email_delivery(tenant_id, person, rendered, occurred_at, now, notification_id=None):
     return domain.Delivery(tenant_id, domain.EMAIL, person.email, {
         "to": person.email, "name": person.name, "subject": rendered.subject, "text": rendered.text,
@@ -115,19 +116,20 @@ def on_event(uow, event, public_url):
     """A routed event: its notifications, its webhook deliveries, and what reminders follow."""
     event_type, payload = event["type"], event["payload"]
     route = routing.ROUTES[event_type]
-    occurred_at = datetime.fromisoformat(event["occurred_at"])
+    occurred = occurred_at(event)
     notifier = Notifier(uow, public_url)
     named = [payload[name] for name in route.payload_users if isinstance(payload.get(name), str)]
-    user_ids = routing.recipients(route, payload, notifier.repo.staff(None if route.everyone else route.roles, named))
+    people = notifier.repo.people(None if route.everyone else route.roles, named)
+    user_ids = routing.recipients(route, payload, staff_of(people))
     notifier.notify(user_ids, event_type, event["event_id"], payload, mandatory=route.mandatory,
-                    link=route.link.format_map(payload), occurred_at=occurred_at)
+                    link=route.link.format_map(payload), occurred_at=occurred, people=people)
     now = utc_now()
     for webhook in notifier.repo.webhooks(active_only=True):
         notifier.repo.add(domain.Delivery(uow.tenant_id, domain.WEBHOOK, webhook.id, {"envelope": event},
-                                          occurred_at, now))
+                                          occurred, now))
     if event_type == "policy.published":
         track(uow, "policy_review", payload["policy_id"], payload["title"], payload["next_review_date"], None,
-              occurred_at, reset=True)
+              occurred, reset=True)
     notifier.done()
 
 
@@ -135,7 +137,7 @@ def on_objective(uow, event):
     """objective.created / updated: its due date, owner and state, for reminders."""
     payload = event["payload"]
     item = track(uow, "objective", payload["objective_id"], payload["title"], payload["due_date"],
-                 payload["owner_id"], datetime.fromisoformat(event["occurred_at"]))
+                 payload["owner_id"], occurred_at(event))
     if item is not None:
         item.handled = payload["state"] != "active"
     uow.commit()
@@ -150,7 +152,7 @@ def track(uow, kind, ref_id, title, due_date, owner_id, as_of, *, reset=False):
         item = domain.TrackedItem(uow.tenant_id, kind, str(ref_id), title, due, owner_id, as_of)
         repo.add(item)
         return item
-    if as_of < as_utc(item.as_of):
+    if not not_older(as_of, item.as_of):
         return None
     if reset or item.due_date != due:  # a new review cycle, or a new deadline: reminders start again
         repo.forget_reminders(item.id)
@@ -162,7 +164,7 @@ def track(uow, kind, ref_id, title, due_date, owner_id, as_of, *, reset=False):
 # --- the inbox and preferences ------------------------------------------------------------------------
 
 def inbox(uow, unread_only=False, limit=50, offset=0):
-    _page(limit, offset)
+    check_page(limit, offset)
     items, total = NotificationsRepository(uow.session).inbox(uow.actor, unread_only=unread_only,
                                                               limit=limit, offset=offset)
     return {"items": NotificationSchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
@@ -255,11 +257,9 @@ def delete_webhook(uow, webhook_id):
 
 def list_deliveries(uow, status=None, channel=None, limit=50, offset=0):
     require_role(uow.role, QUALITY_MANAGERS, "see the delivery log")
-    if status is not None and status not in domain.DELIVERY_STATUSES:
-        raise ValidationFailed("Unknown status filter.", {"status": [f"One of {', '.join(domain.DELIVERY_STATUSES)}."]})
-    if channel is not None and channel not in (domain.EMAIL, domain.WEBHOOK):
-        raise ValidationFailed("Unknown channel filter.", {"channel": ["email or webhook."]})
-    _page(limit, offset)
+    check_choice("status", status, domain.DELIVERY_STATUSES)
+    check_choice("channel", channel, (domain.EMAIL, domain.WEBHOOK))
+    check_page(limit, offset)
     items, total = NotificationsRepository(uow.session).deliveries(status=status, channel=channel, limit=limit,
                                                                    offset=offset)
     return {"items": DeliverySchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
@@ -321,7 +321,8 @@ def send_reminders(uow, today: date, public_url):
     escalation_days = council.escalation_days if council is not None else domain.DEFAULT_ESCALATION_DAYS
     items = repo.open_items(_horizon(today))
     sent_marks = repo.sent_marks([item.id for item in items])
-    staff = repo.staff()
+    people = repo.people()
+    staff = staff_of(people)
     notifier = Notifier(uow, public_url)
     for item in items:
         marks = sent_marks.get(item.id, set())
@@ -335,7 +336,7 @@ def send_reminders(uow, today: date, public_url):
             # Keyed by the due date too: a new deadline starts its reminders again.
             notifier.notify(to, kind, f"{item.id}:{mark}:{item.due_date.isoformat()}", values,
                             mandatory=not mark.startswith(domain.DUE_SOON),
-                            link=_item_link(item), occurred_at=utc_now())
+                            link=_item_link(item), occurred_at=utc_now(), people=people)
             repo.add(domain.ReminderSent(item, mark, today))
     notifier.done()
     return notifier.created
@@ -438,7 +439,7 @@ def notify_webhook_disabled(uow, webhook_id, public_url):
     repo = NotificationsRepository(uow.session)
     webhook = repo.webhook(webhook_id)
     notifier = Notifier(uow, public_url)
-    managers = sorted(user_id for user_id, _, _ in repo.staff((routing.QUALITY_MANAGER,)))
+    managers = sorted(repo.people((routing.QUALITY_MANAGER,)))
     notifier.notify(managers, routing.WEBHOOK_DISABLED, f"{webhook.id}:disabled:{webhook.disabled_at.isoformat()}",
                     {"url": webhook.url, "failures": webhook.consecutive_failures,
                      "last_error": webhook.last_error or ""},

@@ -21,14 +21,13 @@ class NotificationsRepository:
         return {r.user_id: r for r in self.session.scalars(
             select(domain.Recipient).where(domain.Recipient.user_id.in_(user_ids)))}
 
-    def staff(self, roles=None, user_ids=()):
-        """(user_id, role, active) of the council's active people: all of them, or those of
-        `roles` and those named in `user_ids`."""
-        query = select(domain.Recipient.user_id, domain.Recipient.role, domain.Recipient.active).where(
-            domain.Recipient.active.is_(True))
+    def people(self, roles=None, user_ids=()):
+        """The council's active people by id: all of them, or those of `roles` and those named in
+        `user_ids`."""
+        query = select(domain.Recipient).where(domain.Recipient.active.is_(True))
         if roles is not None:
             query = query.where(or_(domain.Recipient.role.in_(roles), domain.Recipient.user_id.in_(list(user_ids))))
-        return self.session.execute(query).all()
+        return {person.user_id: person for person in self.session.scalars(query)}
 
     def council(self, tenant_id):
         return self.session.get(domain.Council, tenant_id)

@@ -12,21 +12,9 @@ from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, Catalo
                                                MeasurementSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
                                                ObjectiveSchema, ObjectiveSummarySchema, ReportingSettingsSchema)
 from jouda.shared.clock import local_today, utc_now
-from jouda.shared.errors import ValidationFailed
-from jouda.shared.schema_fields import load_or_raise
+from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
 
-MAX_PAGE = 200
 MINISTRY = frozenset({"ministry"})
-
-
-def _page(limit, offset):
-    if not (1 <= limit <= MAX_PAGE) or offset < 0:
-        raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
-
-
-def _one_of(name, value, choices):
-    if value is not None and value not in choices:
-        raise ValidationFailed(f"Unknown {name} filter.", {name: [f"One of {', '.join(choices)}."]})
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -94,9 +82,9 @@ def get_objective(uow, objective_id):
 
 
 def list_objectives(uow, orientation=None, state=None, status=None, limit=50, offset=0):
-    _one_of("state", state, domain.STATES)
-    _one_of("status", status, rules.OBJECTIVE_STATUSES)
-    _page(limit, offset)
+    check_choice("state", state, domain.STATES)
+    check_choice("status", status, rules.OBJECTIVE_STATUSES)
+    check_page(limit, offset)
     items, total = ObjectivesRepository(uow.session).objectives(orientation=orientation, state=state,
                                                                 status=status, limit=limit, offset=offset)
     return {"items": ObjectiveSummarySchema(many=True).dump(items), "total": total, "limit": limit,
@@ -171,7 +159,7 @@ def _dump_measurement(measurement, corrections):
 
 
 def list_measurements(uow, indicator_id, limit=50, offset=0):
-    _page(limit, offset)
+    check_page(limit, offset)
     repo = ObjectivesRepository(uow.session)
     indicator = repo.indicator(indicator_id)
     items, total = repo.measurements(indicator.id, limit=limit, offset=offset)

@@ -5,6 +5,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import case, func, select
 
 from jouda.services.objectives import domain, read_model
+from jouda.shared.metrics import by_tenant_and_status
 from jouda.shared.nameko_ext import ScrapeTimeGauges
 
 MEASUREMENTS_RECORDED = Counter("jouda_measurements_recorded_total",
@@ -23,12 +24,9 @@ class ObjectivesGauges(ScrapeTimeGauges):
             reporting = session.execute(select(read_model.TenantPosition.tenant_id,
                                                read_model.TenantPosition.reported_periods,
                                                read_model.TenantPosition.due_periods)).all()
-        objectives = GaugeMetricFamily("jouda_objectives", "Quality objectives by status (achieved and "
-                                       "abandoned as declared, otherwise as measured).", labels=["tenant", "status"])
-        counts = {(tenant, name): n for tenant, name, n in by_status}
-        for tenant in sorted({tenant for tenant, _ in counts}):
-            for name in read_model.OBJECTIVE_COLUMNS:
-                objectives.add_metric([tenant, name], counts.get((tenant, name), 0))
+        objectives = by_tenant_and_status("jouda_objectives", "Quality objectives by status (achieved and "
+                                          "abandoned as declared, otherwise as measured).", by_status,
+                                          read_model.OBJECTIVE_COLUMNS)
         completeness = GaugeMetricFamily("jouda_reporting_completeness_ratio",
                                          "Share of due measurement periods (last 12 months) that have a value.",
                                          labels=["tenant"])

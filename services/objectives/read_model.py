@@ -10,7 +10,8 @@ from sqlalchemy import case, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jouda.services.objectives import domain, status as rules
-from jouda.shared.clock import as_utc, shown
+from jouda.shared.clock import not_older, shown
+from jouda.shared.events.envelope import occurred_at
 
 
 KEPT_PERIODS = 36  # periods with a value kept per indicator: three years of monthly reports
@@ -46,14 +47,6 @@ class IndicatorPosition:
         self.status = rules.NO_DATA
 
 
-def occurred(event) -> datetime:
-    return datetime.fromisoformat(event["occurred_at"])
-
-
-def _newer(as_of, at):
-    return as_of is None or at >= as_utc(as_of)
-
-
 def tenant(session, tenant_id) -> TenantPosition:
     """The council's position, created if need be, and locked until the transaction ends.
 
@@ -82,10 +75,10 @@ def apply_policy_published(session, event):
 
 def apply_policy_acknowledged(session, event):
     payload, position = event["payload"], tenant(session, event["tenant_id"])
-    at = occurred(event)
+    at = occurred_at(event)
     if position.policy_version is not None and payload["version"] < position.policy_version:
         return  # an acknowledgement of a version since superseded
-    if position.acknowledged_at is None or at >= as_utc(position.acknowledged_at):
+    if not_older(at, position.acknowledged_at):
         position.acknowledgements = payload["acknowledgements"]
         position.active_users = payload["active_users"]
         position.acknowledgement_rate = payload["acknowledgement_rate"]
@@ -95,34 +88,34 @@ def apply_policy_acknowledged(session, event):
 
 def apply_objective(session, event):
     """objective.created / objective.updated: the objective and its indicators' definitions."""
-    payload, at = event["payload"], occurred(event)
+    payload, at = event["payload"], occurred_at(event)
     objective = _objective(session, event, payload["objective_id"])
-    if _newer(objective.as_of, at):
+    if not_older(at, objective.as_of):
         objective.orientation_code, objective.state, objective.as_of = payload["orientation_code"], payload["state"], at
-    if _newer(objective.status_as_of, at):
+    if not_older(at, objective.status_as_of):
         objective.status, objective.status_as_of = payload["status"], at
     for snapshot in payload["indicators"]:
         indicator = _indicator(session, event, snapshot["indicator_id"])
-        if _newer(indicator.as_of, at):
+        if not_older(at, indicator.as_of):
             _take(indicator, snapshot, active=payload["state"] == domain.ACTIVE, at=at)
 
 
 def apply_status_changed(session, event):
-    payload, at = event["payload"], occurred(event)
+    payload, at = event["payload"], occurred_at(event)
     objective = _objective(session, event, payload["objective_id"])
     if objective.orientation_code is None:
         objective.orientation_code = payload["orientation_code"]
-    if _newer(objective.status_as_of, at):
+    if not_older(at, objective.status_as_of):
         objective.status, objective.status_as_of = payload["new_status"], at
 
 
 def apply_measurement(session, event):
-    payload, at = event["payload"], occurred(event)
+    payload, at = event["payload"], occurred_at(event)
     indicator = _indicator(session, event, payload["indicator_id"])
     if payload["period"] not in indicator.reported_periods:  # a set: order of arrival does not matter
         # Only the recent periods count (completeness looks back 12 months): the list stays short.
         indicator.reported_periods = sorted({*indicator.reported_periods, payload["period"]})[-KEPT_PERIODS:]
-    if _newer(indicator.as_of, at):
+    if not_older(at, indicator.as_of):
         # A measurement is only ever accepted on an active objective: as the newest event, it says so.
         _take(indicator, payload["indicator"], active=True, at=at)
 

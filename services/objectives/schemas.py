@@ -1,8 +1,8 @@
 """Boundary schemas of the objectives service (RPC payloads in and out)."""
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from jouda.services.objectives import domain, periods, status as rules
-from jouda.shared.schema_fields import LocalDateTime, StrictBoolean, StrictNumber, StrictSchema
+from jouda.shared.schema_fields import ChangesSchema, LocalDateTime, StrictBoolean, StrictNumber, StrictSchema
 
 USER_ID = validate.Length(1, 64)
 CATALOGUE_CODE = validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$", error="Capital letters, digits and '_' (2 to 40).")
@@ -19,20 +19,11 @@ class ObjectiveInputSchema(StrictSchema):
     evaluation_method = fields.String(required=True, validate=validate.Length(1, 5000))
 
 
-class ObjectiveChangesSchema(ObjectiveInputSchema):
+class ObjectiveChangesSchema(ChangesSchema, ObjectiveInputSchema):
     """PATCH: any subset of the fields, and the life cycle through `state` (at least one field)."""
     state = fields.String(validate=validate.OneOf(domain.STATES))
     abandon_reason = fields.String(validate=[validate.Length(1, 5000),
                                              validate.Regexp(r"\S", error="Say why, in words.")])
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("partial", True)
-        super().__init__(**kwargs)
-
-    @validates_schema
-    def _not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Send at least one field to change.")
 
 
 class IndicatorInputSchema(StrictSchema):

@@ -5,11 +5,9 @@ from jouda.services.policy.repository import PolicyRepository
 from jouda.services.policy.schemas import (AcknowledgementSchema, AcknowledgementSummarySchema,
                                            PolicyChangesSchema, PolicyContentSchema, PolicySummarySchema,
                                            PolicyVersionSchema, TransitionInputSchema, TransitionSchema)
-from jouda.shared.errors import ValidationFailed
 from jouda.shared.clock import utc_now
-from jouda.shared.schema_fields import load_or_raise
+from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
 
-MAX_PAGE = 200
 
 
 def _ref(version):
@@ -122,13 +120,11 @@ def current(uow):
 
 
 def list_versions(uow, status=None, limit=50, offset=0):
+    check_choice("status", status, domain.STATUSES)
     statuses = domain.readable_statuses(uow.role)
     if status is not None:
-        if status not in domain.STATUSES:
-            raise ValidationFailed("Unknown status filter.", {"status": [f"One of {', '.join(domain.STATUSES)}."]})
         statuses = tuple(s for s in statuses if s == status)
-    if not (1 <= limit <= MAX_PAGE) or offset < 0:
-        raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
+    check_page(limit, offset)
     items, total = PolicyRepository(uow.session).versions(statuses, limit=limit, offset=offset)
     return {"items": PolicySummarySchema(many=True).dump(items), "total": total,
             "limit": limit, "offset": offset}

@@ -1,7 +1,7 @@
 """Boundary schemas of the policy service (RPC payloads in and out)."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from jouda.shared.schema_fields import LocalDateTime, StrictSchema
+from jouda.shared.schema_fields import ChangesSchema, LocalDateTime, StrictSchema
 
 LANGUAGES = ("fr", "ar")
 MAX_BODY = 200_000
@@ -33,19 +33,9 @@ class PolicyContentSchema(StrictSchema):
             raise ValidationError("Each strategic orientation needs its own code.", "orientations")
 
 
-class PolicyChangesSchema(PolicyContentSchema):
-    """PATCH of a draft: any subset of the content fields, at least one.
-
-    Partial at the top level only: an orientation sent in a PATCH must still be complete."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("partial", tuple(PolicyContentSchema._declared_fields))
-        super().__init__(**kwargs)
-
-    @validates_schema
-    def _not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Send at least one field to change.")
+class PolicyChangesSchema(ChangesSchema, PolicyContentSchema):
+    """PATCH of a draft: any subset of the content fields, at least one (an orientation sent
+    must still be complete)."""
 
 
 class TransitionInputSchema(StrictSchema):

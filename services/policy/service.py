@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from jouda.services.policy import commands, domain
 from jouda.services.policy.models import StaffMember
+from jouda.shared import metrics
 from jouda.shared.clock import local_today
 from jouda.shared.nameko_ext import EntrypointMetrics, ScrapeTimeGauges, UnitOfWorkProvider
 from jouda.shared.staff import StaffDirectory
@@ -31,11 +32,8 @@ class PolicyGauges(ScrapeTimeGauges):
                 .outerjoin(domain.Acknowledgement, domain.Acknowledgement.version_id == domain.PolicyVersion.id)
                 .where(domain.PolicyVersion.status == domain.PUBLISHED)
                 .group_by(domain.PolicyVersion.tenant_id)).all()
-        policies = GaugeMetricFamily("jouda_policies", "Policy versions by status.", labels=["tenant", "status"])
-        counts = {(tenant, status): n for tenant, status, n in by_status}
-        for tenant in sorted({tenant for tenant, _ in counts}):
-            for status in domain.STATUSES:
-                policies.add_metric([tenant, status], counts.get((tenant, status), 0))
+        policies = metrics.by_tenant_and_status("jouda_policies", "Policy versions by status.", by_status,
+                                                domain.STATUSES)
         rate = GaugeMetricFamily("jouda_policy_acknowledgement_ratio",
                                  "Share of active users who acknowledged the published policy.",
                                  labels=["tenant"])

@@ -1,6 +1,6 @@
 """The one envelope every Jouda event travels in."""
 import uuid
-from datetime import timezone
+from datetime import datetime, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -31,9 +31,13 @@ def new_envelope(event_type, version, tenant_id, actor, payload, *, occurred_at=
     }
 
 
+def occurred_at(envelope) -> datetime:
+    return datetime.fromisoformat(envelope["occurred_at"])
+
+
 def source_service(event_type: str) -> str:
     """`policy.published` is published by the `policy` service on `policy.events`."""
     return event_type.split(".", 1)[0]
 
 
-__all__ = ["EnvelopeSchema", "ValidationError", "new_envelope", "source_service"]
+__all__ = ["EnvelopeSchema", "ValidationError", "new_envelope", "occurred_at", "source_service"]
