@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from jouda.shared.tenancy import RUNTIME_ROLE, SERVICE_KEY, scope_session
@@ -69,6 +70,11 @@ def make_engine(url: str, schema: str | None, *, runtime: bool, pool_size: int =
         cursor.close()
         dbapi_connection.commit()
     return engine
+
+
+def upsert(session, table):
+    """INSERT … ON CONFLICT for the session's database (PostgreSQL, or SQLite for embedded runs)."""
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 class Database:

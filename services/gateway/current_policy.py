@@ -7,11 +7,11 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from jouda.services.gateway.models import CurrentPolicy
 from jouda.services.policy.schemas import PolicyVersionSchema  # the one representation of a version
 from jouda.shared.clock import as_utc
+from jouda.shared.db import upsert
 
 DOCUMENT = PolicyVersionSchema(exclude=("created_by", "created_at", "updated_at"))
 
@@ -42,8 +42,7 @@ def record(session, tenant_id, document):
     current one, else None."""
     table = CurrentPolicy.__table__
     text = json.dumps(document, ensure_ascii=False)
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(table).values(tenant_id=tenant_id, version_id=document["id"],
+    statement = upsert(session, table).values(tenant_id=tenant_id, version_id=document["id"],
                                              published_at=_utc_iso(document["published_at"]), document=text)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.tenant_id],

@@ -16,6 +16,8 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from jouda.shared.text import one_line
+
 SIGNATURE_HEADER = "X-Jouda-Signature"
 EVENT_HEADER = "X-Jouda-Event"
 SMTP_TIMEOUT_SECONDS = 10
@@ -32,10 +34,12 @@ class DeliveryFailed(Exception):
 
 
 def email_message(mail_from, to_address, to_name, subject, text, html, message_id_domain="jouda.local"):
+    """Every header value that can hold people's text (a name, a title in the subject) is folded
+    to one line: a line break there would otherwise make the message impossible to build."""
     message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = formataddr((to_name or "", to_address))
-    message["Subject"] = subject
+    message["From"] = one_line(mail_from)
+    message["To"] = formataddr((one_line(to_name), one_line(to_address)))
+    message["Subject"] = one_line(subject)
     message["Message-ID"] = make_msgid(domain=message_id_domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")

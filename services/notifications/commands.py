@@ -2,14 +2,14 @@
 inbox and preferences, webhooks, the delivery log, and the timers' work (deliveries, digests,
 reminders). Each takes an open unit of work, applies the domain and commits."""
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from jouda.services.notifications import channels, domain, routing, templates
 from jouda.services.notifications.metrics import DELIVERIES, DELIVERY_LATENCY, NOTIFICATIONS_CREATED
 from jouda.services.notifications.repository import NotificationsRepository
 from jouda.services.notifications.schemas import (CouncilSettingsSchema, DeliverySchema, NotificationSchema,
                                                   PreferencesSchema, WebhookInputSchema, WebhookSchema)
-from jouda.shared.clock import as_utc, not_older, utc_now
+from jouda.shared.clock import as_utc, local_today, not_older, utc_now
 from jouda.shared.events.envelope import occurred_at
 from jouda.shared.errors import ValidationFailed, require_role
 from jouda.shared.events.catalogue import COUNCIL_ROLES
@@ -55,14 +55,18 @@ def record_council(uow, event):
 # --- what happened ------------------------------------------------------------------------------------
 
 class Notifier:
-    """Creates notifications, in each person's language and on the channels they chose."""
+    """Creates notifications, in each person's language and on the channels they chose.
 
-    def __init__(self, uow, public_url):
-        self.uow, self.public_url = uow, public_url
+    `grouped`: what one person receives from this unit of work (a timer's run, a list event)
+    reaches them as one e-mail listing it all, while each item keeps its own inbox entry."""
+
+    def __init__(self, uow, public_url, *, grouped=False):
+        self.uow, self.public_url, self.grouped = uow, public_url, grouped
         self.repo = NotificationsRepository(uow.session)
         council = self.repo.council(uow.tenant_id)
         self.council = council.name if council is not None else uow.tenant_id
         self.created = 0
+        self._emails = {}  # user id -> [(person, rendered, notification)] waiting for done()
 
     def notify(self, user_ids, kind, source_id, values, *, mandatory, link, occurred_at, people=None):
         """`people`: the recipients by id when the caller has loaded them already."""
@@ -92,10 +96,28 @@ class Notifier:
                     notification.email_state = domain.EMAIL_IN_DIGEST
                 else:
                     notification.email_state = domain.EMAIL_QUEUED
-                    self.repo.add(email_delivery(self.uow.tenant_id, person, rendered, occurred_at, now,
-                                                 notification.id))
+                    self._emails.setdefault(user_id, []).append((person, rendered, notification))
+                    if not self.grouped:
+                        self._queue_emails(user_id, language)
+
+    def _queue_emails(self, user_id, language):
+        waiting = self._emails.pop(user_id)
+        person, rendered, notification = waiting[0]
+        now = utc_now()
+        if len(waiting) == 1:
+            self.repo.add(email_delivery(self.uow.tenant_id, person, rendered, notification.occurred_at, now,
+                                         notification.id))
+            return
+        summary = templates.render(routing.DIGEST, language, {
+            "recipient_name": person.name or person.email, "council": self.council, "link": self.public_url + "/",
+            "count": len(waiting), "date": local_today().isoformat(),
+            "items": templates.listing([r.subject for _, r, _ in waiting], language)})
+        self.repo.add(email_delivery(self.uow.tenant_id, person, summary,
+                                     min(n.occurred_at for _, _, n in waiting), now))
 
     def done(self):
+        for user_id, waiting in list(self._emails.items()):
+            self._queue_emails(user_id, waiting[0][1].language)
         self.uow.commit()
         if self.created:
             NOTIFICATIONS_CREATED.labels(self.uow.tenant_id).inc(self.created)
@@ -113,16 +135,20 @@ def email_delivery(tenant_id, person, rendered, occurred_at, now, notification_i
 
 
 def on_event(uow, event, public_url):
-    """A routed event: its notifications, its webhook deliveries, and what reminders follow."""
+    """A routed event: its notifications (one per item of a list event, their e-mails grouped per
+    person), its webhook deliveries, and what reminders follow."""
     event_type, payload = event["type"], event["payload"]
     route = routing.ROUTES[event_type]
     occurred = occurred_at(event)
-    notifier = Notifier(uow, public_url)
-    named = [payload[name] for name in route.payload_users if isinstance(payload.get(name), str)]
+    items = routing.items_of(route, payload)
+    notifier = Notifier(uow, public_url, grouped=len(items) > 1)
+    named = [item[name] for item in items for name in route.payload_users if isinstance(item.get(name), str)]
     people = notifier.repo.people(None if route.everyone else route.roles, named)
-    user_ids = routing.recipients(route, payload, staff_of(people))
-    notifier.notify(user_ids, event_type, event["event_id"], payload, mandatory=route.mandatory,
-                    link=route.link.format_map(payload), occurred_at=occurred, people=people)
+    for index, item in enumerate(items):
+        source_id = event["event_id"] if item is payload else f"{event['event_id']}:{index}"
+        user_ids = routing.recipients(route, item, staff_of(people))
+        notifier.notify(user_ids, event_type, source_id, item, mandatory=route.mandatory,
+                        link=route.link.format_map(item), occurred_at=occurred, people=people)
     now = utc_now()
     for webhook in notifier.repo.webhooks(active_only=True):
         notifier.repo.add(domain.Delivery(uow.tenant_id, domain.WEBHOOK, webhook.id, {"envelope": event},
@@ -147,11 +173,12 @@ def track(uow, kind, ref_id, title, due_date, owner_id, as_of, *, reset=False):
     """The tracked item, created or brought up to date unless the event is older than it."""
     repo = NotificationsRepository(uow.session)
     due = date.fromisoformat(due_date) if isinstance(due_date, str) else due_date
-    item = repo.tracked_item(kind, ref_id)
-    if item is None:
-        item = domain.TrackedItem(uow.tenant_id, kind, str(ref_id), title, due, owner_id, as_of)
-        repo.add(item)
-        return item
+    # One upsert, then the row locked: an objective's created and updated events may be applied at
+    # the same moment by two workers, and the second must update the first's row, not fail on it.
+    created = domain.TrackedItem(uow.tenant_id, kind, str(ref_id), title, due, owner_id, as_of)
+    if repo.add_tracked_item(created):
+        return repo.tracked_item(kind, ref_id)
+    item = repo.tracked_item(kind, ref_id, for_update=True)
     if not not_older(as_of, item.as_of):
         return None
     if reset or item.due_date != due:  # a new review cycle, or a new deadline: reminders start again
@@ -291,7 +318,7 @@ def send_digests(uow, today: date, public_url):
                 notification.email_state = domain.NO_EMAIL
             continue
         language = preferences.language or person.language
-        items = "\n".join(f"- {n.subject}" for n in notifications)
+        items = templates.listing([n.subject for n in notifications], language)
         council = repo.council(tenant_id)
         rendered = templates.render(routing.DIGEST, language, {
             "recipient_name": person.name or person.email, "council": council.name if council else tenant_id,
@@ -323,7 +350,7 @@ def send_reminders(uow, today: date, public_url):
     sent_marks = repo.sent_marks([item.id for item in items])
     people = repo.people()
     staff = staff_of(people)
-    notifier = Notifier(uow, public_url)
+    notifier = Notifier(uow, public_url, grouped=True)
     for item in items:
         marks = sent_marks.get(item.id, set())
         skipped = {f"{domain.DUE_SOON}_{d}" for d in domain.REMINDER_DAYS if d not in REMINDER_DAYS[item.kind]}
@@ -363,41 +390,71 @@ def _item_link(item):
 
 # --- the dispatcher -------------------------------------------------------------------------------------
 
-DISPATCH_BATCH = 25  # deliveries sent per transaction: a crash mid-batch re-sends at most this many
+DISPATCH_BATCH = 25  # deliveries claimed at once
+# A claimed delivery is not due again before this: a dispatcher that dies between sending and
+# recording the outcome leaves it to be tried once more after the lease, never sooner.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
-def dispatch(uow, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH):
-    """Sends the due deliveries of every council (a system unit of work) and records each outcome.
+def dispatch(units, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH):
+    """Sends the due deliveries of every council and records each outcome. `units()` opens a
+    system unit of work over every council.
+
+    The batch is claimed in one short transaction; then each delivery is sent and its outcome
+    committed on its own, so a delivery that cannot be built or sent fails alone (its reason in
+    the delivery log) and what was sent before it stays recorded as sent.
     Returns (how many were attempted, the webhooks this round switched off). The mailer's SMTP
     connection is the caller's to keep open between rounds and to close."""
-    repo = NotificationsRepository(uow.session)
-    due = repo.due_deliveries(now, limit)
+    with units() as uow:
+        due = [delivery for delivery in NotificationsRepository(uow.session).due_deliveries(now, limit)
+               if domain.claim(delivery, now, CLAIM_LEASE)]
+        uow.commit()
     disabled, smtp_down = [], None
     for delivery in due:
         if delivery.channel == domain.EMAIL:
             if smtp_down is not None:  # the server was unreachable this round already: no new attempt
-                _failed(delivery, smtp_down, now, retry_base_seconds, domain.MAX_EMAIL_ATTEMPTS)
+                _failed(delivery, smtp_down, now, retry_base_seconds)
             else:
                 smtp_down = _send_email(delivery, mailer, now, retry_base_seconds)
+            _record(units, delivery)
         else:
-            webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
+            with units() as uow:
+                repo = NotificationsRepository(uow.session)
+                webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
+                repo.record_outcome(delivery)
+                uow.commit()
             if webhook is not None:
                 disabled.append(webhook)
-    uow.commit()
     return len(due), [(w.tenant_id, w.id) for w in disabled]
+
+
+def _record(units, delivery):
+    with units() as uow:
+        NotificationsRepository(uow.session).record_outcome(delivery)
+        uow.commit()
 
 
 def _send_email(delivery, mailer, now, retry_base_seconds):
     payload = delivery.payload
-    message = channels.email_message(mailer.mail_from, payload["to"], payload.get("name"), payload["subject"],
-                                     payload["text"], payload["html"])
+    try:
+        message = channels.email_message(mailer.mail_from, payload["to"], payload.get("name"), payload["subject"],
+                                         payload["text"], payload["html"])
+    except Exception as exc:  # noqa: BLE001 - it will never build: this one fails, the others go on
+        log.error("e-mail %s cannot be built: %s", delivery.id, exc)
+        _failed(delivery, f"the message cannot be built: {type(exc).__name__}: {exc}", now, retry_base_seconds,
+                permanent=True)
+        return None
     try:
         mailer.send(message)
     except channels.DeliveryFailed as error:
         log.warning("e-mail not sent%s: %s", "" if error.permanent else ", will retry", error)
-        _failed(delivery, error, now, retry_base_seconds, 1 if error.permanent else domain.MAX_EMAIL_ATTEMPTS)
+        _failed(delivery, error, now, retry_base_seconds, permanent=error.permanent)
         return error if error.server_down else None
-    _sent(delivery, now)
+    except Exception as exc:  # noqa: BLE001 - unexpected: retried later like any failed attempt
+        log.exception("e-mail %s failed unexpectedly", delivery.id)
+        _failed(delivery, f"{type(exc).__name__}: {exc}", now, retry_base_seconds)
+        return None
+    _sent(delivery)
     return None
 
 
@@ -405,31 +462,32 @@ def _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolv
     try:
         webhook = repo.webhook(delivery.target, for_update=True)
     except domain.WebhookNotFound:
-        _failed(delivery, "the webhook was deleted", now, retry_base_seconds, 1)
+        _failed(delivery, "the webhook was deleted", now, retry_base_seconds, permanent=True)
         return None
     if not webhook.active:
-        _failed(delivery, "the webhook is disabled", now, retry_base_seconds, 1)
+        _failed(delivery, "the webhook is disabled", now, retry_base_seconds, permanent=True)
         return None
     try:
         domain.check_webhook_url(webhook.url, resolve, allow_private)  # the address may have changed since
         channels.post_webhook(webhook.url, webhook.secret, delivery.payload["envelope"])
     except (channels.DeliveryFailed, ValidationFailed) as error:
         message = getattr(error, "message", None) or str(error)
-        _failed(delivery, message, now, retry_base_seconds, domain.MAX_WEBHOOK_ATTEMPTS)
+        _failed(delivery, message, now, retry_base_seconds)
         return webhook if domain.webhook_result(webhook, False, message, now) else None
     domain.webhook_result(webhook, True)
-    _sent(delivery, now)
+    _sent(delivery)
     return None
 
 
-def _sent(delivery, now):
+def _sent(delivery):
     now = utc_now()  # when this one left, not when the round began
     domain.delivered(delivery, now)
     DELIVERIES.labels(delivery.tenant_id, delivery.channel, "sent").inc()
     DELIVERY_LATENCY.labels(delivery.channel).observe(max(0.0, (now - as_utc(delivery.occurred_at)).total_seconds()))
 
 
-def _failed(delivery, error, now, retry_base_seconds, max_attempts):
+def _failed(delivery, error, now, retry_base_seconds, *, permanent=False):
+    max_attempts = delivery.attempts if permanent else domain.MAX_ATTEMPTS[delivery.channel]
     given_up = domain.attempt_failed(delivery, error, now, retry_base_seconds, max_attempts)
     DELIVERIES.labels(delivery.tenant_id, delivery.channel, "failed" if given_up else "retrying").inc()
 

@@ -3,7 +3,13 @@ webhooks' health, and reminders with escalation. No Nameko, no SQLAlchemy sessio
 
 A delivery moves through one guard table:
 
-    pending --sent--> sent        pending | retrying --failed attempt--> retrying (later) or failed
+    pending | retrying --claim--> (same status, leased: attempts + 1, not due again before the lease ends)
+    pending | retrying --sent--> sent
+    pending | retrying --failed attempt--> retrying (later) or failed
+
+An attempt is counted when a dispatcher claims the delivery, before anything is sent, so a
+dispatcher that dies in the middle of an attempt cannot make a delivery go out again and again:
+after the lease it is tried once more, and no attempt beyond the last is ever made.
 """
 import ipaddress
 import secrets
@@ -142,23 +148,35 @@ class DeliveryStep:
 
 
 DELIVERY_GUARDS = {
+    "claim": DeliveryStep((PENDING, RETRYING), None),  # None: the status stays as it is
     "sent": DeliveryStep((PENDING, RETRYING), SENT),
     "retry": DeliveryStep((PENDING, RETRYING), RETRYING),
     "give_up": DeliveryStep((PENDING, RETRYING), FAILED),
 }
+MAX_ATTEMPTS = {EMAIL: MAX_EMAIL_ATTEMPTS, WEBHOOK: MAX_WEBHOOK_ATTEMPTS}
+
+
+def claim(delivery, now: datetime, lease: timedelta) -> bool:
+    """A dispatcher takes the delivery for one attempt. Returns False (and gives the delivery up)
+    when its attempts are spent: the last one was claimed by a dispatcher that never reported."""
+    if delivery.attempts >= MAX_ATTEMPTS[delivery.channel]:
+        attempt_failed(delivery, delivery.last_error or "the last attempt did not report its outcome", now, 0, 0)
+        return False
+    _step(delivery, "claim")
+    delivery.attempts += 1
+    delivery.next_attempt_at = now + lease
+    return True
 
 
 def delivered(delivery, now: datetime):
     _step(delivery, "sent")  # checked before anything else changes
-    delivery.attempts += 1
     delivery.sent_at, delivery.last_error = now, None
 
 
 def attempt_failed(delivery, error, now: datetime, base_seconds, max_attempts):
-    """Returns True when the delivery is given up."""
-    action = "give_up" if delivery.attempts + 1 >= max_attempts else "retry"
+    """The claimed attempt failed. Returns True when the delivery is given up."""
+    action = "give_up" if delivery.attempts >= max_attempts else "retry"
     _step(delivery, action)
-    delivery.attempts += 1
     delivery.last_error = str(error)[:1000]
     if action == "retry":
         delivery.next_attempt_at = now + retry_delay(delivery.attempts, base_seconds)
@@ -170,7 +188,8 @@ def _step(delivery, action):
     guard = DELIVERY_GUARDS[action]
     if delivery.status not in guard.source:
         raise Conflict(f"A {delivery.status} delivery cannot be {action}.", {"status": delivery.status})
-    delivery.status = guard.target
+    if guard.target is not None:
+        delivery.status = guard.target
 
 
 def webhook_result(webhook, ok, error=None, now=None):

@@ -1,7 +1,8 @@
 """Queries of the notifications service. Tenant filtering is applied centrally (shared.tenancy)."""
 from sqlalchemy import delete, func, or_, select, update
 
-from jouda.services.notifications import domain, models  # noqa: F401 - models maps the domain classes
+from jouda.services.notifications import domain, models
+from jouda.shared.db import upsert
 
 
 class NotificationsRepository:
@@ -86,6 +87,12 @@ class NotificationsRepository:
             domain.Delivery.status.in_((domain.PENDING, domain.RETRYING)), domain.Delivery.next_attempt_at <= now)
             .order_by(domain.Delivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)).all()
 
+    def record_outcome(self, delivery):
+        """Write an attempt's outcome on a delivery claimed (and loaded) in an earlier transaction."""
+        self.session.execute(update(domain.Delivery).where(domain.Delivery.id == delivery.id).values(
+            status=delivery.status, attempts=delivery.attempts, last_error=delivery.last_error,
+            next_attempt_at=delivery.next_attempt_at, sent_at=delivery.sent_at))
+
     def deliveries(self, *, status=None, channel=None, limit, offset):
         where = []
         if status is not None:
@@ -114,9 +121,17 @@ class NotificationsRepository:
         return found
 
     # --- reminders ----------------------------------------------------------------------------------
-    def tracked_item(self, kind, ref_id):
-        return self.session.scalars(select(domain.TrackedItem).where(
-            domain.TrackedItem.kind == kind, domain.TrackedItem.ref_id == str(ref_id))).first()
+    def tracked_item(self, kind, ref_id, *, for_update=False):
+        query = select(domain.TrackedItem).where(domain.TrackedItem.kind == kind,
+                                                 domain.TrackedItem.ref_id == str(ref_id))
+        return self.session.scalars(query.with_for_update() if for_update else query).first()
+
+    def add_tracked_item(self, item) -> bool:
+        """Insert unless the council already tracks this item; True when this call inserted it."""
+        values = {column.key: getattr(item, column.key) for column in models.tracked_items.columns}
+        statement = upsert(self.session, models.tracked_items).values(**values).on_conflict_do_nothing(
+            index_elements=["tenant_id", "kind", "ref_id"])
+        return self.session.execute(statement).rowcount == 1
 
     def open_items(self, up_to):
         return self.session.scalars(select(domain.TrackedItem).where(

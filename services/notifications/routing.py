@@ -16,6 +16,15 @@ class Route:
     mandatory: bool = False        # always reaches the inbox, whatever the preferences
     when: object = None            # payload -> bool: only some events of the type notify
     link: str = "/"                # where the notification points, formatted with the payload
+    items: str | None = None       # a payload field listing items, each notified on its own
+
+
+def items_of(route, payload):
+    """The payloads a routed event is notified as: each item of its list, or the event's own
+    payload (an event of a version without the list, still queued at an upgrade, is one item)."""
+    if route.items is not None and route.items in payload:
+        return payload[route.items]
+    return [payload]
 
 
 ROUTES = {
@@ -27,7 +36,8 @@ ROUTES = {
     "objective.status_changed": Route(roles=(QUALITY_MANAGER,), payload_users=("owner_id",),
                                       when=lambda payload: payload["new_status"] in AT_RISK_OR_WORSE,
                                       link="/objectives/{objective_id}"),
-    "indicator.measurement_missing": Route(payload_users=("owner_id",), link="/indicators/{indicator_id}"),
+    "indicator.measurement_missing": Route(payload_users=("owner_id",), items="items",
+                                           link="/indicators/{indicator_id}"),
 }
 
 # Notices the service writes itself (timers, webhook health): templates, not subscriptions.

@@ -80,11 +80,10 @@ class Dispatcher(DependencyProvider):
 
     def dispatch_once(self):
         database = self.service_database.database
-        with UnitOfWork(database, None, all_tenants=True) as uow:
-            attempted, disabled = commands.dispatch(
-                uow, self.mailer, utc_now(),
-                retry_base_seconds=self.settings.delivery_retry_base_seconds,
-                allow_private=self.settings.webhook_allow_private, resolve=channels.resolve)
+        attempted, disabled = commands.dispatch(
+            lambda: UnitOfWork(database, None, all_tenants=True), self.mailer, utc_now(),
+            retry_base_seconds=self.settings.delivery_retry_base_seconds,
+            allow_private=self.settings.webhook_allow_private, resolve=channels.resolve)
         for tenant_id, webhook_id in disabled:
             with UnitOfWork(database, tenant_id) as uow:
                 commands.notify_webhook_disabled(uow, webhook_id, self.settings.public_url)

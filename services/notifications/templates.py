@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from jouda.shared.text import one_line
+
 LANGUAGES = ("fr", "ar")
 DEFAULT_LANGUAGE = "fr"
 
@@ -15,6 +17,8 @@ STATUS_LABELS = {
     "ar": {"on_track": "في المسار الصحيح", "at_risk": "معرض للخطر", "off_track": "خارج المسار",
            "no_data": "بدون معطيات", "achieved": "محقق"},
 }
+MORE = {"fr": "… et {count} autres", "ar": "… و{count} أخرى"}
+LISTED = 50  # the most lines a list in one e-mail shows
 ITEM_KIND_LABELS = {
     "fr": {"objective": "objectif qualité", "policy_review": "revue de la politique qualité"},
     "ar": {"objective": "هدف الجودة", "policy_review": "مراجعة سياسة الجودة"},
@@ -57,7 +61,8 @@ def render(kind, language, values) -> Rendered:
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     subject, body = _template(language, kind)
     values = {**values, **labels(language, values)}
-    return Rendered(language, subject.format_map(values), body.format_map(values))
+    # The subject is one line wherever it is shown (an e-mail header, the inbox list).
+    return Rendered(language, one_line(subject.format_map(values)), body.format_map(values))
 
 
 def labels(language, values):
@@ -69,3 +74,11 @@ def labels(language, values):
     if "item_kind" in values:
         found["item_kind_label"] = ITEM_KIND_LABELS[language].get(values["item_kind"], values["item_kind"])
     return found
+
+
+def listing(lines, language, limit=LISTED):
+    """Lines of an e-mail's list ("- subject"), at most `limit`, then how many more there are."""
+    shown = [f"- {line}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(MORE.get(language, MORE[DEFAULT_LANGUAGE]).format(count=len(lines) - limit))
+    return "\n".join(shown)

@@ -316,28 +316,30 @@ def councils_with_active_indicators(uow):
 
 
 def notice_missing_measurements(uow, today: date):
-    """In one council: one indicator.measurement_missing per indicator and due period without a value."""
+    """In one council: every indicator and due period without a value, noticed once, announced in
+    one indicator.measurement_missing event (the run's whole list)."""
     repo = ObjectivesRepository(uow.session)
     grace = repo.grace_days(uow.tenant_id)
     active = repo.active_indicators(skip_locked=True)
     reported = repo.reported_periods([indicator.id for indicator, _ in active])
     noticed = repo.noticed_missing()
-    found = 0
+    items = []
     for indicator, objective in active:
         for period in domain.late_periods(indicator.frequency, indicator.start_period,
                                           reported.get(indicator.id, set()), today, grace):
             if (indicator.id, str(period)) in noticed:
                 continue
             repo.add(domain.MissingMeasurement(indicator, period, today))
-            uow.emit("indicator.measurement_missing", {
+            items.append({
                 "objective_id": objective.id, "indicator_id": indicator.id, "name": indicator.name,
                 "owner_id": indicator.owner_id, "catalogue_code": indicator.catalogue_code,
                 "period": str(period), "period_end": period.end, "days_late": (today - period.end).days - grace})
-            found += 1
+    if items:
+        uow.emit("indicator.measurement_missing", {"items": items})
     uow.commit()
-    if found:
-        MEASUREMENTS_MISSING.labels(uow.tenant_id).inc(found)
-    return found
+    if items:
+        MEASUREMENTS_MISSING.labels(uow.tenant_id).inc(len(items))
+    return len(items)
 
 
 def councils_with_stale_completeness(uow, today: date):

@@ -8,7 +8,8 @@ works in councils of its own and looks only at their people, inboxes and address
 import dataclasses
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+import uuid
 from types import SimpleNamespace
 
 import eventlet
@@ -28,6 +29,7 @@ from jouda.shared.clock import local_today
 from jouda.shared.db import Database
 from jouda.shared.errors import RoleNotAllowed, ValidationFailed
 from jouda.shared.events.catalogue import build_event, validate_event
+from jouda.shared.events.envelope import occurred_at as occurred_at_of
 from jouda.shared.outbox import message_headers
 from jouda.shared.unit_of_work import UnitOfWork
 from tests.integration.conftest import eventually
@@ -777,6 +779,88 @@ def test_one_refused_recipient_does_not_hold_back_the_others_emails(client, team
     others = [d for d in log if d["target"] != director.email]
     assert [(d["target"], d["status"], d["attempts"], d["last_error"]) for d in others] == [
         (d["target"], "sent", 1, None) for d in others]
+
+
+# Text pasted from a PDF or a word processor: characters no e-mail header may hold.
+BREAKS = "\n\r\u2028\u2029\x0b\x0c\x85\x1c"
+
+
+def test_line_breaks_in_every_text_that_reaches_an_e_mail_still_arrive_once(client, gateway_db, notifications_db,
+                                                                          objectives_db, tenant_code, smtp):  # noqa: F811
+    # A title with a line break once made the dispatcher fail its whole batch and send the rest of
+    # it again every second. Here every text that can reach an e-mail holds every such character:
+    # the council's name, people's names, the policy's title, the director's comment, an objective's
+    # title and an indicator's name.
+    code = f"{tenant_code}-breaks"
+    directory.add_tenant(gateway_db, code, f"Conseil{BREAKS}de test")
+    members = {}
+    for role in ("quality_manager", "director", "process_owner", "staff"):
+        email_address = f"{role}@{code}.example"
+        user = directory.add_user(gateway_db, email_address, role, tenant=code, name=f"Nom{BREAKS}{role}")
+        members[role] = Member(role, user.id, email_address, directory.create_token(gateway_db, email_address), "fr")
+    eventually(lambda: known_people(notifications_db, code) == (4, True), message="the council's people known")
+    team = Team(code, list(members.values()))
+    manager, director, owner = members["quality_manager"], members["director"], members["process_owner"]
+
+    version = draft(client, team, title=f"Politique{BREAKS}Qualité")
+    act(client, manager, version["id"], "submit")
+    act(client, director, version["id"], "request-changes", {"comment": f"Revoir{BREAKS}l'orientation OS2."})
+    for who, action in ((manager, "submit"), (director, "approve"), (manager, "publish")):
+        act(client, who, version["id"], action)
+    objective = create_objective(client, team, title=f"Objectif{BREAKS}de délai")
+    months = months_back(3)
+    indicator = client.as_(manager.token).post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(
+        owned_by(owner), name=f"Indicateur{BREAKS}de délai", start_period=months[0]))
+    assert indicator.status == 201, indicator
+    reply = client.as_(owner.token).post(f"/api/v1/indicators/{indicator.json()['id']}/measurements",
+                                         {"period": months[2], "value": 50})  # off track: the objective worsens
+    assert reply.status == 201, reply
+    with UnitOfWork(objectives_db, code) as uow:  # the objectives service's timer: two months unreported
+        assert objectives_commands.notice_missing_measurements(uow, local_today()) == 2
+
+    expected = {  # e-mails each person receives, once each
+        director: 3,  # submitted twice, published
+        manager: 4,   # changes requested, approved, published, the objective's status
+        owner: 3,     # published, the objective's status, the two missing reports in one e-mail
+        members["staff"]: 1,
+    }
+
+    def arrived():
+        return {member: len(mails(smtp, member)) for member in expected}
+    eventually(lambda: arrived() == expected, timeout=30, message=f"every e-mail arrived (expected {expected})")
+    eventually(lambda: not [d for d in deliveries(client, manager) if d["status"] in ("pending", "retrying")],
+               message="nothing left to send")
+    eventlet.sleep(3 * RETRY_BASE_SECONDS + 1)  # what was sent is not sent again
+    assert arrived() == expected
+    assert {d["status"] for d in deliveries(client, manager)} == {"sent"}
+    for member in expected:
+        for message in mails(smtp, member):
+            assert not set(BREAKS) & set(message["Subject"]), message["Subject"]
+            assert message["To"].addresses[0].addr_spec == member.email
+    assert mails(smtp, manager, "Politique qualité renvoyée en brouillon : Politique Qualité (version 1)")
+
+
+def test_an_objectives_created_and_updated_events_applied_at_once_both_take(notifications_db, tenant_code):
+    # Two workers applying an objective's created and updated events at the same moment: the second
+    # waited for the first's row and then failed on the unique key (a traceback at every start-up).
+    code, objective_id = f"{tenant_code}-race", str(uuid.uuid4())
+    payload = {"objective_id": objective_id, "title": "Délais", "orientation_code": "OS1", "owner_id": "u-1",
+               "state": "active", "abandon_reason": None, "status": "no_data", "indicators": []}
+    created = build_event("objective.created", code, "u-qm", {**payload, "due_date": date(2027, 6, 30)})
+    updated = build_event("objective.updated", code, "u-qm", {**payload, "due_date": date(2027, 9, 30),
+                                                              "changed": ["due_date"]})
+    def apply_updated():
+        with UnitOfWork(notifications_db, code) as uow:
+            commands.on_objective(uow, updated)
+
+    with UnitOfWork(notifications_db, code) as first:
+        commands.track(first, "objective", objective_id, "Délais", date(2027, 6, 30), "u-1", occurred_at_of(created))
+        first.session.flush()  # the row is written, its transaction still open
+        second = eventlet.spawn(apply_updated)
+        eventlet.sleep(0.5)  # the second worker is now waiting on the first's row
+        first.commit()
+    second.wait()  # no UniqueViolation
+    assert tracked(notifications_db, code) == {objective_id: date(2027, 9, 30)}
 
 
 def test_the_dispatcher_stops_cleanly_while_an_email_is_being_sent(notifications_settings, smtp):

@@ -27,7 +27,7 @@ from sqlalchemy import select
 import jouda.services.notifications as notifications_package
 from jouda.services.notifications import channels, commands, domain
 from jouda.services.notifications.service import NotificationsService
-from jouda.shared.clock import as_utc, utc_now
+from jouda.shared.clock import as_utc, local_today, utc_now
 from jouda.shared.config import Settings
 from jouda.shared.db import Database, migrate
 from jouda.shared.errors import RoleNotAllowed, TenantRequired, ValidationFailed
@@ -159,9 +159,8 @@ def run(uow_for):
         def dispatch(mailer, now=None, allow_private=False, resolve=fake_resolve):
             """One round; the mailer's connection is closed after it, as the idle Dispatcher does."""
             try:
-                with all_councils() as uow:
-                    return commands.dispatch(uow, mailer, now or utc_now(), retry_base_seconds=BASE,
-                                             allow_private=allow_private, resolve=resolve)
+                return commands.dispatch(all_councils, mailer, now or utc_now(), retry_base_seconds=BASE,
+                                         allow_private=allow_private, resolve=resolve)
             finally:
                 mailer.close()
 
@@ -242,11 +241,17 @@ def status_changed(new_status, tenant=FES, owner="u-owner", old_status="on_track
         "indicator_id": str(uuid.uuid4())})
 
 
-def measurement_missing(tenant=FES, owner="u-owner"):
-    return build_event("indicator.measurement_missing", tenant, "system", {
-        "objective_id": str(uuid.uuid4()), "indicator_id": str(uuid.uuid4()), "name": "Taux de satisfaction",
-        "owner_id": owner, "catalogue_code": None, "period": "2026-10", "period_end": date(2026, 10, 31),
-        "days_late": 6})
+def missing_item(owner="u-owner", period="2026-10", name="Taux de satisfaction"):
+    return {"objective_id": str(uuid.uuid4()), "indicator_id": str(uuid.uuid4()), "name": name,
+            "owner_id": owner, "catalogue_code": None, "period": period,
+            "period_end": date(int(period[:4]), int(period[5:]), 28), "days_late": 6}
+
+
+def measurement_missing(tenant=FES, owner="u-owner", items=None, version=None):
+    """One run of the objectives service's timer in a council (`items`: several missing periods)."""
+    items = items or [missing_item(owner)]
+    payload = items[0] if version == 1 else {"items": items}
+    return build_event("indicator.measurement_missing", tenant, "system", payload, version=version)
 
 
 def objective_event(due_date, *, objective_id, event_type="objective.created", state="active", owner="u-owner",
@@ -345,6 +350,38 @@ def test_a_missing_measurement_reaches_its_owner_only(council, deliver, service_
     item = inbox_of(service_as, "u-owner")["items"][0]
     assert item["subject"] == "Mesure en retard : Taux de satisfaction (2026-10)"
     assert item["link"].startswith("/indicators/")
+
+
+def test_a_run_of_missing_measurements_is_one_e_mail_per_person_and_one_inbox_entry_per_item(
+        council, deliver, service_as, notifications_database):
+    # One run found many reports missing: each person owed some is told once, by one e-mail
+    # listing them, while each item keeps its own inbox entry.
+    council()
+    owned = [missing_item("u-owner", f"2025-{month:02d}") for month in range(1, 13)]
+    deliver(measurement_missing(items=owned + [missing_item("u-qm", "2026-01", "Délai de paiement")]))
+    assert len(inbox_of(service_as, "u-owner")["items"]) == 12
+    assert sorted(n["subject"] for n in inbox_of(service_as, "u-owner", limit=50)["items"]) == sorted(
+        f"Mesure en retard : Taux de satisfaction (2025-{month:02d})" for month in range(1, 13))
+    [grouped] = emails(notifications_database, target=address("u-owner"))
+    assert grouped.payload["subject"] == "Jouda : 12 notifications du " + local_today().isoformat()
+    assert grouped.payload["text"].count("- Mesure en retard : Taux de satisfaction (2025-") == 12
+    [single] = emails(notifications_database, target=address("u-qm"))  # one item: its own e-mail
+    assert single.payload["subject"] == "Mesure en retard : Délai de paiement (2026-01)"
+
+
+def test_a_long_run_lists_the_first_items_and_counts_the_rest(council, deliver, notifications_database):
+    council()
+    deliver(measurement_missing(items=[missing_item("u-owner", f"{2000 + n // 12}-{n % 12 + 1:02d}")
+                                       for n in range(120)]))
+    [grouped] = emails(notifications_database, target=address("u-owner"))
+    assert grouped.payload["text"].count("- Mesure en retard") == 50
+    assert "… et 70 autres" in grouped.payload["text"]
+
+
+def test_a_single_measurement_event_of_the_first_version_still_notifies(council, deliver, service_as):
+    council()
+    deliver(measurement_missing(version=1))  # queued before the upgrade to the list version
+    assert kinds_of(service_as, "u-owner") == ["indicator.measurement_missing"]
 
 
 @pytest.mark.parametrize("owner", ["u-gone", "u-stranger", "u-oriental-qm"])
@@ -669,6 +706,18 @@ def test_objective_reminders_each_once_then_escalation(council, deliver, service
     assert "مسؤوليته Karim Idrissi" in inbox_of(service_as, "u-qm-ar")["items"][0]["body"]
     marks = {r.mark for r in rows(notifications_database, domain.ReminderSent)}
     assert marks == {"due_soon_30", "due_soon_7", "due_soon_1", "overdue", "escalated_qm", "escalated_director"}
+
+
+def test_one_run_of_reminders_is_one_e_mail_per_person(council, deliver, service_as, run, notifications_database):
+    # Twelve objectives overdue for one owner: twelve inbox entries, one e-mail listing them.
+    council()
+    for _ in range(12):
+        deliver(objective_event(DUE.isoformat(), objective_id=str(uuid.uuid4())))
+    assert run.reminders(DUE + timedelta(days=1)) == 12
+    assert [kind for kind, _ in reminders_in(service_as, "u-owner")] == ["reminder.overdue"] * 12
+    [grouped] = emails(notifications_database, target=address("u-owner"))
+    assert grouped.payload["text"].count("- Échéance dépassée : Réduire les délais de paiement") == 12
+    assert emails(notifications_database, target=address("u-qm")) == []
 
 
 def test_a_handled_objective_gets_no_reminder(council, deliver, service_as, run, uow_for):
@@ -1067,29 +1116,119 @@ def test_a_refusing_smtp_server_is_tried_once_per_round(council, deliver, notifi
     mailer = StubMailer(down="SMTP relay.example.org:587: [Errno 111] Connection refused")
     attempts = []
     mailer.send = lambda message, send=mailer.send: (attempts.append(message), send(message))
-    with uow_for().all_tenants() as uow:
-        assert commands.dispatch(uow, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
-                                 resolve=fake_resolve) == (len(ACTIVE), [])
+    assert commands.dispatch(uow_for().all_tenants, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
+                             resolve=fake_resolve) == (len(ACTIVE), [])
     assert len(attempts) == 1  # the others are not tried against a server that just refused
     assert {(d.status, d.attempts, d.last_error) for d in emails(notifications_database)} == {
         (domain.RETRYING, 1, "SMTP relay.example.org:587: [Errno 111] Connection refused")}
 
 
-def test_dispatch_sends_a_batch_per_transaction_and_leaves_the_connection_open(council, deliver,
+def test_dispatch_claims_a_batch_at_a_time_and_leaves_the_connection_open(council, deliver,
                                                                                notifications_database, uow_for):
     council(FES, STAFF + [(f"u-agent-{n}", "staff", "fr", f"Agent {n}", True) for n in range(25)])
     deliver(policy_event("policy.published"))
     total = len(ACTIVE) + 25
     mailer, rounds = StubMailer(), []
     while True:
-        with uow_for().all_tenants() as uow:
-            attempted, _ = commands.dispatch(uow, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
-                                             resolve=fake_resolve)
+        attempted, _ = commands.dispatch(uow_for().all_tenants, mailer, utc_now(), retry_base_seconds=BASE,
+                                         allow_private=False, resolve=fake_resolve)
         if not attempted:
             break
         rounds.append(attempted)
     assert rounds == [commands.DISPATCH_BATCH, total - commands.DISPATCH_BATCH]
     assert len(mailer.sent) == total and mailer.closed == 0  # the connection is the caller's to close
+    assert {d.status for d in emails(notifications_database)} == {domain.SENT}
+
+
+# Characters that text pasted from a PDF or a word processor brings, and that no e-mail header may hold.
+BREAKING_CHARACTERS = ["\n", "\r", "\u2028", "\u2029", "\x0b", "\x0c", "\x85", "\x1c"]
+
+
+@pytest.mark.parametrize("character", BREAKING_CHARACTERS, ids=repr)
+def test_line_breaks_in_titles_and_names_reach_every_mailbox_once(character, council, deliver, notifications_database,
+                                                                  run, tmp_path):
+    # A title with a line break once made building the e-mail raise: the batch rolled back and the
+    # e-mails sent before it in the batch went out again on every round.
+    council(FES, [("u-qm", QM, "fr", f"Salma{character}Benali", True), ("u-dir", DIRECTOR, "ar", f"Driss{character}", True),
+                  *[(f"u-agent-{n}", "staff", "fr", f"Agent{character}{n}", True) for n in range(30)]])
+    title = f"Politique{character}qualité 2026"
+    deliver(policy_event("policy.published", title=title))
+    deliver(policy_event("policy.changes_requested", comment=f"Préciser{character}l'engagement n°3."))
+    folder = tmp_path / "mail"
+    for moment in (utc_now(), utc_now() + timedelta(seconds=1), utc_now() + timedelta(minutes=10)):
+        run.dispatch(channels.Mailer(None, folder), moment)
+    box = mailbox.Maildir(folder, create=False)
+    received = [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.keys()]
+    by_address = {}
+    for message in received:
+        by_address.setdefault(message.get("To").addresses[0].addr_spec, []).append(message["Subject"])
+    assert len(received) == 32 + 1  # one publication e-mail each, and the quality manager's comment
+    assert all(len(subjects) == 1 for address_, subjects in by_address.items() if address_ != address("u-qm"))
+    assert sorted(by_address[address("u-qm")]) == [
+        "Nouvelle politique qualité publiée : Politique qualité 2026 (version 2)",
+        "Politique qualité renvoyée en brouillon : Politique qualité 2026 (version 2)"]
+    assert all("\n" not in subject and character not in subject for subjects in by_address.values() for subject in subjects)
+    assert {d.status for d in emails(notifications_database)} == {domain.SENT}
+
+
+def corrupt(database, delivery_id):
+    """A delivery whose stored message lost a part: it can never be built."""
+    with database.transaction(all_tenants=True) as session:
+        row = session.get(domain.Delivery, delivery_id)
+        row.payload = {key: value for key, value in row.payload.items() if key != "html"}
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_holds_back_nothing(council, deliver, notifications_database,
+                                                                          run, tmp_path):
+    council(FES, STAFF + [(f"u-agent-{n}", "staff", "fr", f"Agent {n}", True) for n in range(30)])
+    deliver(policy_event("policy.published"))
+    broken = sorted(emails(notifications_database), key=lambda d: d.target)[3]
+    corrupt(notifications_database, broken.id)
+    mailer = StubMailer()
+    moment = utc_now()
+    while run.dispatch(mailer, moment)[0]:
+        moment += timedelta(seconds=1)
+    later = run.dispatch(mailer, moment + timedelta(hours=2))  # nothing is due again, ever
+    assert later == (0, [])
+    sent_to = [message["To"].addresses[0].addr_spec for message in mailer.sent]
+    assert sorted(sent_to) == sorted({d.target for d in emails(notifications_database)} - {broken.target})
+    assert len(sent_to) == len(set(sent_to))  # each once
+    [failed] = emails(notifications_database, status=domain.FAILED)
+    assert failed.id == broken.id and failed.attempts == 1
+    assert failed.last_error == "the message cannot be built: KeyError: 'html'"
+
+
+class DyingMailer(StubMailer):
+    """Sends `survives` messages, then the dispatcher's process dies in the middle of the next send."""
+
+    def __init__(self, survives):
+        super().__init__()
+        self.survives = survives
+
+    def send(self, message):
+        if len(self.sent) == self.survives:
+            raise SystemExit("the dispatcher's process is killed")
+        super().send(message)
+
+
+def test_a_dispatcher_dying_mid_batch_re_sends_nothing_that_was_recorded(council, deliver, notifications_database,
+                                                                         run, tmp_path):
+    council(FES, STAFF + [(f"u-agent-{n}", "staff", "fr", f"Agent {n}", True) for n in range(30)])
+    deliver(policy_event("policy.published"))
+    total = len(emails(notifications_database))
+    moment = utc_now()
+    dying = DyingMailer(survives=7)
+    with pytest.raises(SystemExit):
+        run.dispatch(dying, moment)
+    assert len(emails(notifications_database, status=domain.SENT)) == 7  # recorded one by one, as they left
+    # Another dispatcher: the claimed ones wait out their lease, the rest go at once.
+    survivor = StubMailer()
+    assert run.dispatch(survivor, moment + timedelta(seconds=1)) == (total - commands.DISPATCH_BATCH, [])
+    assert run.dispatch(survivor, moment + timedelta(seconds=2)) == (0, [])
+    assert run.dispatch(survivor, moment + commands.CLAIM_LEASE + timedelta(seconds=1)) == (
+        commands.DISPATCH_BATCH - 7, [])
+    everything = [m["To"].addresses[0].addr_spec for m in dying.sent + survivor.sent]
+    assert sorted(everything) == sorted(d.target for d in emails(notifications_database))  # each exactly once
     assert {d.status for d in emails(notifications_database)} == {domain.SENT}
 
 

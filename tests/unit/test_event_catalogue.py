@@ -63,6 +63,10 @@ EXAMPLES = {
         "objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers",
         "owner_id": "u-qm", "catalogue_code": "SATISFACTION", "period": "2026-Q3",
         "period_end": date(2026, 9, 30), "days_late": 3},
+    ("indicator.measurement_missing", 2): {"items": [
+        {"objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers",
+         "owner_id": "u-qm", "catalogue_code": "SATISFACTION", "period": period, "period_end": end, "days_late": late}
+        for period, end, late in (("2026-Q2", date(2026, 6, 30), 95), ("2026-Q3", date(2026, 9, 30), 3))]},
     ("gateway.tenant_created", 1): {"code": "fes-meknes", "name": "Conseil régional Fès-Meknès"},
     ("gateway.user_created", 1): USER,
     ("gateway.user_updated", 1): {**USER, "role": "director", "active": False, "language": "fr"},
@@ -157,7 +161,7 @@ MISSING_CASES = [(key, name) for key in sorted(CATALOGUE) for name in _required_
 def test_build_refuses_missing_required_field(key, missing):
     payload = {k: v for k, v in EXAMPLES[key].items() if k != missing}
     with pytest.raises(ValidationError) as caught:
-        build_event(key[0], TENANT, "u", payload)
+        build_event(key[0], TENANT, "u", payload, version=key[1])
     assert missing in caught.value.messages
 
 
@@ -202,7 +206,7 @@ def test_build_refuses_unknown_payload_field(key):
 ])
 def test_build_refuses_invalid_values(key, field, value):
     with pytest.raises(ValidationError) as caught:
-        build_event(key[0], TENANT, "u", {**EXAMPLES[key], field: value})
+        build_event(key[0], TENANT, "u", {**EXAMPLES[key], field: value}, version=key[1])
     assert field in caught.value.messages
 
 

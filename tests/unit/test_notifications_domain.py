@@ -14,6 +14,7 @@ TENANT = "fes-meknes"
 NOW = datetime(2026, 11, 21, 10, 30, tzinfo=timezone.utc)
 LATER = NOW + timedelta(minutes=5)
 BOTH = {INBOX, EMAIL}
+LEASE = timedelta(minutes=5)
 
 
 def preferences(channels):
@@ -79,10 +80,41 @@ def test_a_new_delivery_is_pending_and_due_now():
 
 def test_the_guard_table():
     assert {action: (set(step.source), step.target) for action, step in DELIVERY_GUARDS.items()} == {
+        "claim": ({PENDING, RETRYING}, None),
         "sent": ({PENDING, RETRYING}, SENT),
         "retry": ({PENDING, RETRYING}, RETRYING),
         "give_up": ({PENDING, RETRYING}, FAILED),
     }
+
+
+def attempted(made, now=NOW):
+    """A dispatcher's claim: the attempt is counted before anything is sent."""
+    assert domain.claim(made, now, LEASE) is True
+    return made
+
+
+@pytest.mark.parametrize("status", [PENDING, RETRYING])
+def test_a_claim_counts_the_attempt_and_leases_the_delivery(status):
+    made = delivery(status, attempts=2)
+    assert domain.claim(made, NOW, LEASE) is True
+    assert (made.status, made.attempts, made.next_attempt_at) == (status, 3, NOW + LEASE)
+
+
+@pytest.mark.parametrize("status", [SENT, FAILED])
+def test_a_finished_delivery_cannot_be_claimed(status):
+    made = delivery(status, attempts=1)
+    with pytest.raises(Conflict):
+        domain.claim(made, NOW, LEASE)
+    assert (made.status, made.attempts) == (status, 1)
+
+
+def test_a_delivery_whose_last_attempt_never_reported_is_given_up_not_tried_again():
+    # The dispatcher that claimed the last attempt died before recording it: one more try would
+    # be one beyond the last.
+    made = delivery(RETRYING, attempts=domain.MAX_EMAIL_ATTEMPTS)
+    made.last_error = "SMTP down"
+    assert domain.claim(made, NOW, LEASE) is False
+    assert (made.status, made.attempts, made.last_error) == (FAILED, domain.MAX_EMAIL_ATTEMPTS, "SMTP down")
 
 
 @pytest.mark.parametrize("status,allowed", [(PENDING, True), (RETRYING, True), (SENT, False), (FAILED, False)])
@@ -96,12 +128,12 @@ def test_delivered(status, allowed):
         assert (made.status, made.attempts, made.sent_at, made.last_error) == (status, 2, None, "SMTP down")
         return
     domain.delivered(made, LATER)
-    assert (made.status, made.attempts, made.sent_at, made.last_error) == (SENT, 3, LATER, None)
+    assert (made.status, made.attempts, made.sent_at, made.last_error) == (SENT, 2, LATER, None)
 
 
 @pytest.mark.parametrize("status,allowed", [(PENDING, True), (RETRYING, True), (SENT, False), (FAILED, False)])
 def test_attempt_failed_from_each_status(status, allowed):
-    made = delivery(status)
+    made = delivery(status, attempts=1)
     if not allowed:
         with pytest.raises(Conflict):
             domain.attempt_failed(made, "boom", LATER, 5, 30)
@@ -113,7 +145,7 @@ def test_attempt_failed_from_each_status(status, allowed):
 
 @pytest.mark.parametrize("status", [SENT, FAILED])
 def test_a_refused_failure_changes_nothing(status):
-    # The guard is checked before the attempt is counted or the error recorded.
+    # The guard is checked before the error is recorded.
     made = delivery(status, attempts=1)
     with pytest.raises(Conflict):
         domain.attempt_failed(made, "late failure report", LATER, 5, 30)
@@ -133,7 +165,7 @@ def test_a_refused_failure_changes_nothing(status):
 ])
 def test_retries_wait_longer_each_time(base, attempts, delay_seconds):
     assert domain.retry_delay(attempts, base) == timedelta(seconds=delay_seconds)
-    made = delivery(RETRYING, attempts=attempts - 1)
+    made = attempted(delivery(RETRYING, attempts=attempts - 1))
     assert domain.attempt_failed(made, "refused", NOW, base, 100) is False
     assert made.attempts == attempts
     assert made.next_attempt_at == NOW + timedelta(seconds=delay_seconds)
@@ -146,7 +178,7 @@ def test_retry_delay_of_zero_attempts_is_the_base():
 @pytest.mark.parametrize("max_attempts", [1, 8, 30])
 def test_gives_up_at_the_last_attempt(max_attempts):
     made = delivery()
-    outcomes = [domain.attempt_failed(made, f"failure {n}", NOW + timedelta(hours=n), 5, max_attempts)
+    outcomes = [domain.attempt_failed(attempted(made), f"failure {n}", NOW + timedelta(hours=n), 5, max_attempts)
                 for n in range(1, max_attempts + 1)]
     assert outcomes == [False] * (max_attempts - 1) + [True]
     assert (made.status, made.attempts, made.last_error) == (FAILED, max_attempts, f"failure {max_attempts}")
@@ -155,29 +187,29 @@ def test_gives_up_at_the_last_attempt(max_attempts):
 
 
 def test_giving_up_leaves_the_next_attempt_alone():
-    made = delivery(RETRYING, attempts=domain.MAX_WEBHOOK_ATTEMPTS - 1)
+    made = attempted(delivery(RETRYING, attempts=domain.MAX_WEBHOOK_ATTEMPTS - 1))
     made.next_attempt_at = NOW
     assert domain.attempt_failed(made, "HTTP 500", LATER, 5, domain.MAX_WEBHOOK_ATTEMPTS) is True
     assert (made.status, made.next_attempt_at) == (FAILED, NOW)
 
 
 def test_a_long_error_is_cut():
-    made = delivery()
+    made = attempted(delivery())
     domain.attempt_failed(made, "x" * 5000, NOW, 5, 30)
     assert made.last_error == "x" * 1000
 
 
 def test_an_exception_is_recorded_as_its_text():
-    made = delivery()
+    made = attempted(delivery())
     domain.attempt_failed(made, OSError("connection refused"), NOW, 5, 30)
     assert made.last_error == "connection refused"
 
 
 def test_a_delivery_sent_after_retries_clears_its_error():
     made = delivery()
-    domain.attempt_failed(made, "down", NOW, 5, 30)
-    domain.attempt_failed(made, "down again", NOW, 5, 30)
-    domain.delivered(made, LATER)
+    domain.attempt_failed(attempted(made), "down", NOW, 5, 30)
+    domain.attempt_failed(attempted(made), "down again", NOW, 5, 30)
+    domain.delivered(attempted(made), LATER)
     assert (made.status, made.attempts, made.last_error, made.sent_at) == (SENT, 3, None, LATER)
 
 

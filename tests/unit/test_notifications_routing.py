@@ -58,6 +58,10 @@ def sample_payload(event_type, **overrides):
                                           "catalogue_code": "SATISFACTION", "period": "2026-10",
                                           "period_end": date(2026, 10, 31), "days_late": 6},
     }
+    route = ROUTES.get(event_type)
+    if route is not None and route.items is not None:  # a list event: the payload of one of its items
+        built = build_event(event_type, "fes-meknes", "u-actor", {route.items: [{**payloads[event_type], **overrides}]})
+        return routing.items_of(route, built["payload"])[0]
     return build_event(event_type, "fes-meknes", "u-actor", {**payloads[event_type], **overrides})["payload"]
 
 
@@ -310,7 +314,11 @@ def test_french_and_arabic_templates_ask_for_the_same_values(kind):
 @pytest.mark.parametrize("event_type", sorted(ROUTES))
 def test_a_routed_event_payload_has_what_its_templates_need(event_type):
     # Routed notifications are rendered from the event's payload: its contract must carry the fields.
-    fields = set(contract(event_type, LATEST_VERSION[event_type]).fields)
+    fields = contract(event_type, LATEST_VERSION[event_type]).fields
+    route = ROUTES[event_type]
+    if route.items is not None:  # rendered once per item of the list
+        fields = fields[route.items].inner.schema.fields
+    fields = set(fields)
     available = fields | STANDARD | {label for label, source in LABELLED.items() if source in fields}
     for language in templates.LANGUAGES:
         missing = placeholders(template_text(language, event_type)) - available
@@ -339,3 +347,12 @@ def test_no_template_without_a_kind(language):
     folder = resources.files("jouda.services.notifications") / "templates" / language
     found = {entry.name[:-len(".txt")] for entry in folder.iterdir() if entry.name.endswith(".txt")}
     assert found == {*routing.KINDS, routing.DIGEST}
+
+
+def test_a_list_event_is_notified_item_by_item():
+    route = ROUTES["indicator.measurement_missing"]
+    first, second = (sample_payload("indicator.measurement_missing", period=p) for p in ("2026-09", "2026-10"))
+    assert routing.items_of(route, {"items": [first, second]}) == [first, second]
+    # A version-1 event (one measurement), still queued when the list version arrived, is one item.
+    assert routing.items_of(route, first) == [first]
+    assert routing.items_of(ROUTES["policy.submitted"], {"title": "PQ"}) == [{"title": "PQ"}]
