@@ -42,6 +42,18 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     webhook_allow_private: bool = False
     delivery_retry_base_seconds: float = 5.0
+    # The gateway's HTTP edge (services/gateway/edge.py): open connections at most (fewer when the
+    # process may open fewer files), how long a kept-alive connection may sit idle, and how long a
+    # client may take to send its request line and headers, then its body. Failed authentications
+    # allowed per client address and window before 429, and how many proxies in front of the
+    # gateway append to X-Forwarded-For (0: the peer address is the client's).
+    http_max_connections: int = 1000
+    http_idle_seconds: float = 30.0
+    http_header_seconds: float = 10.0
+    http_body_seconds: float = 20.0
+    auth_failures_allowed: int = 20
+    auth_failure_window_seconds: float = 60.0
+    trusted_proxy_hops: int = 0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -68,6 +80,13 @@ class Settings:
             public_url=env.get("JOUDA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             webhook_allow_private=env.get("JOUDA_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
             delivery_retry_base_seconds=float(env.get("JOUDA_DELIVERY_RETRY_BASE_SECONDS", "5")),
+            http_max_connections=int(env.get("JOUDA_HTTP_MAX_CONNECTIONS", "1000")),
+            http_idle_seconds=float(env.get("JOUDA_HTTP_IDLE_SECONDS", "30")),
+            http_header_seconds=float(env.get("JOUDA_HTTP_HEADER_SECONDS", "10")),
+            http_body_seconds=float(env.get("JOUDA_HTTP_BODY_SECONDS", "20")),
+            auth_failures_allowed=int(env.get("JOUDA_AUTH_FAILURES_ALLOWED", "20")),
+            auth_failure_window_seconds=float(env.get("JOUDA_AUTH_FAILURE_WINDOW_SECONDS", "60")),
+            trusted_proxy_hops=int(env.get("JOUDA_TRUSTED_PROXY_HOPS", "0")),
         )
 
     def database_url_for(self, service: str) -> str:

@@ -54,6 +54,30 @@ class TenantRequired(DomainError):
     status = 403
 
 
+class DatabaseUnavailable(DomainError):
+    """The database did not answer, or gave up, before the change was committed: nothing was changed."""
+    code = "database_unavailable"
+    status = 503
+
+    def __init__(self, message="Jouda cannot reach its database right now; nothing was changed. "
+                               "Please try again in a moment.", details=None):
+        super().__init__(message, details)
+
+
+class CommitUnconfirmed(DatabaseUnavailable):
+    """The database stopped answering while committing: the change may or may not have been saved."""
+
+    def __init__(self):
+        super().__init__("Jouda lost its database while saving your change: it may or may not have been saved. "
+                         "Reload to check before trying again.")
+
+
+def database_outages():
+    """The SQLAlchemy errors that mean the database is away or overwhelmed (not a refused write)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+    return (OperationalError, InterfaceError, PoolTimeout)
+
+
 ERRORS_BY_NAME = {cls.__name__: cls for cls in (
     DomainError, ValidationFailed, NotFound, Forbidden, Conflict, TenantRequired)}
 

@@ -3,16 +3,21 @@
 from nameko.rpc import Rpc as NamekoRpc
 from sqlalchemy.exc import IntegrityError
 
-from jouda.shared.errors import DomainError, ServiceError
+from jouda.shared.errors import DatabaseUnavailable, DomainError, ServiceError, database_outages
+
+OUTAGES = database_outages()
 
 
 class Rpc(NamekoRpc):
-    def __init__(self, expected_exceptions=(DomainError, IntegrityError), **kwargs):
+    def __init__(self, expected_exceptions=(DomainError, IntegrityError, *OUTAGES), **kwargs):
         # Domain errors are answers (404, 409, ...), not faults: Nameko logs them as expected.
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
-        if exc_info is not None and isinstance(exc_info[1], DomainError):
+        if exc_info is not None and isinstance(exc_info[1], OUTAGES):
+            # The transaction was rolled back (a lost commit raises CommitUnconfirmed instead).
+            exc_info = (ServiceError, ServiceError.from_domain(DatabaseUnavailable()), exc_info[2])
+        elif exc_info is not None and isinstance(exc_info[1], DomainError):
             error = ServiceError.from_domain(exc_info[1])
             exc_info = (ServiceError, error, exc_info[2])
         elif exc_info is not None and isinstance(exc_info[1], IntegrityError):

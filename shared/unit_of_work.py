@@ -5,9 +5,13 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
+from jouda.shared.errors import CommitUnconfirmed, database_outages
 from jouda.shared.events.catalogue import build_event
 from jouda.shared.clock import utc_now
 from jouda.shared.outbox import ProcessedEvent, add_events
+
+
+OUTAGES = database_outages()
 
 
 class DuplicateEvent(Exception):
@@ -48,6 +52,9 @@ class UnitOfWork:
         try:
             if self.session.in_transaction():
                 self.session.rollback()
+        except OUTAGES:
+            if exc_type is None:
+                raise  # otherwise the error that ended the unit of work is the one to report
         finally:
             self.session.close()
 
@@ -67,6 +74,10 @@ class UnitOfWork:
                 for event in self.fresh_events])
         try:
             self.session.commit()
+        except OUTAGES as error:
+            # Lost during COMMIT itself: PostgreSQL may have committed; the caller must not be told
+            # that nothing changed.
+            raise CommitUnconfirmed() from error
         except IntegrityError:
             # A concurrent delivery of the same event committed first: this one changes nothing.
             self.session.rollback()

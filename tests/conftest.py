@@ -39,7 +39,10 @@ def settings(database_url, amqp_uri, tmp_path_factory):
     return Settings(amqp_uri=amqp_uri, database_url=database_url,
                     var_dir=tmp_path_factory.mktemp("var"),
                     http_port=infrastructure.free_port(), metrics_port=infrastructure.free_port(),
-                    relay_idle_seconds=0.05, event_max_attempts=3, event_retry_base_seconds=0.05)
+                    relay_idle_seconds=0.05, event_max_attempts=3, event_retry_base_seconds=0.05,
+                    # Every test client is 127.0.0.1: the throttle of failed authentications has
+                    # tests of its own, on a gateway of their own (tests/integration/test_edge.py).
+                    auth_failures_allowed=100_000)
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""The HTTP edge's plumbing: JSON in and out, the error envelope, authentication, roles.
+"""The gateway's work inside a worker: authentication, roles, the JSON body, RPC calls, errors.
 
 Errors are always `{"error": {"code", "message", "details"}}`: 400 malformed body, 401 no or
 bad token, 403 role not allowed, 404 unknown or another council's id, 409 state conflict or
-duplicate, 413 body over 1 MiB, 422 invalid fields, 504 a service did not answer in time.
+duplicate, 413 body over 1 MiB, 422 invalid fields, 429 too many failed authentications, 503 the
+broker or the database is away (nothing was changed), 504 a service did not answer in time.
 """
 import functools
 import json
@@ -10,13 +11,17 @@ import logging
 
 import eventlet
 from amqp.exceptions import AMQPError
+from kombu.exceptions import KombuError
+from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Response
 
 from jouda.services.gateway.caches import MISSING, TtlCache
-from jouda.services.gateway.directory import authenticate, hash_token
-from jouda.shared.errors import ServiceError
+from jouda.services.gateway.directory import authenticate, could_be_valid, hash_token
+from jouda.services.gateway.edge import client_address, error_response, json_response
+from jouda.services.gateway.metrics import AUTH_FAILURES
+from jouda.services.gateway.throttle import FailureThrottle
+from jouda.shared.errors import DatabaseUnavailable, ServiceError, database_outages
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 from jouda.shared.nameko_ext import ServiceDatabase, settings_of
 from jouda.shared.schema_fields import MAX_PAGE
@@ -24,28 +29,33 @@ from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024
 # An RPC request expires on the broker if no worker takes it within RPC_EXPIRY_SECONDS, and
 # database statements give up after 10 s (shared/db.py); the gateway waits a little longer.
 # A 504 therefore almost always means the request was not run, but a worker may still have
 # finished it: the message says to look before retrying.
 RPC_EXPIRY_SECONDS = 10
 RPC_WAIT_SECONDS = 15
+# Publishing an RPC request gives up after one quick retry when the broker is away: the client
+# gets 503 at once rather than after the client library's long default back-off.
+PROMPT_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+MAX_JSON_DEPTH = 32  # far deeper than any body Jouda reads; a deeper one is refused, never recursed into
+DATABASE_OUTAGES = database_outages()
 
 
 class ApiError(Exception):
-    def __init__(self, status, code, message, details=None):
+    def __init__(self, status, code, message, details=None, headers=None):
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or {}
+        self.headers = headers
 
 
-def json_response(status, data, headers=None):
-    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers,
-                    mimetype="application/json")
+BROKER_UNAVAILABLE = ("broker_unavailable", "Jouda cannot reach its message broker right now; nothing was "
+                                            "changed. Please try again in a moment.")
 
 
-def error_response(status, code, message, details=None):
-    return json_response(status, {"error": {"code": code, "message": message, "details": details or {}}})
+def rpc_proxy_options():
+    """Options of every RpcProxy of the gateway."""
+    return {"expiration": RPC_EXPIRY_SECONDS, "retry_policy": PROMPT_RETRY}
 
 
 class Api(DependencyProvider):
@@ -55,8 +65,10 @@ class Api(DependencyProvider):
 
     def setup(self):
         settings = settings_of(self.container)
+        self.settings = settings
         self.principals = TtlCache(settings.auth_cache_seconds)
         self.current_policies = TtlCache(settings.read_cache_seconds)
+        self.throttle = FailureThrottle(settings.auth_failures_allowed, settings.auth_failure_window_seconds)
 
     def get_dependency(self, worker_ctx):
         return RequestContext(self.service_database.database, worker_ctx, self)
@@ -68,21 +80,34 @@ class RequestContext:
         self.worker_ctx = worker_ctx
         self.principal = None
         self.current_policies = api.current_policies
-        self._principals = api.principals
+        self._api = api
 
     def authenticate(self, request):
+        address = client_address(request.environ, self._api.settings.trusted_proxy_hops)
+        wait = self._api.throttle.retry_after(address)
+        if wait:
+            AUTH_FAILURES.labels("throttled").inc()
+            raise ApiError(429, "too_many_attempts", f"Too many failed sign-ins from your address; try again in "
+                                                     f"{wait} seconds.", {"retry_after_seconds": wait},
+                           headers={"Retry-After": str(wait)})
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            AUTH_FAILURES.labels("missing").inc()
             raise ApiError(401, "unauthenticated", "Send your token as 'Authorization: Bearer <token>'.")
-        token_hash = hash_token(token.strip())
-        principal = self._principals.get(token_hash)
-        if principal is MISSING:
-            with self.database.engine.connect() as connection:
-                principal = authenticate(connection, token.strip())
-            if principal is not None:
-                self._principals.put(token_hash, principal)
+        principal = None
+        if could_be_valid(token):
+            token_hash = hash_token(token)
+            principal = self._api.principals.get(token_hash)
+            if principal is MISSING:
+                with self.database.engine.connect() as connection:
+                    principal = authenticate(connection, token)
+                if principal is not None:
+                    self._api.principals.put(token_hash, principal)
         if principal is None:
+            AUTH_FAILURES.labels("unknown" if could_be_valid(token) else "malformed").inc()
+            self._api.throttle.failed(address)
             raise ApiError(401, "invalid_token", "This token is unknown, revoked, or its user is deactivated.")
         self.principal = principal
         # Decided once, here: every RPC call and event of this worker carries this tenant.
@@ -92,17 +117,19 @@ class RequestContext:
 
     @staticmethod
     def body(request):
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            raise ApiError(413, "body_too_large", "The request body is over 1 MiB.")
-        raw = request.stream.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            raise ApiError(413, "body_too_large", "The request body is over 1 MiB.")
+        """The JSON body the edge read before the worker started (see edge.EdgeApp)."""
+        raw = request.environ.get("jouda.body", b"")
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
+        except RecursionError:
+            raise ApiError(400, "malformed_json", f"The request body is nested deeper than {MAX_JSON_DEPTH} "
+                                                  "levels.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "malformed_json", f"The request body is not valid JSON: {exc}.") from None
+        refuse_unreadable(data)
+        return data
 
     def page(self, request, default_limit=50):
         """?limit= and ?offset= of a list."""
@@ -124,31 +151,44 @@ class RequestContext:
         return number
 
 
-CATCH_ALL = "/<path:path>"
+def refuse_unreadable(data):
+    """Refuses what JSON can carry but text cannot be: an unpaired surrogate (\\ud800-\\udfff) in a
+    key or a value, which no database or response could hold, and nesting beyond MAX_JSON_DEPTH.
+    Walked without recursion."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, "malformed_json", f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _refuse_surrogates(key)
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _refuse_surrogates(value)
 
 
-@functools.lru_cache(maxsize=4)
-def _routes_without_catch_all(web_server):
-    return Map([Rule(rule.rule, methods=rule.methods, endpoint=rule.endpoint)
-                for rule in web_server.make_url_map().iter_rules() if rule.rule != CATCH_ALL])
-
-
-def known_methods(web_server, path):
-    """The methods the API serves at `path` (empty when the path itself is unknown): a wrong
-    method on a known path is a 405, an unknown path a 404."""
-    methods = _routes_without_catch_all(web_server).bind("jouda").allowed_methods(path)
-    return sorted(set(methods) - {"HEAD", "OPTIONS"})
+def _refuse_surrogates(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "malformed_json", "The request body holds an unpaired surrogate (\\ud800 to \\udfff), "
+                                              "which is not text.") from None
 
 
 def call(method, *args, **kwargs):
     """An RPC call with a bounded wait (see RPC_EXPIRY_SECONDS)."""
+    method.publisher.transport_options = dict(PROMPT_RETRY)  # connecting, too, gives up quickly
     try:
         reply = method.call_async(*args, **kwargs)
-    except (OSError, AMQPError) as exc:  # the request never left: nothing was changed
+    except (OSError, AMQPError, KombuError) as exc:  # the request never left: nothing was changed
         log.warning("RPC %s not sent: %s", getattr(method, "method_name", method), exc)
-        raise ApiError(503, "broker_unavailable",
-                       "Jouda cannot reach its message broker right now; nothing was changed. "
-                       "Please try again in a moment.") from None
+        raise ApiError(503, *BROKER_UNAVAILABLE) from None
+    except UnknownService:
+        raise ApiError(503, "service_unavailable", "A Jouda service is not running; nothing was changed. "
+                                                   "Please try again in a moment.") from None
     try:
         with eventlet.Timeout(RPC_WAIT_SECONDS):
             return reply.result()
@@ -188,8 +228,14 @@ def endpoint(roles=COUNCIL_ROLES, *, public=False):
                                        f"Your role ({principal.role}) cannot use this resource.",
                                        {"role": principal.role, "allowed_roles": sorted(allowed)})
                 result = handler(self, request, *args, **kwargs)
-            except (ApiError, ServiceError) as error:
+            except ApiError as error:
+                return error_response(error.status, error.code, error.message, error.details, error.headers)
+            except ServiceError as error:
                 return error_response(error.status, error.code, error.message, error.details)
+            except DATABASE_OUTAGES:
+                log.warning("the gateway's database is unavailable in %s", handler.__name__, exc_info=True)
+                unavailable = DatabaseUnavailable()
+                return error_response(unavailable.status, unavailable.code, unavailable.message)
             except Exception:  # noqa: BLE001 - never leak a traceback to a client
                 log.exception("unhandled error in %s", handler.__name__)
                 return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")

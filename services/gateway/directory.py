@@ -5,13 +5,15 @@ request. Every change to a tenant or a user is announced through the outbox
 (gateway.tenant_created, gateway.user_created, gateway.user_updated) so the other services
 keep what they need of it (the policy service: who is active, for the acknowledgement rate).
 """
+import base64
 import hashlib
 import re
 import secrets
 import uuid
+import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jouda.services.gateway.models import Tenant, Token, User
 from jouda.shared.errors import Conflict, NotFound, ValidationFailed
@@ -37,6 +39,27 @@ class Principal:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# A token is `jd_`, 43 random URL-safe characters and a 6-character checksum of them: a guess that
+# fails the checksum is refused without looking anything up. Tokens made before the checksum
+# (the 43 characters alone) are still looked up.
+TOKEN_SHAPE = re.compile(r"jd_([A-Za-z0-9_-]{43})([A-Za-z0-9_-]{6})?")
+
+
+def _checksum(random_part: str) -> str:
+    return base64.urlsafe_b64encode(zlib.crc32(random_part.encode()).to_bytes(4, "big")).decode()[:6]
+
+
+def new_token() -> str:
+    random_part = secrets.token_urlsafe(32)
+    return TOKEN_PREFIX + random_part + _checksum(random_part)
+
+
+def could_be_valid(token: str) -> bool:
+    """The shape (and checksum) of a token Jouda made: False means no lookup can find it."""
+    match = TOKEN_SHAPE.fullmatch(token or "")
+    return bool(match) and (match.group(2) is None or match.group(2) == _checksum(match.group(1)))
 
 
 def _user_event(event_type, user, actor):
@@ -92,9 +115,14 @@ def add_user(database, email, role, *, tenant=None, name=None, language="fr", ac
 
 
 def set_user_active(database, email, active, *, tenant=None, actor="admin"):
+    """Deactivating also revokes every token of the user: reactivating them later must not bring
+    back a token that may have leaked in between."""
     with database.transaction(all_tenants=True) as session:
         user = _find_user(session, email, tenant)
         user.active = active
+        if not active:
+            session.execute(update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))
+                            .values(revoked_at=utc_now()))
         add_events(session, [_user_event("gateway.user_updated", user, actor)])
     return user
 
@@ -124,7 +152,7 @@ def _find_user(session, email, tenant):
 
 def create_token(database, email, *, tenant=None) -> str:
     """A new bearer token for the user; only its hash is kept."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token()
     with database.transaction(all_tenants=True) as session:
         user = _find_user(session, email, tenant)
         if not user.active:
@@ -155,8 +183,9 @@ AUTH_QUERY = (select(User.id, User.email, User.name, User.role, User.tenant_id, 
 
 
 def authenticate(connection, token: str) -> Principal | None:
-    """One indexed lookup; the gateway caches a hit for JOUDA_AUTH_CACHE_SECONDS."""
-    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    """One indexed lookup for a token that could be valid; the gateway caches a hit for
+    JOUDA_AUTH_CACHE_SECONDS."""
+    if not could_be_valid(token):
         return None
     row = connection.execute(AUTH_QUERY.where(Token.token_hash == hash_token(token))).first()
     return Principal(*row) if row else None

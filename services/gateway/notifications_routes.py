@@ -1,7 +1,7 @@
 """HTTP routes of the notifications service (mixed into GatewayService)."""
-from nameko.web.handlers import http
 
 from jouda.services.gateway.api import ApiError, call, endpoint
+from jouda.services.gateway.edge import http
 
 NOTIFICATION_ID = "/api/v1/notifications/<string:notification_id>"
 QUALITY_MANAGER = ("quality_manager",)

@@ -3,10 +3,10 @@ import csv
 import io
 import json
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from jouda.services.gateway.api import ApiError, call, endpoint
+from jouda.services.gateway.edge import http
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 
 OBJECTIVE_ID = "/api/v1/objectives/<string:objective_id>"

@@ -248,9 +248,13 @@ PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
 ERROR_STATUSES = {"400": "Malformed JSON body", "401": "No, unknown or revoked token",
                   "403": "Role not allowed", "404": "Not found (or another council's)",
-                  "405": "Method not allowed on this path",
+                  "405": "Method not allowed on this path", "408": "The request did not arrive in time",
                   "409": "Not allowed in the current state, or duplicate", "413": "Body over 1 MiB",
-                  "422": "Invalid fields (details per field)", "504": "A service did not answer in time"}
+                  "422": "Invalid fields (details per field)",
+                  "429": "Too many failed authentications from this address (see Retry-After)",
+                  "503": "The broker or a database is unavailable, or the gateway is overloaded; nothing was "
+                         "changed (see Retry-After)",
+                  "504": "A service did not answer in time"}
 
 
 def build_document(version) -> dict:

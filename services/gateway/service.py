@@ -1,26 +1,27 @@
 """The gateway: Jouda's only HTTP edge. Authenticates, decides the tenant, and hands each
 request to the owning service by RPC (or answers hot reads from its own read model)."""
 import json
+import logging
 
-from kombu import Connection
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 import jouda
 from jouda.services.gateway import current_policy
-from jouda.services.gateway.api import (CATCH_ALL, RPC_EXPIRY_SECONDS, Api, ApiError, call, endpoint,
-                                        error_response, json_response, known_methods)
+from jouda.services.gateway.api import Api, ApiError, call, endpoint, rpc_proxy_options
 from jouda.services.gateway.caches import MISSING
+from jouda.services.gateway.edge import http, json_response
 from jouda.services.gateway.models import Tenant
 from jouda.services.gateway.notifications_routes import NotificationsRoutes
 from jouda.services.gateway.objectives_routes import ObjectivesRoutes
 from jouda.services.gateway.openapi import build_document
 from jouda.shared.consumer import checked, event_handler
-from jouda.shared.errors import ServiceError
+from jouda.shared.errors import ServiceError, database_outages
 from jouda.shared.events.catalogue import ROLES
-from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, settings_of
+from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider
 from jouda.shared.tenancy import TENANT_KEY
+
+log = logging.getLogger(__name__)
 
 POLICY_ID = "/api/v1/policies/<string:version_id>"
 TRANSITIONS = {"submit": "submit", "approve": "approve", "request-changes": "request_changes",
@@ -33,34 +34,13 @@ class GatewayService(ObjectivesRoutes, NotificationsRoutes):
     api = Api()
     uow = UnitOfWorkProvider()
     entrypoint_metrics = EntrypointMetrics()
-    policy = RpcProxy("policy", expiration=RPC_EXPIRY_SECONDS)
-    objectives = RpcProxy("objectives", expiration=RPC_EXPIRY_SECONDS)
-    notifications = RpcProxy("notifications", expiration=RPC_EXPIRY_SECONDS)
+    policy = RpcProxy("policy", **rpc_proxy_options())
+    objectives = RpcProxy("objectives", **rpc_proxy_options())
+    notifications = RpcProxy("notifications", **rpc_proxy_options())
 
     _openapi = json.dumps(build_document(jouda.__version__))
 
-    # --- operations --------------------------------------------------------------------------
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return json_response(200, {"status": "ok"})
-
-    @http("GET", "/readyz")
-    def readyz(self, request):
-        checks = {}
-        try:
-            self.api.database.ping()
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["database"] = f"unavailable: {type(exc).__name__}"
-        try:
-            with Connection(settings_of(self.api.worker_ctx.container).amqp_uri, connect_timeout=2) as conn:
-                conn.ensure_connection(max_retries=1)
-            checks["broker"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["broker"] = f"unavailable: {type(exc).__name__}"
-        ready = all(value == "ok" for value in checks.values())
-        return json_response(200 if ready else 503, {"status": "ready" if ready else "not_ready", "checks": checks})
-
+    # --- operations (/healthz and /readyz are answered by the edge, see edge.py) ---------------
     @http("GET", "/")
     def index(self, request):
         return json_response(200, {"name": "Jouda", "version": jouda.__version__, "api": "/api/v1",
@@ -151,7 +131,10 @@ class GatewayService(ObjectivesRoutes, NotificationsRoutes):
     def transition_policy(self, request, version_id, action):
         version = call(self.policy.transition, version_id, TRANSITIONS[action], self.api.body(request))
         if version["status"] == "published":  # the publisher reads its own write at once
-            self._record_current(version)
+            try:
+                self._record_current(version)
+            except database_outages():  # published all the same: the event fills the read model
+                log.warning("the published policy is not in the gateway's read model yet", exc_info=True)
         return 200, version
 
     @http("POST", POLICY_ID + "/revisions")
@@ -171,17 +154,6 @@ class GatewayService(ObjectivesRoutes, NotificationsRoutes):
     def acknowledgement_summary(self, request, version_id):
         return 200, call(self.policy.acknowledgement_summary, version_id)
 
-    @http("GET,POST,PUT,PATCH,DELETE", CATCH_ALL)
-    def not_found(self, request, path):
-        allowed = known_methods(self.api.worker_ctx.entrypoint.server, f"/{path}")
-        if allowed:
-            response = error_response(405, "method_not_allowed",
-                                      f"/{path} does not accept {request.method}; it accepts {', '.join(allowed)}.",
-                                      {"allowed_methods": allowed})
-            response.headers["Allow"] = ", ".join(allowed)
-            return response
-        return error_response(404, "not_found", f"There is no resource at /{path}; see /api/v1/openapi.json.")
-
     # --- read model --------------------------------------------------------------------------
     @event_handler("policy", "policy.published")
     def on_policy_published(self, event):
@@ -190,4 +162,4 @@ class GatewayService(ObjectivesRoutes, NotificationsRoutes):
             uow.commit()
 
 
-__all__ = ["GatewayService", "error_response"]
+__all__ = ["GatewayService"]

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from jouda.services.gateway import current_policy
-from jouda.services.gateway.directory import EMAIL, TENANT_CODE, hash_token
+from jouda.services.gateway.directory import EMAIL, TENANT_CODE, could_be_valid, hash_token, new_token
 from jouda.shared.events.catalogue import build_event
 
 # --- hash_token ---------------------------------------------------------------------------------
@@ -27,6 +27,32 @@ def test_hash_token_differs_per_token():
 
 def test_hash_token_does_not_contain_the_token():
     assert "secret" not in hash_token("secret")
+
+
+# --- the shape of a token -------------------------------------------------------------------------
+
+def test_a_new_token_carries_its_checksum():
+    tokens = {new_token() for _ in range(200)}
+    assert len(tokens) == 200
+    assert all(token.startswith("jd_") and len(token) == 52 and could_be_valid(token) for token in tokens)
+
+
+def test_a_guess_of_the_right_shape_fails_the_checksum():
+    token = new_token()
+    for position in range(3, len(token)):  # any one character changed
+        changed = token[:position] + ("A" if token[position] != "A" else "B") + token[position + 1:]
+        assert not could_be_valid(changed), position
+
+
+def test_a_token_made_before_the_checksum_still_could_be_valid():
+    assert could_be_valid("jd_" + "x" * 43)
+
+
+@pytest.mark.parametrize("token", ["", "jd_", "jd_" + "x" * 42, "jd_" + "x" * 44, "xx_" + "x" * 43,
+                                   "jd_" + "x" * 42 + "é", "jd_" + "x" * 43 + "\n", "Bearer jd_" + "x" * 43,
+                                   "jd_" + "x" * 500])
+def test_what_no_token_can_look_like(token):
+    assert not could_be_valid(token)
 
 
 # --- TENANT_CODE and EMAIL ----------------------------------------------------------------------
