@@ -2,7 +2,7 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 
-from jouda.shared.clock import shown
+from jouda.shared.clock import local_today, shown
 
 
 class LocalDateTime(fields.DateTime):
@@ -10,6 +10,47 @@ class LocalDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return shown(value)
+
+
+def years_from(day, years):
+    """The same day `years` later (or earlier); 29 February becomes the 28th in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class DateWithin(fields.Date):
+    """A date no further from today (the councils' today) than the window the field allows.
+
+    A due date in the year 0130 once sent overdue and escalation e-mails at once; a date far from
+    the present is a typing mistake, refused with the window in the message."""
+
+    def __init__(self, *, years_before, years_after, **kwargs):
+        super().__init__(**kwargs)
+        self.years_before, self.years_after = years_before, years_after
+        self.metadata.setdefault("description", f"From {years_before} year(s) before today to {years_after} after.")
+
+    def window(self):
+        today = local_today()
+        return years_from(today, -self.years_before), years_from(today, self.years_after)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        first, last = self.window()
+        if not first <= day <= last:
+            raise ValidationError(f"Choose a date between {first.isoformat()} and {last.isoformat()}.")
+        return day
+
+
+def deadline_date(**kwargs):
+    """A due or review date: reminders and escalation follow it."""
+    return DateWithin(years_before=1, years_after=20, **kwargs)
+
+
+def record_date(**kwargs):
+    """A date something took or takes effect (a policy's effective date)."""
+    return DateWithin(years_before=30, years_after=5, **kwargs)
 
 
 def _has_nul(value):

@@ -15,6 +15,7 @@ from jouda.shared.errors import ValidationFailed
 MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL = "monthly", "quarterly", "semiannual", "annual"
 MONTHS_PER_PERIOD = {MONTHLY: 1, QUARTERLY: 3, SEMIANNUAL: 6, ANNUAL: 12}
 FREQUENCIES = tuple(MONTHS_PER_PERIOD)
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a period outside them is a typing mistake
 EXAMPLES = {MONTHLY: "2026-03", QUARTERLY: "2026-Q1", SEMIANNUAL: "2026-S1", ANNUAL: "2026"}
 _PATTERNS = {
     MONTHLY: re.compile(r"^(\d{4})-(\d{2})$"),
@@ -69,8 +70,9 @@ def parse(text, frequency) -> Period:
     index = int(match.group(2)) if frequency != ANNUAL else 1
     if frequency == MONTHLY and not 1 <= index <= 12:
         raise ValidationFailed(f"{text!r}: there is no month {index}.", {"period": ["Month 01 to 12."]})
-    if not 1900 <= year <= 9999:
-        raise ValidationFailed(f"{text!r}: the year is out of range.", {"period": ["A year from 1900."]})
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(f"{text!r}: the year is out of range.",
+                               {"period": [f"A year from {FIRST_YEAR} to {LAST_YEAR}."]})
     return Period(year, index, frequency)
 
 

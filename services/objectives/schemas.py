@@ -2,7 +2,8 @@
 from marshmallow import fields, validate
 
 from jouda.services.objectives import domain, periods, status as rules
-from jouda.shared.schema_fields import ChangesSchema, LocalDateTime, StrictBoolean, StrictNumber, StrictSchema
+from jouda.shared.schema_fields import (ChangesSchema, LocalDateTime, StrictBoolean, StrictNumber, StrictSchema,
+                                        deadline_date)
 
 USER_ID = validate.Length(1, 64)
 CATALOGUE_CODE = validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$", error="Capital letters, digits and '_' (2 to 40).")
@@ -15,7 +16,7 @@ class ObjectiveInputSchema(StrictSchema):
     orientation_code = fields.String(required=True, validate=validate.Length(1, 20))
     owner_id = fields.String(required=True, validate=USER_ID)
     resources = fields.String(load_default="", validate=validate.Length(max=5000))
-    due_date = fields.Date(required=True)
+    due_date = deadline_date(required=True)
     evaluation_method = fields.String(required=True, validate=validate.Length(1, 5000))
 
 

@@ -1,7 +1,7 @@
 """Boundary schemas of the policy service (RPC payloads in and out)."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
-from jouda.shared.schema_fields import ChangesSchema, LocalDateTime, StrictSchema
+from jouda.shared.schema_fields import ChangesSchema, LocalDateTime, StrictSchema, deadline_date, record_date
 
 LANGUAGES = ("fr", "ar")
 MAX_BODY = 200_000
@@ -23,8 +23,8 @@ class PolicyContentSchema(StrictSchema):
     commitments = fields.List(fields.String(validate=validate.Length(1, 2000)), load_default=list,
                               validate=validate.Length(max=100))
     signatory = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    effective_date = fields.Date(load_default=None, allow_none=True)
-    next_review_date = fields.Date(load_default=None, allow_none=True)
+    effective_date = record_date(load_default=None, allow_none=True)
+    next_review_date = deadline_date(load_default=None, allow_none=True)
 
     @validates_schema(skip_on_field_errors=True)
     def _unique_orientation_codes(self, data, **kwargs):

@@ -487,7 +487,7 @@ def generate_council(rows, number, months, today, rng):
 
 def load_national_data(database_url, councils, today):
     """Generate and bulk-load the data set (COPY); returns row counts and the expected overview."""
-    months = domain.due_periods(periods.MONTHLY, "1900-01", today, domain.DEFAULT_GRACE_DAYS)
+    months = domain.due_periods(periods.MONTHLY, "2000-01", today, domain.DEFAULT_GRACE_DAYS)
     assert len(months) == MONTHS, months
     rng = random.Random(9001)
     expected = {}

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from jouda.services.objectives import commands, domain, periods
 from jouda.shared.clock import local_today
+from jouda.shared.schema_fields import years_from
 from jouda.shared.db import Database
 from jouda.shared.events.catalogue import validate_event
 from jouda.shared.unit_of_work import UnitOfWork
@@ -48,7 +49,7 @@ def publish_policy(client, council, content=POLICY):
 def objective_body(council, **changes):
     return {"title": "Satisfaction des citoyens", "description": "Améliorer en continu la satisfaction.",
             "orientation_code": "OS1", "owner_id": council.users["process_owner"],
-            "resources": "Cellule qualité, enquête annuelle", "due_date": "2027-12-31",
+            "resources": "Cellule qualité, enquête annuelle", "due_date": years_from(local_today(), 1).isoformat(),
             "evaluation_method": "Revue de direction semestrielle", **changes}
 
 
@@ -203,7 +204,8 @@ def test_objective_life_cycle_through_patch(client, council, event_tap):
     objective = ready_objective(client, council)
     manager = client.as_(council.tokens["quality_manager"])
     path = f"/api/v1/objectives/{objective['id']}"
-    edited = manager.patch(path, {"title": "Satisfaction des usagers", "due_date": "2028-06-30"})
+    edited = manager.patch(path, {"title": "Satisfaction des usagers",
+                                  "due_date": years_from(local_today(), 2).isoformat()})
     assert edited.status == 200 and edited.json()["title"] == "Satisfaction des usagers"
     no_reason = manager.patch(path, {"state": "abandoned"})
     assert (no_reason.status, no_reason.error_code) == (422, "validation_failed")
@@ -343,6 +345,11 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, council, object
         ("POST", "/api/v1/objectives", {"title": "Sans orientation"}, 422, "validation_failed"),
         ("POST", "/api/v1/objectives", objective_body(council, owner_id="nobody"), 422, "validation_failed"),
         ("POST", "/api/v1/objectives", objective_body(council, due_date="31/12/2027"), 422, "validation_failed"),
+        # A due date far from today once sent overdue and escalation e-mails at once.
+        ("POST", "/api/v1/objectives", objective_body(council, due_date="0130-06-30"), 422, "validation_failed"),
+        ("PATCH", f"/api/v1/objectives/{objective['id']}", {"due_date": "3026-06-30"}, 422, "validation_failed"),
+        ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, start_period="0130-01"),
+         422, "validation_failed"),
         ("POST", "/api/v1/objectives", objective_body(council, colour="red"), 422, "validation_failed"),
         ("POST", "/api/v1/objectives", None, 422, "validation_failed"),
         ("PATCH", f"/api/v1/objectives/{objective['id']}", {}, 422, "validation_failed"),

@@ -18,6 +18,7 @@ import jouda.services.objectives as objectives_package
 from jouda.services.objectives import commands, domain, periods
 from jouda.services.objectives.service import ObjectivesService
 from jouda.shared.clock import local_today
+from jouda.shared.schema_fields import years_from
 from jouda.shared.db import Database, migrate
 from jouda.shared.errors import RoleNotAllowed, TenantRequired, ValidationFailed
 from jouda.shared.events.catalogue import build_event, validate_event
@@ -30,7 +31,7 @@ QM = "quality_manager"
 ORIENTATIONS = [{"code": "OS1", "title": "Satisfaction des usagers"},
                 {"code": "OS2", "title": "Efficacité administrative"}]
 OBJECTIVE = {"title": "Améliorer la satisfaction des usagers", "orientation_code": "OS1", "owner_id": "u-owner",
-             "due_date": "2027-12-31", "evaluation_method": "Enquête mensuelle"}
+             "due_date": years_from(local_today(), 1).isoformat(), "evaluation_method": "Enquête mensuelle"}
 SATISFACTION = {"name": "Taux de satisfaction", "unit": "%", "direction": "increase", "baseline": 50,
                 "target": 80, "amber_threshold": 70, "frequency": "monthly", "owner_id": "u-owner",
                 "catalogue_code": "SATISFACTION"}
@@ -272,7 +273,7 @@ def test_create_objective_writes_its_event_in_the_same_commit(council, service_a
     council()
     created = service_as().create_objective(OBJECTIVE)
     assert (created["state"], created["status"], created["indicators"]) == ("active", "no_data", [])
-    assert (created["created_by"], created["description"], created["due_date"]) == ("u-qm", "", "2027-12-31")
+    assert (created["created_by"], created["description"], created["due_date"]) == ("u-qm", "", OBJECTIVE["due_date"])
     events = outbox(objectives_database, "objective.created")
     assert len(events) == 1
     validate_event(events[0])

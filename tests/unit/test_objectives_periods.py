@@ -21,7 +21,8 @@ from jouda.shared.errors import ValidationFailed
     pytest.param("2026-S1", SEMIANNUAL, Period(2026, 1, SEMIANNUAL), id="semiannual-s1"),
     pytest.param("2026-S2", SEMIANNUAL, Period(2026, 2, SEMIANNUAL), id="semiannual-s2"),
     pytest.param("2026", ANNUAL, Period(2026, 1, ANNUAL), id="annual"),
-    pytest.param("1900", ANNUAL, Period(1900, 1, ANNUAL), id="annual-first-year-allowed"),
+    pytest.param("2000", ANNUAL, Period(2000, 1, ANNUAL), id="annual-first-year-allowed"),
+    pytest.param("2100-12", MONTHLY, Period(2100, 12, MONTHLY), id="monthly-last-year-allowed"),
 ])
 def test_parse_valid(text, frequency, expected):
     parsed = periods.parse(text, frequency)
@@ -48,8 +49,10 @@ def test_parse_valid(text, frequency, expected):
     pytest.param("2026-Q1", SEMIANNUAL, id="semiannual-given-a-quarter"),
     pytest.param("2026-03", ANNUAL, id="annual-given-a-month"),
     pytest.param("26", ANNUAL, id="annual-two-digits"),
-    pytest.param("0999", ANNUAL, id="annual-year-before-1900"),
-    pytest.param("1899-12", MONTHLY, id="monthly-year-before-1900"),
+    pytest.param("0999", ANNUAL, id="annual-year-before-2000"),
+    pytest.param("1999-12", MONTHLY, id="monthly-year-before-2000"),
+    pytest.param("0130-Q1", QUARTERLY, id="quarterly-year-0130"),
+    pytest.param("2101", ANNUAL, id="annual-after-2100"),
 ])
 def test_parse_invalid_text(text, frequency):
     with pytest.raises(ValidationFailed) as caught:

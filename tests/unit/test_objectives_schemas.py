@@ -8,13 +8,14 @@ from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, Indica
                                                MeasurementInputSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
                                                ReportingSettingsSchema)
 from jouda.shared.errors import ValidationFailed
-from jouda.shared.schema_fields import load_or_raise
+from jouda.shared.clock import local_today
+from jouda.shared.schema_fields import load_or_raise, years_from
 
 INDICATOR = {"name": "Taux de satisfaction", "unit": "%", "direction": "increase", "baseline": 50,
              "target": 80, "amber_threshold": 70.5, "frequency": "monthly", "owner_id": "u-owner"}
 MEASUREMENT = {"period": "2026-10", "value": 75}
 OBJECTIVE = {"title": "Améliorer la satisfaction", "orientation_code": "OS1", "owner_id": "u-owner",
-             "due_date": "2027-12-31", "evaluation_method": "Enquête"}
+             "due_date": years_from(local_today(), 1).isoformat(), "evaluation_method": "Enquête"}
 
 
 def errors_of(schema, data):
@@ -165,7 +166,7 @@ def test_body_must_be_an_object(body):
 
 def test_objective_loads_with_defaults():
     loaded = load_or_raise(ObjectiveInputSchema(), OBJECTIVE)
-    assert loaded["due_date"] == date(2027, 12, 31)
+    assert loaded["due_date"] == years_from(local_today(), 1)
     assert (loaded["description"], loaded["resources"]) == ("", "")
 
 
@@ -187,7 +188,7 @@ def test_objective_changes_refuse_an_empty_body():
     {"title": "Nouveau titre"},
     {"state": "abandoned", "abandon_reason": "Budget supprimé"},
     {"state": "achieved"},
-    {"due_date": "2028-06-30"},
+    {"due_date": years_from(local_today(), 2).isoformat()},
 ])
 def test_objective_changes_take_any_subset_without_defaults(body):
     loaded = load_or_raise(ObjectiveChangesSchema(), body)

@@ -7,10 +7,12 @@ from marshmallow import Schema, ValidationError
 
 from jouda.services.policy.schemas import (PolicyChangesSchema, PolicyContentSchema, PolicySummarySchema,
                                            PolicyVersionSchema, TransitionInputSchema)
+from jouda.shared.clock import local_today
 from jouda.shared.errors import ValidationFailed
-from jouda.shared.schema_fields import LocalDateTime, load_or_raise
+from jouda.shared.schema_fields import LocalDateTime, load_or_raise, years_from
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
+IN_A_YEAR = years_from(local_today(), 1)
 
 
 def errors_of(data, schema=None, **kwargs):
@@ -37,10 +39,10 @@ def test_full_content_loads():
     data = {"title": "T", "body": "B", "language": "ar",
             "orientations": [{"code": "O-1", "title": "Un"}, {"code": "o_2.b", "title": "Deux"}],
             "commitments": ["C1"], "signatory": "Président", "effective_date": "2025-03-01",
-            "next_review_date": "2026-03-01"}
+            "next_review_date": IN_A_YEAR.isoformat()}
     loaded = PolicyContentSchema().load(data)
     assert loaded["effective_date"] == date(2025, 3, 1)
-    assert loaded["next_review_date"] == date(2026, 3, 1)
+    assert loaded["next_review_date"] == IN_A_YEAR
     assert loaded["orientations"] == data["orientations"]
     assert loaded["language"] == "ar"
 
@@ -237,3 +239,28 @@ def test_version_output():
 def test_summary_has_no_body():
     dumped = PolicySummarySchema().dump(_Version())
     assert "body" not in dumped and dumped["title"] == "T"
+
+
+# --- dates within a sensible window -------------------------------------------------------------------
+
+@pytest.mark.parametrize("field,years,accepted", [
+    pytest.param("next_review_date", -1, True, id="review-a-year-ago"),
+    pytest.param("next_review_date", 20, True, id="review-in-twenty-years"),
+    pytest.param("next_review_date", -2, False, id="review-two-years-ago"),
+    pytest.param("next_review_date", 21, False, id="review-in-twenty-one-years"),
+    pytest.param("effective_date", -30, True, id="effective-thirty-years-ago"),
+    pytest.param("effective_date", -31, False, id="effective-thirty-one-years-ago"),
+    pytest.param("effective_date", 6, False, id="effective-in-six-years"),
+])
+def test_dates_far_from_today_are_refused_with_the_window(field, years, accepted):
+    day = years_from(local_today(), years)
+    if accepted:
+        assert PolicyContentSchema().load({"title": "T", field: day.isoformat()})[field] == day
+        return
+    message = errors_of({"title": "T", field: day.isoformat()})[field][0]
+    assert message.startswith("Choose a date between ") and " and " in message
+
+
+def test_the_year_0130_is_refused():
+    assert "Choose a date between" in errors_of({"title": "T", "next_review_date": "0130-06-01"})[
+        "next_review_date"][0]
