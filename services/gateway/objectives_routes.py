@@ -1,18 +1,24 @@
 """HTTP routes of the objectives service and the ministry's views (mixed into GatewayService)."""
-import csv
-import io
 import json
+import re
 
 from werkzeug.wrappers import Response
 
 from jouda.services.gateway.api import ApiError, call, endpoint
 from jouda.services.gateway.edge import http
 from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.exports import csv_text
 
 OBJECTIVE_ID = "/api/v1/objectives/<string:objective_id>"
 INDICATOR_ID = "/api/v1/indicators/<string:indicator_id>"
 MINISTRY = ("ministry",)
 FORMATS = ("json", "csv")
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def attachment_name(filename):
+    """A file name safe in a Content-Disposition header whatever the code in the path held."""
+    return UNSAFE_IN_FILENAME.sub("_", filename)[:100]
 
 
 def wants_csv(request):
@@ -24,15 +30,8 @@ def wants_csv(request):
 
 
 def csv_response(filename, columns, rows):
-    """UTF-8 with a byte-order mark, so spreadsheet programs show Arabic names correctly."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(csv_text(columns, rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{attachment_name(filename)}"'})
 
 
 OVERVIEW_COLUMNS = ("tenant", "name", "policy_published", "policy_version", "policy_published_at",
@@ -41,13 +40,6 @@ OVERVIEW_COLUMNS = ("tenant", "name", "policy_published", "policy_version", "pol
 NATIONAL_INDICATOR_COLUMNS = ("tenant", "name", "indicator_id", "latest_period", "latest_value", "unit", "baseline",
                               "target", "status", "trend")
 
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 class ObjectivesRoutes:

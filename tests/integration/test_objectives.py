@@ -6,6 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select, text
 
+from jouda.services.gateway import directory
 from jouda.services.objectives import commands, domain, periods
 from jouda.shared.clock import local_today
 from jouda.shared.schema_fields import years_from
@@ -272,6 +273,22 @@ def test_ministry_views_compare_councils_without_personal_data(client, make_coun
         for user_id in council.users.values():
             assert user_id not in everything
     assert "@" not in everything
+
+
+def test_exports_carry_no_live_formula(client, gateway_db, tenant_code, ministry_token):
+    # A council named like a formula was a live link in the ministry's overview, once opened in a
+    # spreadsheet program.
+    code, name = f"{tenant_code}-formula", '=HYPERLINK("http://203.0.113.9/x","Ouvrir")'
+    directory.add_tenant(gateway_db, code, name)
+    ministry = client.as_(ministry_token)
+
+    def row_of_council():
+        table = csv.DictReader(io.StringIO(ministry.get("/api/v1/ministry/overview?format=csv").body.lstrip("\ufeff")))
+        return next((row for row in table if row["tenant"] == code), None)
+    row = eventually(row_of_council, message="the council in the overview")
+    assert row["name"] == "'" + name
+    json_row = next(r for r in ministry.get("/api/v1/ministry/overview").json()["items"] if r["tenant"] == code)
+    assert json_row["name"] == name  # the JSON view keeps the name as it is
 
 
 def test_roles_on_every_endpoint(client, council, ministry_token):
