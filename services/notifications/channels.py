@@ -4,13 +4,12 @@ Each sender raises DeliveryFailed with a message an operator can act on; the dis
 it in the delivery log and retries later."""
 import hashlib
 import hmac
+import http.client
 import json
 import mailbox
 import smtplib
 import socket
 import ssl
-import urllib.error
-import urllib.request
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
@@ -118,30 +117,43 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook is answered where it was registered: a redirect (perhaps to a private address
-    the registration check refused) counts as a failure."""
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the address that was checked, with the certificate verified for the URL's host name."""
 
-    def redirect_request(self, *args, **kwargs):
-        return None
+    def __init__(self, address, port, server_hostname, **kwargs):
+        super().__init__(address, port, context=ssl.create_default_context(), **kwargs)
+        self.server_hostname = server_hostname
+
+    def connect(self):
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.server_hostname)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def post_webhook(url, secret, envelope):
+def post_webhook(url, secret, envelope, address):
+    """POSTs the signed envelope to `url`, connecting to `address` (one the URL's check accepted),
+    never to what the host name resolves to now. A redirect is a failure: the call is answered
+    where it was registered."""
+    parts = urlsplit(url)
     body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body),
-        EVENT_HEADER: envelope.get("type", ""), "User-Agent": "Jouda-Webhooks/1"})
+    https = parts.scheme.lower() == "https"
+    port = parts.port or (443 if https else 80)
+    if https:
+        connection = _PinnedHTTPSConnection(address, port, parts.hostname, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    else:
+        connection = http.client.HTTPConnection(address, port, timeout=WEBHOOK_TIMEOUT_SECONDS)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _OPENER.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as reply:
-            if not 200 <= reply.status < 300:
-                raise DeliveryFailed(f"HTTP {reply.status}")
-    except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
+        connection.request("POST", target, body=body, headers={
+            "Host": parts.netloc, "Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body),
+            EVENT_HEADER: one_line(envelope.get("type", "")), "User-Agent": "Jouda-Webhooks/1"})
+        reply = connection.getresponse()
+        reply.read()
+        if not 200 <= reply.status < 300:
+            raise DeliveryFailed(f"HTTP {reply.status}")
+    except (http.client.HTTPException, OSError) as exc:
+        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        connection.close()
 
 
 def resolve(host):

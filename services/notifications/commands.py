@@ -43,12 +43,7 @@ def record_recipient(uow, event):
 
 
 def record_council(uow, event):
-    repo = NotificationsRepository(uow.session)
-    council = repo.council(event["payload"]["code"])
-    if council is None:
-        repo.add(domain.Council(event["payload"]["code"], event["payload"]["name"]))
-    else:
-        council.name = event["payload"]["name"]
+    NotificationsRepository(uow.session).locked_council(event["payload"]["code"]).name = event["payload"]["name"]
     uow.commit()
 
 
@@ -245,11 +240,7 @@ def set_council_settings(uow, data):
     require_role(uow.role, QUALITY_MANAGERS, "change when overdue items are escalated")
     data = load_or_raise(CouncilSettingsSchema(), data)
     repo = NotificationsRepository(uow.session)
-    council = repo.council(uow.tenant_id)
-    if council is None:  # its gateway.tenant_created has not arrived yet
-        council = domain.Council(uow.tenant_id, uow.tenant_id)
-        repo.add(council)
-    council.escalation_days = data["escalation_days"]
+    repo.locked_council(uow.tenant_id).escalation_days = data["escalation_days"]
     uow.commit()
     return data
 
@@ -261,6 +252,7 @@ def add_webhook(uow, data, *, allow_private, resolve):
     data = load_or_raise(WebhookInputSchema(), data)
     domain.check_webhook_url(data["url"], resolve, allow_private)
     repo = NotificationsRepository(uow.session)
+    repo.locked_council(uow.tenant_id)  # concurrent registrations count in turn
     if len(repo.webhooks()) >= domain.MAX_WEBHOOKS:
         raise domain.TooManyWebhooks(f"A council has at most {domain.MAX_WEBHOOKS} webhooks; delete one first.")
     webhook = domain.Webhook(uow.tenant_id, data["url"], uow.actor, utc_now())
@@ -468,8 +460,9 @@ def _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolv
         _failed(delivery, "the webhook is disabled", now, retry_base_seconds, permanent=True)
         return None
     try:
-        domain.check_webhook_url(webhook.url, resolve, allow_private)  # the address may have changed since
-        channels.post_webhook(webhook.url, webhook.secret, delivery.payload["envelope"])
+        # Checked again (the address may have changed since), and sent to the very address checked.
+        addresses = domain.check_webhook_url(webhook.url, resolve, allow_private)
+        channels.post_webhook(webhook.url, webhook.secret, delivery.payload["envelope"], addresses[0])
     except (channels.DeliveryFailed, ValidationFailed) as error:
         message = getattr(error, "message", None) or str(error)
         _failed(delivery, message, now, retry_base_seconds)

@@ -205,25 +205,56 @@ def webhook_result(webhook, ok, error=None, now=None):
     return False
 
 
+# IPv6 forms that carry an IPv4 address: the IPv4 inside must be public too. (IPv4-mapped,
+# 6to4 and Teredo addresses are unpacked by the ipaddress module itself.)
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated: never a public destination
+
+
+def is_public_address(address) -> bool:
+    """Globally routable, not multicast, and so is any IPv4 address an IPv6 form embeds."""
+    ip = ipaddress.ip_address(address)
+    candidates = [ip]
+    if ip.version == 6:
+        if ip in IPV4_COMPATIBLE:
+            return False
+        candidates += [embedded for embedded in (ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())) if embedded]
+        candidates += [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) for prefix in NAT64_PREFIXES if ip in prefix]
+    return all(candidate.is_global and not candidate.is_multicast for candidate in candidates)
+
+
 def check_webhook_url(url, resolve, allow_private=False):
-    """Only http(s), to a host whose every address is a public (globally routable) one: loopback,
-    private, link-local, shared (carrier-grade NAT), reserved and multicast addresses are refused
-    unless the platform's administrator allowed them. `resolve(host) -> [ip text]`."""
+    """Only http(s) to a host and port, without a user or password (the signature authenticates
+    Jouda), whose every address is public (globally routable, IPv6 forms embedding an IPv4 address
+    included) unless the platform's administrator allowed private ones. `resolve(host) -> [ip text]`.
+
+    Returns the addresses checked: the sender connects to one of them and never looks the host up
+    again, so a name that resolves elsewhere a moment later (DNS rebinding) cannot redirect it."""
     parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValidationFailed("A webhook URL starts with http:// or https:// and names a host.",
                                {"url": ["An http(s) URL."]})
-    if allow_private:
-        return
+    if "@" in parts.netloc:
+        raise ValidationFailed("A webhook URL carries no user name or password: Jouda signs every call instead.",
+                               {"url": ["No user:password@ part."]})
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port is not None and not 1 <= port <= 65535:
+        raise ValidationFailed("A webhook URL's port is a number from 1 to 65535.", {"url": ["Port 1 to 65535."]})
     try:
         addresses = resolve(parts.hostname)
     except OSError:
         raise ValidationFailed(f"The host {parts.hostname!r} cannot be resolved.", {"url": ["Unknown host."]}) from None
-    for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if not ip.is_global or ip.is_multicast:
-            raise ValidationFailed("Webhooks may not target loopback or private addresses.",
-                                   {"url": [f"{parts.hostname} is {address}, not a public address."]})
+    if not addresses:
+        raise ValidationFailed(f"The host {parts.hostname!r} has no address.", {"url": ["Unknown host."]})
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise ValidationFailed("Webhooks may not target loopback or private addresses.",
+                                       {"url": [f"{parts.hostname} is {address}, not a public address."]})
+    return list(addresses)
 
 
 # --- reminders and escalation ------------------------------------------------------------------------

@@ -33,6 +33,16 @@ class NotificationsRepository:
     def council(self, tenant_id):
         return self.session.get(domain.Council, tenant_id)
 
+    def locked_council(self, tenant_id):
+        """The council's row, locked until the transaction ends (created, named by its code, if its
+        gateway.tenant_created has not arrived yet): what counts a council's things and then adds
+        one (webhooks under their cap) holds it, so two requests cannot both pass the count."""
+        statement = upsert(self.session, models.councils).values(
+            tenant_id=tenant_id, name=tenant_id, escalation_days=domain.DEFAULT_ESCALATION_DAYS)
+        self.session.execute(statement.on_conflict_do_nothing(index_elements=["tenant_id"]))
+        return self.session.scalars(select(domain.Council).where(domain.Council.tenant_id == tenant_id)
+                                    .with_for_update()).one()
+
     def preferences(self, user_ids, *, lock=False):
         if not user_ids:
             return {}

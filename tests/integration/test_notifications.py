@@ -1040,6 +1040,32 @@ def test_webhook_urls_are_checked(client, team, receiver, notifications_db):
     assert len(me.get("/api/v1/webhooks").json()["items"]) == domain.MAX_WEBHOOKS
 
 
+def test_twenty_registrations_at_once_make_ten_webhooks(client, team, receiver, notifications_db):
+    # The cap was counted by each request on its own: twenty at once once made twelve.
+    me = client.as_(team.one("quality_manager").token)
+    pool = eventlet.GreenPool(20)
+    replies = list(pool.imap(lambda n: me.post("/api/v1/webhooks", {"url": receiver.url(f"/{team.code}/race/{n}")}),
+                             range(20)))
+    assert sorted(reply.status for reply in replies) == [201] * domain.MAX_WEBHOOKS + [409] * 10
+    assert {reply.error_code for reply in replies if reply.status == 409} == {"too_many_webhooks"}
+    assert len(me.get("/api/v1/webhooks").json()["items"]) == domain.MAX_WEBHOOKS
+
+
+def test_webhook_addresses_hiding_a_private_one_are_refused(client, team, notifications_db):
+    me = client.as_(team.one("quality_manager").token)
+    manager = team.one("quality_manager")
+    before = written(notifications_db, team.code)
+    for url in ("http://[::127.0.0.1]/hook", "http://[64:ff9b::7f00:1]/hook", "http://[2002:7f00:1::]/hook",
+                "http://93.184.215.14:0/hook", "http://93.184.215.14:65536/hook",
+                "https://user:secret@93.184.215.14/hook"):
+        with UnitOfWork(notifications_db, team.code, actor=manager.user_id, role="quality_manager") as uow:
+            with pytest.raises(ValidationFailed):
+                commands.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
+    reply = me.post("/api/v1/webhooks", {"url": "https://user:secret@93.184.215.14/hook"})
+    assert (reply.status, reply.error_code) == (422, "validation_failed")  # the service's setting allows
+    assert written(notifications_db, team.code) == before                     # private targets, not this
+
+
 # --- isolation ------------------------------------------------------------------------------------------------
 
 def test_people_see_only_their_own_notifications(client, make_team, receiver):

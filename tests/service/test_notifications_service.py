@@ -430,7 +430,7 @@ def test_a_council_not_announced_yet_is_named_by_its_code(deliver, service_as):
     assert "Conseil de la Région fes-meknes" in inbox_of(service_as, "u-dir")["items"][0]["body"]
 
 
-def test_the_same_event_twice_notifies_once(council, deliver, service_as, notifications_database, run):
+def test_the_same_event_twice_notifies_once(council, deliver, service_as, notifications_database, run, resolve_fake):
     council()
     hook = service_as(settings=PRIVATE_ALLOWED).add_webhook({"url": "https://hooks.example.org/jouda"})
     event = policy_event("policy.approved")

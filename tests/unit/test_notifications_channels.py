@@ -341,12 +341,12 @@ def receiver():
 @pytest.mark.parametrize("status", ["200 OK", "201 Created", "202 Accepted", "204 No Content"])
 def test_a_2xx_answer_is_a_delivery(receiver, status):
     receiver.answers["/hook"] = (status, [])
-    assert channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE) is None
+    assert channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE, "127.0.0.1") is None
     assert len(receiver.requests) == 1
 
 
 def test_the_post_is_signed_json(receiver):
-    channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE)
+    channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE, "127.0.0.1")
     request = receiver.requests[0]
     assert (request["method"], request["path"]) == ("POST", "/hook")
     assert json.loads(request["body"]) == ENVELOPE
@@ -365,7 +365,7 @@ def test_the_post_is_signed_json(receiver):
 def test_an_error_answer_is_a_delivery_failure(receiver, status, code):
     receiver.answers["/hook"] = (status, [])
     with pytest.raises(DeliveryFailed, match=f"^HTTP {code}$"):
-        channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE)
+        channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE, "127.0.0.1")
 
 
 @pytest.mark.parametrize("status,code", [("301 Moved Permanently", 301), ("302 Found", 302),
@@ -374,25 +374,39 @@ def test_an_error_answer_is_a_delivery_failure(receiver, status, code):
 def test_redirects_are_not_followed(receiver, status, code):
     receiver.answers["/moved"] = (status, [("Location", receiver.url("/elsewhere"))])
     with pytest.raises(DeliveryFailed, match=f"HTTP {code}"):
-        channels.post_webhook(receiver.url("/moved"), "s3cret", ENVELOPE)
+        channels.post_webhook(receiver.url("/moved"), "s3cret", ENVELOPE, "127.0.0.1")
     assert [request["path"] for request in receiver.requests] == ["/moved"]
 
 
 def test_a_closed_port_is_a_delivery_failure():
     with pytest.raises(DeliveryFailed, match="(?i)refused"):
-        channels.post_webhook(f"http://127.0.0.1:{closed_port()}/hook", "s3cret", ENVELOPE)
+        channels.post_webhook(f"http://127.0.0.1:{closed_port()}/hook", "s3cret", ENVELOPE, "127.0.0.1")
 
 
 def test_a_slow_receiver_times_out(receiver, monkeypatch):
     monkeypatch.setattr(channels, "WEBHOOK_TIMEOUT_SECONDS", 0.2)
     receiver.delay = 1.0
     with pytest.raises(DeliveryFailed, match="timed out"):
-        channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE)
+        channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE, "127.0.0.1")
 
 
 def test_an_event_without_a_type_is_posted_with_an_empty_event_header(receiver):
-    channels.post_webhook(receiver.url("/hook"), "s3cret", {"payload": {}})
+    channels.post_webhook(receiver.url("/hook"), "s3cret", {"payload": {}}, "127.0.0.1")
     assert receiver.requests[0]["headers"].get("X-Jouda-Event", "") == ""
+
+
+def test_the_post_goes_to_the_address_that_was_checked_not_to_a_new_lookup(receiver):
+    # The host name is not looked up again: a name rebound to another address between the check
+    # and the call cannot redirect it. (No resolver here knows this name.)
+    channels.post_webhook(f"http://hooks.rebinding.example:{receiver.port}/hook?council=fes", "s3cret", ENVELOPE,
+                          "127.0.0.1")
+    request = receiver.requests[0]
+    assert request["path"] == "/hook" and request["headers"]["Host"] == f"hooks.rebinding.example:{receiver.port}"
+
+
+def test_an_event_type_is_one_line_in_its_header(receiver):
+    channels.post_webhook(receiver.url("/hook"), "s3cret", {**ENVELOPE, "type": "policy.\npublished"}, "127.0.0.1")
+    assert receiver.requests[0]["headers"]["X-Jouda-Event"] == "policy. published"
 
 
 def test_resolve_answers_address_literals_without_dns():

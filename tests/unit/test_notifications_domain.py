@@ -310,8 +310,9 @@ def resolve(host):
     "HTTPS://hooks.example.org/upper-case-scheme",
     "https://93.184.215.14/by-address",
 ])
-def test_public_urls_are_allowed(url):
-    assert domain.check_webhook_url(url, resolve) is None
+def test_public_urls_are_allowed_and_their_checked_addresses_returned(url):
+    host = url.split("//")[1].split("/")[0].split(":")[0].lower()
+    assert domain.check_webhook_url(url, resolve) == resolve(host)
 
 
 @pytest.mark.parametrize("url", [
@@ -353,6 +354,41 @@ def test_loopback_private_and_link_local_are_refused(url):
     assert "not a public address" in caught.value.details["url"][0]
 
 
+@pytest.mark.parametrize("address", [
+    pytest.param("::127.0.0.1", id="ipv4-compatible-loopback"),
+    pytest.param("::8.8.8.8", id="ipv4-compatible-deprecated"),
+    pytest.param("::ffff:10.0.0.1", id="ipv4-mapped-private"),
+    pytest.param("64:ff9b::7f00:1", id="nat64-loopback"),
+    pytest.param("64:ff9b::a00:1", id="nat64-private"),
+    pytest.param("64:ff9b:1::a9fe:a9fe", id="local-nat64-metadata"),
+    pytest.param("2002:7f00:1::", id="6to4-loopback"),
+    pytest.param("2002:a9fe:a9fe::1", id="6to4-metadata"),
+    pytest.param("2001:0:4136:e378:8000:63bf:3fff:fdd2", id="teredo"),
+])
+def test_ipv6_forms_embedding_a_private_ipv4_address_are_refused(address):
+    with pytest.raises(ValidationFailed) as caught:
+        domain.check_webhook_url(f"http://[{address}]/hook", resolve)
+    assert "not a public address" in caught.value.details["url"][0]
+
+
+def test_an_ipv6_form_embedding_a_public_ipv4_address_is_allowed():
+    assert domain.check_webhook_url("http://[64:ff9b::808:808]/hook", resolve) == ["64:ff9b::808:808"]
+
+
+@pytest.mark.parametrize("url,problem", [
+    pytest.param("https://hooks.example.org:0/hook", "Port 1 to 65535.", id="port-0"),
+    pytest.param("https://hooks.example.org:65536/hook", "Port 1 to 65535.", id="port-65536"),
+    pytest.param("https://hooks.example.org:99999999/hook", "Port 1 to 65535.", id="port-huge"),
+    pytest.param("https://user:secret@hooks.example.org/hook", "No user:password@ part.", id="user-and-password"),
+    pytest.param("https://user@hooks.example.org/hook", "No user:password@ part.", id="user-only"),
+    pytest.param("https://@hooks.example.org/hook", "No user:password@ part.", id="empty-user"),
+])
+def test_ports_and_credentials_in_the_url_are_refused(url, problem):
+    with pytest.raises(ValidationFailed) as caught:
+        domain.check_webhook_url(url, resolve)
+    assert caught.value.details == {"url": [problem]}
+
+
 @pytest.mark.parametrize("address", ["127.0.0.1", "::1", "10.0.0.1", "169.254.169.254"])
 def test_address_literals_are_checked_too(address):
     host = f"[{address}]" if ":" in address else address
@@ -369,11 +405,16 @@ def test_shared_documentation_and_benchmark_space_is_refused(address):
         domain.check_webhook_url(f"http://{address}/latest/meta-data", resolve)
 
 
-@pytest.mark.parametrize("url", ["http://localhost:8000/hook", "https://intranet.council.ma/", "http://[::1]/"])
-def test_the_administrator_may_allow_private_addresses(url):
-    def no_lookup(host):
-        raise AssertionError("no lookup when private addresses are allowed")
-    assert domain.check_webhook_url(url, no_lookup, allow_private=True) is None
+@pytest.mark.parametrize("url,addresses", [("http://localhost:8000/hook", ["127.0.0.1", "::1"]),
+                                           ("https://intranet.council.ma/", ["10.1.2.3"]), ("http://[::1]/", ["::1"])])
+def test_the_administrator_may_allow_private_addresses(url, addresses):
+    assert domain.check_webhook_url(url, resolve, allow_private=True) == addresses
+
+
+def test_allow_private_still_refuses_credentials_and_bad_ports():
+    for url in ("http://user:pw@localhost/", "http://localhost:0/"):
+        with pytest.raises(ValidationFailed):
+            domain.check_webhook_url(url, resolve, allow_private=True)
 
 
 def test_allow_private_still_wants_http():
@@ -394,7 +435,7 @@ def test_the_host_is_what_gets_resolved():
     def recording(host):
         asked.append(host)
         return ["93.184.215.14"]
-    domain.check_webhook_url("https://user:secret@Hooks.Example.org:8443/path?q=1#frag", recording)
+    domain.check_webhook_url("https://Hooks.Example.org:8443/path?q=1#frag", recording)
     assert asked == ["hooks.example.org"]
 
 
