@@ -22,3 +22,17 @@ def create_backbone_tables(op):
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "event_id"),
     )
+
+
+def create_idempotency_table(op):
+    """The table of creating requests' Idempotency-Keys (shared/outbox.py: IdempotencyKey)."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(140), nullable=False),
+        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("request_hash", sa.String(64), nullable=False),
+        sa.Column("response", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key"),
+    )
+    op.create_index("ix_idempotency_keys_created", "idempotency_keys", ["created_at"])

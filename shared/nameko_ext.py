@@ -5,9 +5,10 @@ import logging
 import time
 
 from nameko.extensions import DependencyProvider, SharedExtension
+from nameko.rpc import Rpc as NamekoRpc
 from prometheus_client.core import GaugeMetricFamily
 
-from jouda.shared import metrics
+from jouda.shared import idempotency, metrics
 from jouda.shared.config import Settings
 from jouda.shared.db import Database
 from jouda.shared.errors import DomainError
@@ -108,10 +109,20 @@ class UnitOfWorkFactory:
     def role(self):
         return self._ctx.data.get(ROLE_KEY)
 
+    def _idempotency(self):
+        """For an RPC request sent with an Idempotency-Key: the key, and where to note it was recorded."""
+        if not isinstance(self._ctx.entrypoint, NamekoRpc):
+            return {}
+        request = idempotency.IdempotentRequest.from_context(self._ctx.data, self.tenant_id, self.actor)
+        if request is None:
+            return {}
+        return {"idempotent": request,
+                "on_recorded": lambda recorded: setattr(self._ctx, idempotency.RECORDED, recorded)}
+
     def __call__(self):
         """Refused (TenantRequired) when the caller has no tenant: see shared.tenancy.scope_session."""
         return UnitOfWork(self.database, self.tenant_id, actor=self.actor, role=self.role,
-                          on_commit=self._db.relay.wake)
+                          on_commit=self._db.relay.wake, **self._idempotency())
 
     def all_tenants(self):
         """For system jobs (timers, gauges): deliberately sees every tenant's rows."""
@@ -124,7 +135,7 @@ class UnitOfWorkFactory:
     def platform(self):
         """For a caller without a tenant (the ministry): tenant-owned rows stay out of reach."""
         return UnitOfWork(self.database, None, actor=self.actor, role=self.role, platform=True,
-                          on_commit=self._db.relay.wake)
+                          on_commit=self._db.relay.wake, **self._idempotency())
 
     def for_event(self, envelope):
         """For an event handler: the event's tenant, and the idempotency record of this handler."""

@@ -52,6 +52,20 @@ class ProcessedEvent(OutboxBase):
     __table_args__ = (PrimaryKeyConstraint("consumer", "event_id"),)
 
 
+IDEMPOTENCY_KEPT = timedelta(hours=24)
+
+
+class IdempotencyKey(OutboxBase):
+    """A creating request's Idempotency-Key, written with its change (see shared/idempotency.py)."""
+    __tablename__ = "idempotency_keys"
+    scope = Column(String(140), nullable=False)  # tenant:person
+    key = Column(String(255), nullable=False)
+    request_hash = Column(String(64), nullable=False)
+    response = Column(Text)  # the answer as JSON, written just after the change committed
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    __table_args__ = (PrimaryKeyConstraint("scope", "key"),)
+
+
 def add_events(session, envelopes):
     """Write events into the session's transaction (one multi-row INSERT, no ORM bookkeeping)."""
     if not envelopes:
@@ -215,6 +229,7 @@ class OutboxRelay:
                 OutboxEvent.published_at < now - timedelta(seconds=self.retention_seconds)))
             connection.execute(delete(ProcessedEvent).where(
                 ProcessedEvent.processed_at < now - timedelta(seconds=self.processed_retention_seconds)))
+            connection.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_KEPT))
 
     def backlog(self):
         with self.database.engine.connect() as connection:

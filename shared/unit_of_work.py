@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
+from jouda.shared import idempotency
 from jouda.shared.errors import CommitUnconfirmed, database_outages
 from jouda.shared.events.catalogue import build_event
 from jouda.shared.clock import utc_now
@@ -24,7 +25,7 @@ class UnitOfWork:
     entering raises DuplicateEvent. commit() records the fresh ones as processed."""
 
     def __init__(self, database, tenant_id, *, actor="system", role=None, all_tenants=False, platform=False,
-                 received=(), consumer=None, on_commit=None):
+                 received=(), consumer=None, on_commit=None, idempotent=None, on_recorded=None):
         self.database = database
         self.tenant_id = tenant_id
         self.actor = actor
@@ -35,9 +36,18 @@ class UnitOfWork:
         self.fresh_events = []
         self._consumer = consumer
         self._on_commit = on_commit
+        # A request sent with an Idempotency-Key: answered as before if already made (see
+        # shared/idempotency.py), else its key is recorded with the change.
+        self._idempotent, self._on_recorded = idempotent, on_recorded
 
     def __enter__(self):
         self.session.begin()
+        if self._idempotent is not None:
+            try:
+                idempotency.check(self.session, self._idempotent)
+            except Exception:
+                self.__exit__(None, None, None)
+                raise
         if self._received:
             ids = [event["event_id"] for event in self._received]
             done = set(self.session.scalars(select(ProcessedEvent.event_id).where(
@@ -67,6 +77,8 @@ class UnitOfWork:
 
     def commit(self):
         add_events(self.session, self._emitted)
+        if self._idempotent is not None:
+            idempotency.record(self.session, self._idempotent)
         if self.fresh_events:
             now = utc_now()
             self.session.execute(ProcessedEvent.__table__.insert(), [
@@ -79,11 +91,16 @@ class UnitOfWork:
             # that nothing changed.
             raise CommitUnconfirmed() from error
         except IntegrityError:
-            # A concurrent delivery of the same event committed first: this one changes nothing.
+            # A concurrent delivery of the same event, or the twin of a request sent with the same
+            # Idempotency-Key, committed first: this one changes nothing.
             self.session.rollback()
             if self.fresh_events and self._any_processed():
                 raise DuplicateEvent(", ".join(e["event_id"] for e in self.fresh_events)) from None
+            if self._idempotent is not None:
+                idempotency.answer_of_twin(self.database, self._idempotent)
             raise
+        if self._idempotent is not None and self._on_recorded is not None:
+            self._on_recorded(self._idempotent)
         emitted, self._emitted = self._emitted, []
         if emitted and self._on_commit:
             self._on_commit()

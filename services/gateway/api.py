@@ -21,6 +21,7 @@ from jouda.services.gateway.directory import authenticate, could_be_valid, hash_
 from jouda.services.gateway.edge import client_address, error_response, json_response
 from jouda.services.gateway.metrics import AUTH_FAILURES
 from jouda.services.gateway.throttle import FailureThrottle
+from jouda.shared import idempotency
 from jouda.shared.errors import DatabaseUnavailable, ServiceError, database_outages
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 from jouda.shared.nameko_ext import ServiceDatabase, settings_of
@@ -114,6 +115,21 @@ class RequestContext:
         self.worker_ctx.data.update({TENANT_KEY: principal.tenant_id, USER_KEY: principal.user_id,
                                      ROLE_KEY: principal.role})
         return principal
+
+    def take_idempotency_key(self, request):
+        """A POST's Idempotency-Key travels to the service with a hash of the request, so that a
+        retry of the same request is answered as the first one was (shared/idempotency.py)."""
+        key = request.headers.get("Idempotency-Key")
+        if key is None or request.method != "POST":
+            return
+        if not idempotency.valid_key(key):
+            raise ApiError(422, "validation_failed", "The Idempotency-Key header is invalid.",
+                           {"Idempotency-Key": [f"1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters, "
+                                                "such as a UUID."]})
+        self.worker_ctx.data.update({
+            idempotency.KEY_CONTEXT: key,
+            idempotency.HASH_CONTEXT: idempotency.request_hash(request.method, request.full_path,
+                                                               request.environ.get("jouda.body", b""))})
 
     @staticmethod
     def body(request):
@@ -227,6 +243,7 @@ def endpoint(roles=COUNCIL_ROLES, *, public=False):
                         raise ApiError(403, "role_not_allowed",
                                        f"Your role ({principal.role}) cannot use this resource.",
                                        {"role": principal.role, "allowed_roles": sorted(allowed)})
+                    self.api.take_idempotency_key(request)
                 result = handler(self, request, *args, **kwargs)
             except ApiError as error:
                 return error_response(error.status, error.code, error.message, error.details, error.headers)

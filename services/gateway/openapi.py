@@ -278,6 +278,12 @@ def build_document(version) -> dict:
                       for name in PATH_PARAMETER.findall(path)]
         parameters += [{"name": name, "in": "query", "required": False, "schema": schema}
                        for name, schema in QUERY_PARAMETERS.get((method, path), [])]
+        if method == "post":
+            parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                               "description": "Send the request again with the same key (a UUID, say) and the "
+                                              "first answer is given again, the change made once.",
+                               "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                                          "pattern": "^[!-~]+$"}})
         if path in CSV_VIEWS:
             parameters.append({"name": "format", "in": "query", "required": False,
                                "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}})

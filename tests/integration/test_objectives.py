@@ -2,7 +2,9 @@
 measurements, status changes, the council's dashboard and the ministry's views."""
 import csv
 import io
+import uuid
 
+import eventlet
 import pytest
 from sqlalchemy import func, select, text
 
@@ -481,3 +483,47 @@ def test_business_metrics_per_council(client, council, settings):
     assert f'jouda_objectives{{status="on_track",tenant="{council.code}"}} 1.0' in text
     assert f'jouda_measurements_recorded_total{{kind="new",tenant="{council.code}"}} 2.0' in text
     assert f'jouda_measurements_recorded_total{{kind="correction",tenant="{council.code}"}} 1.0' in text
+
+
+def test_a_creating_post_retried_with_its_idempotency_key_is_made_once(client, council, objectives_db):
+    # Twenty identical POSTs once made twenty objectives; a client retrying after a 504 needs one.
+    objective = ready_objective(client, council)  # the policy published, the orientations known
+    manager = client.as_(council.tokens["quality_manager"])
+    body = objective_body(council, title="Réduire les délais de réponse")
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    pool = eventlet.GreenPool(20)
+    replies = list(pool.imap(lambda _: manager.post("/api/v1/objectives", body, headers=key), range(20)))
+    assert {reply.status for reply in replies} == {201}, [r for r in replies if r.status != 201][:2]
+    assert len({reply.json()["id"] for reply in replies}) == 1
+    titles = [o["title"] for o in manager.get("/api/v1/objectives?limit=200").json()["items"]]
+    assert titles.count("Réduire les délais de réponse") == 1
+
+    made = replies[0].json()
+    again = manager.post("/api/v1/objectives", body, headers=key)  # a retry, later
+    assert again.status == 201 and again.json() == made
+    other = manager.post("/api/v1/objectives", {**body, "title": "Autre"}, headers=key)
+    assert (other.status, other.error_code) == (422, "idempotency_key_reused")
+
+    indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council),
+                             headers={"Idempotency-Key": "indicator-1"})
+    twice = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council),
+                         headers={"Idempotency-Key": "indicator-1"})
+    assert indicator.status == twice.status == 201 and indicator.json()["id"] == twice.json()["id"]
+    assert len(manager.get(f"/api/v1/objectives/{objective['id']}").json()["indicators"]) == 1
+
+    # A key is the sender's own: another person's request with the same key is a request of its own.
+    director = client.as_(council.tokens["director"])
+    assert director.post("/api/v1/objectives", body, headers=key).status == 403  # (and a director may not)
+    without = [manager.post("/api/v1/objectives", body) for _ in range(2)]  # no key: each is a new request
+    assert len({reply.json()["id"] for reply in without}) == 2
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "clé", "two words"])
+def test_an_invalid_idempotency_key_is_refused_and_writes_nothing(client, council, objectives_db, key):
+    ready_objective(client, council)
+    before = written(objectives_db, council.code)
+    reply = client.as_(council.tokens["quality_manager"]).post(
+        "/api/v1/objectives", objective_body(council), headers={"Idempotency-Key": key})
+    assert (reply.status, reply.error_code) == (422, "validation_failed")
+    assert "Idempotency-Key" in reply.json()["error"]["details"]
+    assert written(objectives_db, council.code) == before

@@ -45,7 +45,9 @@ def test_every_operation_is_present(document, method, path):
     operation = document["paths"][path][method]
     assert operation["responses"]
     assert ("parameters" in operation) == ("{" in path or (method, path) in openapi.QUERY_PARAMETERS
-                                           or path.startswith("/api/v1/ministry/overview"))
+                                           or path.startswith("/api/v1/ministry/overview") or method == "post")
+    if method == "post":  # every POST may be retried safely with an Idempotency-Key
+        assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in operation["parameters"])
 
 
 def test_no_extra_paths(document):

@@ -1,0 +1,20 @@
+"""Idempotency-Keys of creating requests, kept 24 hours.
+
+Revision ID: notifications_0002
+"""
+from alembic import op
+
+from jouda.shared.migration_ops import create_idempotency_table
+
+revision = "notifications_0002"
+down_revision = "notifications_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    create_idempotency_table(op)
+
+
+def downgrade():
+    op.drop_table("idempotency_keys")

@@ -1,0 +1,20 @@
+"""Idempotency-Keys of creating requests, kept 24 hours.
+
+Revision ID: policy_0002
+"""
+from alembic import op
+
+from jouda.shared.migration_ops import create_idempotency_table
+
+revision = "policy_0002"
+down_revision = "policy_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    create_idempotency_table(op)
+
+
+def downgrade():
+    op.drop_table("idempotency_keys")
