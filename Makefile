@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench install broker clean
+.PHONY: run test bench fuzz chaos install broker clean
 
 install: $(STAMP)
 
@@ -26,6 +26,14 @@ test: install broker
 
 bench: install broker
 	$(BIN)/python -m tests.bench
+
+# The API fuzz stage of `make test`, with thousands of generated requests per role instead of hundreds.
+fuzz: install broker
+	JOUDA_FUZZ_EXAMPLES=$${JOUDA_FUZZ_EXAMPLES:-150} $(BIN)/python -m pytest -s -o timeout=3600 tests/integration/test_fuzz.py
+
+# Every fault scenario (broker cut, database cut, SMTP down, SIGKILL, slow clients) under load, one table.
+chaos: install broker
+	$(BIN)/python -m tests.chaos
 
 clean:
 	rm -rf $(VENV) var

@@ -42,6 +42,9 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     webhook_allow_private: bool = False
     delivery_retry_base_seconds: float = 5.0
+    # How long a delivery a dispatcher claimed waits before another may try it (a dispatcher that
+    # died mid-batch); longer than a batch of 25 slow sends can take.
+    delivery_lease_seconds: float = 300.0
     # The gateway's HTTP edge (services/gateway/edge.py): open connections at most (fewer when the
     # process may open fewer files), how long a kept-alive connection may sit idle, and how long a
     # client may take to send its request line and headers, then its body. Failed authentications
@@ -80,6 +83,7 @@ class Settings:
             public_url=env.get("JOUDA_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             webhook_allow_private=env.get("JOUDA_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes"),
             delivery_retry_base_seconds=float(env.get("JOUDA_DELIVERY_RETRY_BASE_SECONDS", "5")),
+            delivery_lease_seconds=float(env.get("JOUDA_DELIVERY_LEASE_SECONDS", "300")),
             http_max_connections=int(env.get("JOUDA_HTTP_MAX_CONNECTIONS", "1000")),
             http_idle_seconds=float(env.get("JOUDA_HTTP_IDLE_SECONDS", "30")),
             http_header_seconds=float(env.get("JOUDA_HTTP_HEADER_SECONDS", "10")),

@@ -3,6 +3,8 @@
 and answering a request retried with the same Idempotency-Key as it was answered the first time."""
 import logging
 
+from amqp.exceptions import AMQPError
+from kombu.exceptions import KombuError
 from nameko.rpc import Rpc as NamekoRpc
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +16,7 @@ from jouda.shared.tenancy import TENANT_KEY, USER_KEY
 log = logging.getLogger(__name__)
 
 OUTAGES = database_outages()
+BROKER_TROUBLE = (OSError, AMQPError, KombuError)
 
 
 class Rpc(NamekoRpc):
@@ -38,7 +41,15 @@ class Rpc(NamekoRpc):
             error = ServiceError("concurrent_change", 409,
                                  "The same change was just made by another request; reload to see it.")
             exc_info = (ServiceError, error, exc_info[2])
-        return super().handle_result(message, worker_ctx, result, exc_info)
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except BROKER_TROUBLE as trouble:
+            # The broker went away while the answer was being sent. The worker must end quietly (an
+            # error here would stop the whole container); the caller times out and retries with the
+            # request's Idempotency-Key, which answers it without doing the work twice.
+            log.warning("the answer to %s could not be sent: %s", worker_ctx.entrypoint.method_name, trouble)
+            self.rpc_consumer.queue_consumer.ack_message(message)
+            return result, exc_info
 
     def _idempotent_answer(self, worker_ctx, result, exc_info):
         """With an Idempotency-Key: keep the answer of a change just made, answer a retry with the
@@ -48,7 +59,10 @@ class Rpc(NamekoRpc):
         made = getattr(worker_ctx, idempotency.RECORDED, None)
         if exc_info is None:
             if made is not None:
-                idempotency.save_answer(database, made, result)
+                try:
+                    idempotency.save_answer(database, made, result)
+                except OUTAGES:  # the change is made; a retry will be told so (idempotent_request_done)
+                    log.warning("the answer of an idempotent request could not be kept", exc_info=True)
             return result, None
         if isinstance(exc_info[1], idempotency.AlreadyAnswered):
             return exc_info[1].response, None

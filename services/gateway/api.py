@@ -8,6 +8,7 @@ broker or the database is away (nothing was changed), 504 a service did not answ
 import functools
 import json
 import logging
+import uuid
 
 import eventlet
 from amqp.exceptions import AMQPError
@@ -118,11 +119,15 @@ class RequestContext:
 
     def take_idempotency_key(self, request):
         """A POST's Idempotency-Key travels to the service with a hash of the request, so that a
-        retry of the same request is answered as the first one was (shared/idempotency.py)."""
-        key = request.headers.get("Idempotency-Key")
-        if key is None or request.method != "POST":
+        retry of the same request is answered as the first one was (shared/idempotency.py). A POST
+        sent without one gets a key of its own: a request the broker delivers twice (after an
+        outage, to a restarted service) is then still carried out once."""
+        if request.method != "POST":
             return
-        if not idempotency.valid_key(key):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            key = f"jouda:{uuid.uuid4()}"
+        elif not idempotency.valid_key(key):
             raise ApiError(422, "validation_failed", "The Idempotency-Key header is invalid.",
                            {"Idempotency-Key": [f"1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters, "
                                                 "such as a UUID."]})

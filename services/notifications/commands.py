@@ -383,12 +383,13 @@ def _item_link(item):
 # --- the dispatcher -------------------------------------------------------------------------------------
 
 DISPATCH_BATCH = 25  # deliveries claimed at once
-# A claimed delivery is not due again before this: a dispatcher that dies between sending and
-# recording the outcome leaves it to be tried once more after the lease, never sooner.
+# A claimed delivery is not due again before this (JOUDA_DELIVERY_LEASE_SECONDS): a dispatcher that
+# dies between sending and recording the outcome leaves it to be tried once more after the lease.
 CLAIM_LEASE = timedelta(minutes=5)
 
 
-def dispatch(units, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH):
+def dispatch(units, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH,
+             lease=CLAIM_LEASE):
     """Sends the due deliveries of every council and records each outcome. `units()` opens a
     system unit of work over every council.
 
@@ -399,7 +400,7 @@ def dispatch(units, mailer, now, *, retry_base_seconds, allow_private, resolve, 
     connection is the caller's to keep open between rounds and to close."""
     with units() as uow:
         due = [delivery for delivery in NotificationsRepository(uow.session).due_deliveries(now, limit)
-               if domain.claim(delivery, now, CLAIM_LEASE)]
+               if domain.claim(delivery, now, lease)]
         uow.commit()
     disabled, smtp_down = [], None
     for delivery in due:

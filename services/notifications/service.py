@@ -1,6 +1,7 @@
 """The notifications service: thin Nameko entrypoints over services/notifications/commands.py,
 one event handler per row of the routing table, and the dispatcher that sends the delivery log."""
 import logging
+from datetime import timedelta
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -83,7 +84,8 @@ class Dispatcher(DependencyProvider):
         attempted, disabled = commands.dispatch(
             lambda: UnitOfWork(database, None, all_tenants=True), self.mailer, utc_now(),
             retry_base_seconds=self.settings.delivery_retry_base_seconds,
-            allow_private=self.settings.webhook_allow_private, resolve=channels.resolve)
+            allow_private=self.settings.webhook_allow_private, resolve=channels.resolve,
+            lease=timedelta(seconds=self.settings.delivery_lease_seconds))
         for tenant_id, webhook_id in disabled:
             with UnitOfWork(database, tenant_id) as uow:
                 commands.notify_webhook_disabled(uow, webhook_id, self.settings.public_url)

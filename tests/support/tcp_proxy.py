@@ -1,5 +1,5 @@
-"""A loopback TCP forwarder that a test can cut and restore: a broker outage as the services
-see it (connections drop, new ones are refused), without stopping the machine's RabbitMQ."""
+"""A loopback TCP forwarder that a test can cut and restore: a server outage as the services see it
+(connections drop, new ones are refused), without stopping the machine's RabbitMQ or PostgreSQL."""
 import eventlet
 import eventlet.greenthread
 
@@ -26,20 +26,23 @@ class _Pair:
 
 
 class TcpProxy:
+    """Cut: every proxied connection drops and the port stops listening, so new connections are
+    refused, as when the server is down. Restore: it listens on the same port again."""
+
     def __init__(self, upstream_host, upstream_port):
         self.upstream = (upstream_host, upstream_port)
         self.listener = eventlet.listen(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.open = True
         self._pairs = set()
-        self._acceptor = eventlet.spawn(self._accept_loop)
+        self._acceptor = eventlet.spawn(self._accept_loop, self.listener)
 
-    def _accept_loop(self):
+    def _accept_loop(self, listener):
         while True:
-            client, _ = self.listener.accept()
-            if not self.open:
-                client.close()
-                continue
+            try:
+                client, _ = listener.accept()
+            except OSError:  # the listener was closed by a cut
+                return
             try:
                 server = eventlet.connect(self.upstream)
             except OSError:
@@ -63,15 +66,19 @@ class TcpProxy:
         pair.end()
 
     def cut(self):
-        self.open = False
+        if self.open:
+            self.open = False
+            self._acceptor.kill()
+            self.listener.close()
         for pair in list(self._pairs):
             self._pairs.discard(pair)
             pair.end()
 
     def restore(self):
-        self.open = True
+        if not self.open:
+            self.listener = eventlet.listen(("127.0.0.1", self.port))
+            self._acceptor = eventlet.spawn(self._accept_loop, self.listener)
+            self.open = True
 
     def close(self):
         self.cut()
-        self._acceptor.kill()
-        self.listener.close()
