@@ -2,7 +2,6 @@
 SIGKILL), its broker and database connections through TCP proxies the harness can cut, and a real
 SMTP server the harness can stop. Everything on loopback, in a database and a vhost of its own."""
 import dataclasses
-import json
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from jouda.services.gateway import directory
 from jouda.shared.config import Settings
 from jouda.shared.db import Database
 from tests.support import infrastructure
+from tests.support.http import Client
 from tests.support.smtp_server import SmtpServer
 from tests.support.tcp_proxy import TcpProxy
 
@@ -118,23 +118,10 @@ class Stack:
     def db(self, service):
         return Database(service, self.database_url, pool_size=2)
 
-    def http(self, method, path, token=None, body=None, headers=None, timeout=30):
-        from http.client import HTTPConnection
-        connection = HTTPConnection("127.0.0.1", self.http_port, timeout=timeout)
-        sent = dict(headers or {})
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        payload = None
-        if body is not None:
-            payload = json.dumps(body).encode()
-            sent["Content-Type"] = "application/json"
-        try:
-            connection.request(method, path, body=payload, headers=sent)
-            reply = connection.getresponse()
-            data = reply.read()
-            return reply.status, json.loads(data) if data else None
-        finally:
-            connection.close()
+    def http(self, method, path, token=None, body=None, headers=None):
+        """(status, decoded JSON or None) of one request to the gateway."""
+        reply = Client(self.http_port, token).request(method, path, body, headers=headers)
+        return reply.status, reply.json() if reply.body else None
 
     def add_council(self, code):
         """A council with a quality manager and a director (and their tokens)."""
