@@ -7,6 +7,7 @@
     jouda user list [--tenant CODE] | user deactivate EMAIL | user activate EMAIL
     jouda token create EMAIL [--tenant CODE] | token revoke (TOKEN | --user EMAIL [--tenant CODE])
     jouda dlq list | dlq replay QUEUE [--limit N]  dead-letter queues: what is parked, send it back
+    jouda broker declare | broker users [--vhost V] the broker's topology; one user per service
 
 The administration commands write straight to the gateway's database, so they work while
 `make run` is running; the events they produce are relayed by the running gateway.
@@ -68,7 +69,23 @@ def _parser():
     replay = dlq.add_parser("replay", help="send parked messages back to their consumer")
     replay.add_argument("queue")
     replay.add_argument("--limit", type=int)
+    broker = commands.add_parser("broker", help="the broker's topology and users").add_subparsers(
+        dest="action", required=True)
+    broker.add_parser("declare", help="declare every queue, binding and exchange (with an admin user)")
+    users = broker.add_parser("users", help="print the rabbitmqctl commands creating one user per service")
+    users.add_argument("--vhost", default="/")
     return parser
+
+
+def _broker(args, settings):
+    from jouda import broker
+    from jouda.runner import all_service_classes, declare_topology
+    if args.action == "declare":
+        if not declare_topology(all_service_classes(), settings):
+            raise DomainError("This broker user may not declare every service's queues: use an admin user.")
+        print("Broker topology declared.", file=sys.stderr)
+        return
+    print("\n".join(broker.user_commands(settings, args.vhost)))
 
 
 def _dead_letters(args, settings):
@@ -195,6 +212,8 @@ def main(argv=None):
             print("Migrations applied.", file=sys.stderr)
         elif args.command == "dlq":
             _dead_letters(args, settings)
+        elif args.command == "broker":
+            _broker(args, settings)
         elif args.command == "seed":
             migrate_all(settings)
             from jouda.seed import seed

@@ -7,6 +7,7 @@ import logging
 
 import eventlet
 from eventlet import wsgi
+from amqp.exceptions import AccessRefused
 from kombu import Connection
 from nameko.containers import ServiceContainer
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -47,13 +48,19 @@ def declare_topology(classes, settings):
     """Declare every event handler's queue, binding, retry and dead-letter queue (idempotent).
 
     Done before any relay publishes, so that an event is never unroutable for a subscriber
-    that simply has not started yet (on a brand-new broker, or right after seeding)."""
+    that simply has not started yet (on a brand-new broker, or right after seeding). Returns False
+    when the broker user may not declare it all: a service's own user (see jouda/broker.py), in a
+    deployment whose admin step `jouda broker declare` has declared it."""
     with Connection(settings.amqp_uri, connect_timeout=5) as connection:
-        channel = connection.channel()
-        for entrypoint in event_handlers(classes, settings):
-            entrypoint.queue(channel).declare()
-            for queue in entrypoint.side_queues():
-                queue(channel).declare()
+        try:
+            channel = connection.channel()
+            for entrypoint in event_handlers(classes, settings):
+                entrypoint.queue(channel).declare()
+                for queue in entrypoint.side_queues():
+                    queue(channel).declare()
+        except AccessRefused:
+            return False
+    return True
 
 
 def freeze_start_up_heap():
@@ -96,7 +103,9 @@ class Runner:
     def start(self):
         # Every known subscriber's queue, not only this process's: services start in separate
         # processes in any order, and a relay must never publish before a consumer's queue exists.
-        declare_topology(all_service_classes(), self.settings)
+        if not declare_topology(all_service_classes(), self.settings):
+            log.info("this broker user declares its own queues only; `jouda broker declare` declares the rest")
+            declare_topology(self.classes, self.settings)
         self.metrics_server = serve_metrics(self.settings.metrics_host, self.settings.metrics_port)
         for container in self.containers:
             container.start()
