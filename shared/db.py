@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
-from jouda.shared.tenancy import RUNTIME_ROLE, SERVICE_KEY, scope_session
+from jouda.shared.tenancy import RLS_ALL_TENANTS_SETTING, RUNTIME_ROLE, SERVICE_KEY, scope_session
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,34 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    @contextmanager
+    def system_connection(self, *, flush_each_commit=True):
+        """A plain connection in autocommit mode that sees every tenant's rows for as long as it is
+        held (a session setting, not one transaction's): for a system job making many small writes
+        in turn, each one statement and one round trip instead of a session's set-up and a commit.
+
+        `flush_each_commit=False`: the commits return before PostgreSQL has flushed them to disk
+        (synchronous_commit off). Only for records whose loss in a crash of the database server
+        (their last fraction of a second) is tolerable: a delivery's outcome, say, whose loss means
+        the delivery is tried once more."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # Autocommit: each statement is its own transaction, one round trip each.
+            self._session_settings(connection, all_tenants=True, flush=flush_each_commit)
+            try:
+                yield connection
+            finally:
+                try:
+                    self._session_settings(connection, all_tenants=False, flush=True)
+                except Exception:  # noqa: BLE001 - broken: never hand it back with the settings on
+                    connection.invalidate()
+
+    def _session_settings(self, connection, *, all_tenants, flush):
+        if self.is_postgresql:
+            connection.exec_driver_sql(
+                "SELECT set_config(%(name)s, %(value)s, false), set_config('synchronous_commit', %(flush)s, false)",
+                {"name": RLS_ALL_TENANTS_SETTING, "value": "on" if all_tenants else "off",
+                 "flush": "on" if flush else "off"})
 
     def ping(self):
         with self.engine.connect() as connection:

@@ -8,6 +8,7 @@ Keys are scoped to the person (and council) that sent them and kept 24 hours."""
 import hashlib
 import json
 import time
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -18,6 +19,9 @@ from jouda.shared.outbox import IDEMPOTENCY_KEPT as KEPT, IdempotencyKey
 
 KEY_CONTEXT, HASH_CONTEXT = "idempotency_key", "request_hash"  # worker context data, set by the gateway
 RECORDED = "jouda_idempotent"  # worker context attribute: the request whose key this worker recorded
+# Keys the gateway makes for POSTs sent without one: they only guard against the broker delivering
+# a request twice, a redelivery nobody waits for, so their answers are not kept.
+GENERATED_PREFIX = "jouda:"
 ANSWER_WAIT_SECONDS = 3.0  # how long a twin waits for the first request's answer to be written
 MAX_KEY_LENGTH = IdempotencyKey.key.type.length
 
@@ -47,6 +51,10 @@ class IdempotentRequest:
     key: str
     request_hash: str
 
+    @property
+    def answer_kept(self):
+        return not self.key.startswith(GENERATED_PREFIX)
+
     @classmethod
     def from_context(cls, data, tenant_id, actor):
         key, request_hash = data.get(KEY_CONTEXT), data.get(HASH_CONTEXT)
@@ -57,6 +65,10 @@ class IdempotentRequest:
 
 def request_hash(method, path, body: bytes) -> str:
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+def generated_key() -> str:
+    return f"{GENERATED_PREFIX}{uuid.uuid4()}"
 
 
 def valid_key(key) -> bool:
@@ -87,7 +99,8 @@ def _answer_when_written(read, request):
         row = read()
         if row is None:
             return None
-        if row.response is not None or row.request_hash != request.request_hash or time.monotonic() > deadline:
+        if row.response is not None or row.request_hash != request.request_hash or not request.answer_kept \
+                or time.monotonic() > deadline:
             answer_of(row, request)
         time.sleep(0.05)
 

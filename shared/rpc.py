@@ -58,7 +58,7 @@ class Rpc(NamekoRpc):
         database = self.service_database.database
         made = getattr(worker_ctx, idempotency.RECORDED, None)
         if exc_info is None:
-            if made is not None:
+            if made is not None and made.answer_kept:
                 try:
                     idempotency.save_answer(database, made, result)
                 except OUTAGES:  # the change is made; a retry will be told so (idempotent_request_done)

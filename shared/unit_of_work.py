@@ -42,7 +42,10 @@ class UnitOfWork:
 
     def __enter__(self):
         self.session.begin()
-        if self._idempotent is not None:
+        # A generated key (the gateway's, for a POST sent without one) is new unless the broker
+        # delivered its request twice; then the key's primary key refuses the second commit
+        # (see commit), so it is not looked up first.
+        if self._idempotent is not None and self._idempotent.answer_kept:
             try:
                 idempotency.check(self.session, self._idempotent)
             except Exception:

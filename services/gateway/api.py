@@ -8,7 +8,6 @@ broker or the database is away (nothing was changed), 504 a service did not answ
 import functools
 import json
 import logging
-import uuid
 
 import eventlet
 from amqp.exceptions import AMQPError
@@ -126,8 +125,8 @@ class RequestContext:
             return
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            key = f"jouda:{uuid.uuid4()}"
-        elif not idempotency.valid_key(key):
+            key = idempotency.generated_key()
+        elif not idempotency.valid_key(key) or key.startswith(idempotency.GENERATED_PREFIX):
             raise ApiError(422, "validation_failed", "The Idempotency-Key header is invalid.",
                            {"Idempotency-Key": [f"1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters, "
                                                 "such as a UUID."]})

@@ -14,6 +14,7 @@ from jouda.shared.events.envelope import occurred_at
 from jouda.shared.errors import ValidationFailed, require_role
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
+from jouda.shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -388,43 +389,39 @@ DISPATCH_BATCH = 25  # deliveries claimed at once
 CLAIM_LEASE = timedelta(minutes=5)
 
 
-def dispatch(units, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH,
+def dispatch(database, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH,
              lease=CLAIM_LEASE):
-    """Sends the due deliveries of every council and records each outcome. `units()` opens a
-    system unit of work over every council.
+    """Sends the due deliveries of every council and records each outcome.
 
     The batch is claimed in one short transaction; then each delivery is sent and its outcome
     committed on its own, so a delivery that cannot be built or sent fails alone (its reason in
     the delivery log) and what was sent before it stays recorded as sent.
     Returns (how many were attempted, the webhooks this round switched off). The mailer's SMTP
     connection is the caller's to keep open between rounds and to close."""
-    with units() as uow:
+    with UnitOfWork(database, None, all_tenants=True) as uow:
         due = [delivery for delivery in NotificationsRepository(uow.session).due_deliveries(now, limit)
                if domain.claim(delivery, now, lease)]
         uow.commit()
     disabled, smtp_down = [], None
-    for delivery in due:
-        if delivery.channel == domain.EMAIL:
-            if smtp_down is not None:  # the server was unreachable this round already: no new attempt
-                _failed(delivery, smtp_down, now, retry_base_seconds)
+    # An outcome lost in a crash of the database server itself means one more attempt of that
+    # delivery after the lease, as a dispatcher's own crash does: not worth a disk flush per e-mail.
+    with database.system_connection(flush_each_commit=False) as connection:
+        for delivery in due:
+            if delivery.channel == domain.EMAIL:
+                if smtp_down is not None:  # the server was unreachable this round already: no new attempt
+                    _failed(delivery, smtp_down, now, retry_base_seconds)
+                else:
+                    smtp_down = _send_email(delivery, mailer, now, retry_base_seconds)
+                NotificationsRepository.record_outcome(connection, delivery)  # committed: autocommit
             else:
-                smtp_down = _send_email(delivery, mailer, now, retry_base_seconds)
-            _record(units, delivery)
-        else:
-            with units() as uow:
-                repo = NotificationsRepository(uow.session)
-                webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
-                repo.record_outcome(delivery)
-                uow.commit()
-            if webhook is not None:
-                disabled.append(webhook)
+                with UnitOfWork(database, None, all_tenants=True) as uow:
+                    repo = NotificationsRepository(uow.session)
+                    webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
+                    NotificationsRepository.record_outcome(uow.session, delivery)
+                    uow.commit()
+                if webhook is not None:
+                    disabled.append(webhook)
     return len(due), [(w.tenant_id, w.id) for w in disabled]
-
-
-def _record(units, delivery):
-    with units() as uow:
-        NotificationsRepository(uow.session).record_outcome(delivery)
-        uow.commit()
 
 
 def _send_email(delivery, mailer, now, retry_base_seconds):

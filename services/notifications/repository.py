@@ -97,9 +97,10 @@ class NotificationsRepository:
             domain.Delivery.status.in_((domain.PENDING, domain.RETRYING)), domain.Delivery.next_attempt_at <= now)
             .order_by(domain.Delivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)).all()
 
-    def record_outcome(self, delivery):
-        """Write an attempt's outcome on a delivery claimed (and loaded) in an earlier transaction."""
-        self.session.execute(update(domain.Delivery).where(domain.Delivery.id == delivery.id).values(
+    @staticmethod
+    def record_outcome(connection, delivery):
+        """Writes an attempt's outcome on a delivery claimed (and loaded) earlier."""
+        connection.execute(update(models.deliveries).where(models.deliveries.c.id == delivery.id).values(
             status=delivery.status, attempts=delivery.attempts, last_error=delivery.last_error,
             next_attempt_at=delivery.next_attempt_at, sent_at=delivery.sent_at))
 

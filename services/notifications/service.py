@@ -82,7 +82,7 @@ class Dispatcher(DependencyProvider):
     def dispatch_once(self):
         database = self.service_database.database
         attempted, disabled = commands.dispatch(
-            lambda: UnitOfWork(database, None, all_tenants=True), self.mailer, utc_now(),
+            database, self.mailer, utc_now(),
             retry_base_seconds=self.settings.delivery_retry_base_seconds,
             allow_private=self.settings.webhook_allow_private, resolve=channels.resolve,
             lease=timedelta(seconds=self.settings.delivery_lease_seconds))

@@ -518,7 +518,7 @@ def test_a_creating_post_retried_with_its_idempotency_key_is_made_once(client, c
     assert len({reply.json()["id"] for reply in without}) == 2
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "clé", "two words"])
+@pytest.mark.parametrize("key", ["", "x" * 256, "clé", "two words", "jouda:reserved-for-the-gateway"])
 def test_an_invalid_idempotency_key_is_refused_and_writes_nothing(client, council, objectives_db, key):
     ready_objective(client, council)
     before = written(objectives_db, council.code)

@@ -146,7 +146,7 @@ def council(deliver):
 
 
 @pytest.fixture
-def run(uow_for):
+def run(uow_for, notifications_database):
     """The timers' and the dispatcher's work, in the units of work the service opens."""
     def all_councils():
         return uow_for().all_tenants()
@@ -159,7 +159,7 @@ def run(uow_for):
         def dispatch(mailer, now=None, allow_private=False, resolve=fake_resolve):
             """One round; the mailer's connection is closed after it, as the idle Dispatcher does."""
             try:
-                return commands.dispatch(all_councils, mailer, now or utc_now(), retry_base_seconds=BASE,
+                return commands.dispatch(notifications_database, mailer, now or utc_now(), retry_base_seconds=BASE,
                                          allow_private=allow_private, resolve=resolve)
             finally:
                 mailer.close()
@@ -1116,7 +1116,7 @@ def test_a_refusing_smtp_server_is_tried_once_per_round(council, deliver, notifi
     mailer = StubMailer(down="SMTP relay.example.org:587: [Errno 111] Connection refused")
     attempts = []
     mailer.send = lambda message, send=mailer.send: (attempts.append(message), send(message))
-    assert commands.dispatch(uow_for().all_tenants, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
+    assert commands.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
                              resolve=fake_resolve) == (len(ACTIVE), [])
     assert len(attempts) == 1  # the others are not tried against a server that just refused
     assert {(d.status, d.attempts, d.last_error) for d in emails(notifications_database)} == {
@@ -1130,7 +1130,7 @@ def test_dispatch_claims_a_batch_at_a_time_and_leaves_the_connection_open(counci
     total = len(ACTIVE) + 25
     mailer, rounds = StubMailer(), []
     while True:
-        attempted, _ = commands.dispatch(uow_for().all_tenants, mailer, utc_now(), retry_base_seconds=BASE,
+        attempted, _ = commands.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE,
                                          allow_private=False, resolve=fake_resolve)
         if not attempted:
             break
