@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from jouda.services.gateway.caches import MISSING, TtlCache
 from jouda.services.gateway.directory import authenticate, could_be_valid, hash_token
-from jouda.services.gateway.edge import client_address, error_response, json_response
+from jouda.services.gateway.edge import RPC_WAIT_SECONDS, client_address, error_response, json_response
 from jouda.services.gateway.metrics import AUTH_FAILURES
 from jouda.services.gateway.throttle import FailureThrottle
 from jouda.shared import idempotency
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 # A 504 therefore almost always means the request was not run, but a worker may still have
 # finished it: the message says to look before retrying.
 RPC_EXPIRY_SECONDS = 10
-RPC_WAIT_SECONDS = 15
 # Publishing an RPC request gives up after one quick retry when the broker is away: the client
 # gets 503 at once rather than after the client library's long default back-off.
 PROMPT_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
@@ -97,15 +96,15 @@ class RequestContext:
         if scheme.lower() != "bearer" or not token:
             AUTH_FAILURES.labels("missing").inc()
             raise ApiError(401, "unauthenticated", "Send your token as 'Authorization: Bearer <token>'.")
-        principal = None
-        if could_be_valid(token):
-            token_hash = hash_token(token)
-            principal = self._api.principals.get(token_hash)
-            if principal is MISSING:
+        token_hash = hash_token(token)
+        principal = self._api.principals.get(token_hash)
+        if principal is MISSING:  # not known from a moment ago: looked up, if it could be valid at all
+            principal = None
+            if could_be_valid(token):
                 with self.database.engine.connect() as connection:
                     principal = authenticate(connection, token)
-                if principal is not None:
-                    self._api.principals.put(token_hash, principal)
+            if principal is not None:
+                self._api.principals.put(token_hash, principal)
         if principal is None:
             AUTH_FAILURES.labels("unknown" if could_be_valid(token) else "malformed").inc()
             self._api.throttle.failed(address)

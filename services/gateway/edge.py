@@ -5,7 +5,8 @@ worker (of which a container has `max_workers`):
 
 - a kept-alive connection may sit idle JOUDA_HTTP_IDLE_SECONDS; once a request starts, its request
   line and headers must arrive within JOUDA_HTTP_HEADER_SECONDS, and its body (read here, plain or
-  chunked, at most 1 MiB) within JOUDA_HTTP_BODY_SECONDS: a worker only ever sees a whole request;
+  chunked, at most 1 MiB) within JOUDA_HTTP_BODY_SECONDS: a worker only ever sees a whole request.
+  A sweep every half second lets go the connections that overstayed (no timer per request);
 - at most JOUDA_HTTP_MAX_CONNECTIONS connections are open (fewer if the process may not open that
   many files); when a new one arrives at the limit, the connection that has waited longest for a
   request is closed to make room, and if every connection is busy the newcomer is answered 503;
@@ -34,6 +35,7 @@ from jouda.shared.nameko_ext import ServiceDatabase, settings_of
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+RPC_WAIT_SECONDS = 15  # how long the gateway waits for a service's answer (see api.call)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FILES_KEPT_FREE = 200  # descriptors left for the database, the broker and logs when connections are bounded
 PROBE_SECONDS = 3
@@ -79,35 +81,58 @@ def client_address(environ, trusted_hops):
     return environ.get("REMOTE_ADDR", "")
 
 
+IDLE, HEAD, BODY, BUSY = "idle", "head", "body", "busy"  # a connection waits, then sends, then is answered
+SWEEP_SECONDS = 0.5
+
+
+class OpenConnection:
+    """What the server knows of one connection: where it is, since when, and whether it overstayed."""
+    __slots__ = ("conn_state", "phase", "since", "timed_out")
+
+    def __init__(self, conn_state):
+        self.conn_state, self.phase, self.since, self.timed_out = conn_state, IDLE, time.monotonic(), False
+
+    def enter(self, phase):
+        self.phase, self.since = phase, time.monotonic()
+
+    def end(self, how=socket.SHUT_RDWR):
+        """Ends the client's side: its reader sees an end of file, as if the client had left."""
+        try:
+            self.conn_state[1].shutdown(how)
+        except OSError:
+            pass
+
+
 class EdgeProtocol(HttpOnlyProtocol):
-    """One connection: reads each request's line and headers against the clock, refuses what
-    cannot be a request with a JSON envelope, and marks the connection idle or busy for the server."""
+    """One connection: reads each request's line and headers, refuses what cannot be a request with a
+    JSON envelope, and tells the server which phase it is in. The deadlines are the server's (see
+    GatewayWebServer.sweep): no timer per request or per socket operation."""
 
     def handle_one_request(self):
-        edge = self.server.edge
-        edge.mark(self.conn_state, busy=False)
-        if not self._request_started(edge.idle_seconds):
+        connection = self.server.edge.connection(self.conn_state)
+        connection.enter(IDLE)
+        if not self._request_started():
             self.close_connection = 1
             return
-        try:
-            with eventlet.Timeout(edge.header_seconds):
-                if not self._read_request_head():
-                    return
-        except eventlet.Timeout:
-            self._refuse(408, "Request Timeout", "request_timeout",
-                         "The request's headers did not arrive in time; send them at once.")
+        connection.enter(HEAD)
+        if not self._read_request_head():
+            if connection.timed_out:
+                self._refuse_late()
+            return
+        if connection.timed_out:  # the headers stopped coming (what was read is not a whole request)
+            self._refuse_late()
             return
         if not self._length_is_sound():
             return
-        self.connection.settimeout(edge.body_seconds)  # a client that stops sending or reading is let go
+        connection.enter(BODY)
         self.environ = self.get_environ()
+        self.environ["jouda.connection"] = connection
         self.environ["jouda.close_connection"] = self._close_after_response
-        self.environ["jouda.handed_over"] = partial(edge.mark, self.conn_state, busy=True)
         self.application = self.server.app
         self.server.outstanding_requests += 1
         try:
             self.handle_one_response()
-        except OSError as exc:  # the client went away
+        except OSError as exc:  # the client went away, or was let go while not reading its answer
             log.debug("connection ended while answering: %s", exc)
             self.close_connection = 1
         finally:
@@ -117,17 +142,17 @@ class EdgeProtocol(HttpOnlyProtocol):
         """For an answer that leaves the request's body unread: the connection cannot be reused."""
         self.close_connection = 1
 
-    def _request_started(self, idle_seconds):
-        """Waits (at most the idle delay) for the first byte of the next request."""
+    def _request_started(self):
+        """Waits for the first byte of the next request (the server ends a connection idle too long)."""
         try:
-            self.connection.settimeout(idle_seconds)
             return bool(self.rfile.peek(1))
-        except (OSError, ValueError):  # idle too long, reset, or closed to make room
+        except (OSError, ValueError):  # reset, or closed
             return False
 
     def _read_request_head(self):
-        self.connection.settimeout(self.server.edge.header_seconds)
         self.raw_requestline = self.rfile.readline(self.server.url_length_limit)
+        if not self.raw_requestline:
+            return False
         if len(self.raw_requestline) >= self.server.url_length_limit:
             self._refuse(414, "URI Too Long", "uri_too_long", "The request's address is too long.")
             return False
@@ -152,8 +177,15 @@ class EdgeProtocol(HttpOnlyProtocol):
 
     def send_error(self, code, message=None, explain=None):
         """What parse_request answers to a request line or version it cannot read."""
+        if self.server.edge.connection(self.conn_state).timed_out:
+            self._refuse_late()
+            return
         self._refuse(code, self.responses.get(code, ("Error",))[0], "bad_request",
                      f"This is not an HTTP request Jouda can read ({message or code}).")
+
+    def _refuse_late(self):
+        self._refuse(408, "Request Timeout", "request_timeout",
+                     "The request's headers did not arrive in time; send them at once.")
 
     def _refuse(self, status, reason, code, message):
         self.close_connection = 1
@@ -172,11 +204,17 @@ class GatewayWebServer(WebServer):
     def setup(self):
         settings = settings_of(self.container)
         self.settings = settings
-        self.idle_seconds = settings.http_idle_seconds
-        self.header_seconds = settings.http_header_seconds
-        self.body_seconds = settings.http_body_seconds
         self.max_connections = connection_limit(settings.http_max_connections)
-        self._open = {}  # conn_state (by id) -> [conn_state, busy (its request is at a worker), since]
+        # How long each phase may last: waiting for a request, sending its headers, sending its body,
+        # and being answered (the gateway's wait for a service, then writing to a client that may
+        # have stopped reading).
+        self.deadlines = {IDLE: settings.http_idle_seconds, HEAD: settings.http_header_seconds,
+                          BODY: settings.http_body_seconds, BUSY: RPC_WAIT_SECONDS + settings.http_body_seconds}
+        self._open = {}  # id(conn_state) -> OpenConnection
+
+    def start(self):
+        super().start()
+        self.container.spawn_managed_thread(self._sweep_forever, identifier="http-deadlines")
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=EdgeProtocol, debug=False):
         server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
@@ -185,6 +223,9 @@ class GatewayWebServer(WebServer):
 
     def get_wsgi_app(self):
         return EdgeApp(self)
+
+    def connection(self, conn_state):
+        return self._open.get(id(conn_state)) or OpenConnection(conn_state)
 
     def run(self):
         while self._is_accepting:
@@ -198,7 +239,7 @@ class GatewayWebServer(WebServer):
                 self._shed(sock)
                 continue
             conn_state = [address, sock, STATE_IDLE]
-            self._open[id(conn_state)] = [conn_state, False, time.monotonic()]
+            self._open[id(conn_state)] = OpenConnection(conn_state)
             self.container.spawn_managed_thread(partial(self._serve, conn_state))
 
     def _serve(self, conn_state):
@@ -214,25 +255,29 @@ class GatewayWebServer(WebServer):
             except OSError:
                 pass
 
-    def mark(self, conn_state, *, busy):
-        record = self._open.get(id(conn_state))
-        if record is not None and record[1] != busy:
-            record[1], record[2] = busy, time.monotonic()
-
     def _evict_one(self):
         """Ends the connection that has waited longest without a request handed to a worker (idle,
-        or still sending its request); False if every connection is busy. Shutting its socket down
-        wakes its reader with an end of file, so it ends as if the client had left."""
-        waiting = [record for record in self._open.values() if not record[1]]
+        or still sending its request); False if every connection is busy."""
+        waiting = [connection for connection in self._open.values() if connection.phase != BUSY]
         if not waiting:
             return False
-        oldest = min(waiting, key=lambda record: record[2])
-        self._open.pop(id(oldest[0]), None)
-        try:
-            oldest[0][1].shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        oldest = min(waiting, key=lambda connection: connection.since)
+        self._open.pop(id(oldest.conn_state), None)
+        oldest.end()
         return True
+
+    def _sweep_forever(self):
+        while self._is_accepting:
+            eventlet.sleep(SWEEP_SECONDS)
+            self.sweep(time.monotonic())
+
+    def sweep(self, now):
+        """Lets go every connection that overstayed its phase. One still sending its request keeps
+        its writing side, so that it is told why (408)."""
+        for connection in list(self._open.values()):
+            if not connection.timed_out and now - connection.since > self.deadlines[connection.phase]:
+                connection.timed_out = True
+                connection.end(socket.SHUT_RD if connection.phase in (HEAD, BODY) else socket.SHUT_RDWR)
 
     @staticmethod
     def _shed(sock):
@@ -332,7 +377,7 @@ class EdgeApp:
         if refused is not None:
             environ["jouda.close_connection"]()
             return refused
-        environ["jouda.handed_over"]()
+        environ["jouda.connection"].enter(BUSY)  # handed to a worker: no longer one to let go first
         request = Request(environ, shallow=True)
         request.path_values = values
         return provider.handle_request(request)
@@ -346,17 +391,19 @@ class EdgeApp:
         length = environ.get("CONTENT_LENGTH")
         if length and int(length) > MAX_BODY_BYTES:
             return _too_large()
+        connection = environ["jouda.connection"]
         try:
-            with eventlet.Timeout(self.server.body_seconds):
-                raw = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
-        except eventlet.Timeout:
+            raw = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+        except (ValueError, OSError):  # a chunked body that is not well formed, or cut short
+            raw = None
+        if connection.timed_out:  # the server let it go: the body stopped coming
             return error_response(408, "request_timeout",
                                   "The request's body did not arrive in time; nothing was changed.")
-        except ValueError:  # a chunked body that is not well formed
+        if raw is None:
             return error_response(400, "bad_request", "The request's chunked body is not well formed.")
         if len(raw) > MAX_BODY_BYTES:
             return _too_large()
-        if length and len(raw) < int(length):  # the client left (or was let go) before sending it all
+        if length and len(raw) < int(length):  # the client left before sending it all
             return error_response(400, "bad_request", "The request's body ended before its Content-Length.")
         environ["jouda.body"] = raw
         environ["wsgi.input"] = io.BytesIO(raw)
