@@ -9,6 +9,7 @@ back" quoting the comment). After the load the harness waits for the platform to
 counts: requests accepted, transitions persisted, events consumed, e-mails received, duplicates
 (a transition or an e-mail twice) and what was lost (accepted but missing anywhere)."""
 import itertools
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from sqlalchemy import select, text
 
 from jouda.services.policy import domain as policy_domain, models as _policy_models  # noqa: F401 - maps the classes
 
+COMMENT = re.compile(r"\[chaos [^\]]+\]")  # the writers' comments, quoted in the "sent back" e-mails
 CONSUMERS = {"policy.submitted": "notifications.on_policy_submitted",
              "policy.changes_requested": "notifications.on_policy_changes_requested"}
 POLICY = {"title": "Politique qualité", "orientations": [{"code": "OS1", "title": "Usagers"}]}
@@ -264,8 +266,7 @@ def _count(stack, name, councils):
 
         director_mails = [m for m in mails if council.people["director"][1] in m.rcpt_tos]
         manager_mails = [m for m in mails if council.people["quality_manager"][1] in m.rcpt_tos]
-        quoted = [comment for m in manager_mails for comment in accepted_comments
-                  if comment in m.get_body(("plain",)).get_content()]
+        quoted = [comment for m in manager_mails for comment in COMMENT.findall(_text_of(m))]
         outcome.emails_expected += accepted_submits + len(accepted_comments)
         outcome.emails_received += len(director_mails) + len(set(quoted))
         duplicates += max(0, len(director_mails) - accepted_submits) + (len(quoted) - len(set(quoted)))
@@ -273,3 +274,13 @@ def _count(stack, name, councils):
     lost += len(emitted) - consumed
     outcome.persisted, outcome.duplicates, outcome.lost = persisted, duplicates, lost
     return outcome
+
+
+_TEXTS = {}  # message id -> its plain text: the received messages only grow
+
+
+def _text_of(message):
+    key = message["Message-ID"]
+    if key not in _TEXTS:
+        _TEXTS[key] = message.get_body(("plain",)).get_content()
+    return _TEXTS[key]
