@@ -2,6 +2,7 @@
 inbox and preferences, webhooks, the delivery log, and the timers' work (deliveries, digests,
 reminders). Each takes an open unit of work, applies the domain and commits."""
 import logging
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from jouda.services.notifications import channels, domain, routing, templates
@@ -11,7 +12,7 @@ from jouda.services.notifications.schemas import (CouncilSettingsSchema, Deliver
                                                   PreferencesSchema, WebhookInputSchema, WebhookSchema)
 from jouda.shared.clock import as_utc, local_today, not_older, utc_now
 from jouda.shared.events.envelope import occurred_at
-from jouda.shared.errors import ValidationFailed, require_role
+from jouda.shared.errors import CommitUnconfirmed, ValidationFailed, database_outages, require_role
 from jouda.shared.events.catalogue import COUNCIL_ROLES
 from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
 from jouda.shared.unit_of_work import UnitOfWork
@@ -389,15 +390,24 @@ DISPATCH_BATCH = 25  # deliveries claimed at once
 CLAIM_LEASE = timedelta(minutes=5)
 
 
-def dispatch(database, mailer, now, *, retry_base_seconds, allow_private, resolve, limit=DISPATCH_BATCH,
-             lease=CLAIM_LEASE):
+def dispatch(database, mailer, now, *, retry_base_seconds, allow_private, resolve, unrecorded,
+             limit=DISPATCH_BATCH, lease=CLAIM_LEASE):
     """Sends the due deliveries of every council and records each outcome.
 
     The batch is claimed in one short transaction; then each delivery is sent and its outcome
     committed on its own, so a delivery that cannot be built or sent fails alone (its reason in
     the delivery log) and what was sent before it stays recorded as sent.
+
+    `unrecorded`: the caller's list of attempts made whose outcome the database did not take (it
+    went away). They are written first, before anything new is claimed: were they claimed again
+    once their lease ran out, what was sent would go out twice. A database error ends the round.
     Returns (how many were attempted, the webhooks this round switched off). The mailer's SMTP
     connection is the caller's to keep open between rounds and to close."""
+    if unrecorded:
+        with database.system_connection() as connection:
+            while unrecorded:
+                NotificationsRepository.record_outcome(connection, unrecorded[0])
+                unrecorded.pop(0)
     with UnitOfWork(database, None, all_tenants=True) as uow:
         due = [delivery for delivery in NotificationsRepository(uow.session).due_deliveries(now, limit)
                if domain.claim(delivery, now, lease)]
@@ -412,16 +422,30 @@ def dispatch(database, mailer, now, *, retry_base_seconds, allow_private, resolv
                     _failed(delivery, smtp_down, now, retry_base_seconds)
                 else:
                     smtp_down = _send_email(delivery, mailer, now, retry_base_seconds)
-                NotificationsRepository.record_outcome(connection, delivery)  # committed: autocommit
+                with _kept_if_unwritten(delivery, unrecorded):
+                    NotificationsRepository.record_outcome(connection, delivery)  # committed: autocommit
             else:
                 with UnitOfWork(database, None, all_tenants=True) as uow:
                     repo = NotificationsRepository(uow.session)
                     webhook = _send_webhook(repo, delivery, now, retry_base_seconds, allow_private, resolve)
                     NotificationsRepository.record_outcome(uow.session, delivery)
-                    uow.commit()
+                    with _kept_if_unwritten(delivery, unrecorded):
+                        uow.commit()
                 if webhook is not None:
                     disabled.append(webhook)
     return len(due), [(w.tenant_id, w.id) for w in disabled]
+
+
+@contextmanager
+def _kept_if_unwritten(delivery, unrecorded):
+    """The attempt is made: if its outcome cannot be written now, it is kept to be written first
+    next round (the claimed deliveries not tried yet simply come back after their lease)."""
+    try:
+        yield
+    except (*database_outages(), CommitUnconfirmed):
+        unrecorded.append(delivery)
+        log.warning("the outcome of delivery %s waits for the database (%d waiting)", delivery.id, len(unrecorded))
+        raise
 
 
 def _send_email(delivery, mailer, now, retry_base_seconds):

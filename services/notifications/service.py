@@ -36,6 +36,7 @@ class Dispatcher(DependencyProvider):
         self.mailer = channels.Mailer(self.settings.smtp_url, self.settings.var_dir / "mail", self.settings.mail_from)
         self._wake = eventlet.event.Event()
         self._running = False
+        self.unrecorded = []  # outcomes of attempts made that the database has yet to take
 
     def start(self):
         self._running = True
@@ -84,7 +85,7 @@ class Dispatcher(DependencyProvider):
         attempted, disabled = commands.dispatch(
             database, self.mailer, utc_now(),
             retry_base_seconds=self.settings.delivery_retry_base_seconds,
-            allow_private=self.settings.webhook_allow_private, resolve=channels.resolve,
+            allow_private=self.settings.webhook_allow_private, resolve=channels.resolve, unrecorded=self.unrecorded,
             lease=timedelta(seconds=self.settings.delivery_lease_seconds))
         for tenant_id, webhook_id in disabled:
             with UnitOfWork(database, tenant_id) as uow:

@@ -18,15 +18,18 @@ from kombu import Connection, Producer
 from nameko.events import get_event_exchange
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from jouda.runner import Runner
 from jouda.services.gateway import directory
 from jouda.services.notifications import channels, commands, domain, routing
+from jouda.services.notifications import models as notifications_models
 from jouda.services.notifications.service import Dispatcher
 from jouda.services.objectives import commands as objectives_commands, domain as objectives_domain
 from jouda.services.policy import commands as policy_commands
-from jouda.shared.clock import local_today
-from jouda.shared.db import Database
+from jouda.shared.clock import local_today, utc_now
+from jouda.shared.db import Database, _grant_runtime_role, make_engine
 from jouda.shared.errors import RoleNotAllowed, ValidationFailed
 from jouda.shared.events.catalogue import build_event, validate_event
 from jouda.shared.events.envelope import occurred_at as occurred_at_of
@@ -36,6 +39,7 @@ from tests.integration.conftest import eventually
 from tests.integration.test_objectives import indicator_body, months_back, objective_body, objectives_db  # noqa: F401
 from tests.support.infrastructure import free_port
 from tests.support.smtp_server import SmtpServer
+from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("notifications")]
@@ -882,6 +886,71 @@ def test_the_dispatcher_stops_cleanly_while_an_email_is_being_sent(notifications
         smtp.set_rules()
         dispatcher.mailer.close()
     assert [m["Subject"] for m in smtp.messages(to=address)] == ["Arrêt"]
+
+
+@pytest.fixture
+def reachable_through_proxy(settings):
+    """Notifications tables in a schema of their own (no running dispatcher polls them), reached through
+    a TCP proxy the test can cut: the database going away as the dispatcher sees it."""
+    schema = "dispatch_outage"
+    engine = make_engine(settings.database_url, None, runtime=False, pool_size=1)
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        connection.execute(text(f'SET search_path TO "{schema}"'))
+        notifications_models.metadata.create_all(connection)
+        _grant_runtime_role(connection, schema)
+    engine.dispose()
+    url = make_url(settings.database_url)
+    proxy = TcpProxy(url.host, url.port)
+    database = Database(schema, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+                        pool_size=1)
+    yield database, proxy
+    database.dispose()
+    proxy.close()
+
+
+def test_an_email_sent_as_the_database_drops_is_recorded_once_it_is_back_not_sent_again(
+        notifications_settings, smtp, reachable_through_proxy):
+    # The outcome of an e-mail the server had accepted could not be written: the database had gone.
+    # The delivery's lease ran out before it came back; the next round sent the e-mail a second time.
+    database, proxy = reachable_through_proxy
+    address = f"outage-{free_port()}@dispatcher.example"
+    with UnitOfWork(database, "fes-meknes") as uow:
+        uow.session.add(domain.Delivery("fes-meknes", domain.EMAIL, address, {
+            "to": address, "name": None, "subject": "Rappel", "text": "Texte", "html": "<p>Texte</p>"},
+            utc_now(), utc_now()))
+        uow.commit()
+
+    class DatabaseGoneOnceSent(channels.Mailer):
+        sent = 0
+
+        def send(self, message):
+            super().send(message)
+            self.sent += 1
+            if self.sent == 1:
+                proxy.cut()  # the server has the message; the outcome cannot be written
+
+    mailer = DatabaseGoneOnceSent(notifications_settings.smtp_url, notifications_settings.var_dir / "mail",
+                                  notifications_settings.mail_from)
+    lease, unrecorded = timedelta(seconds=0.2), []
+    round_ = dict(retry_base_seconds=1.0, allow_private=False, resolve=channels.resolve, lease=lease,
+                  unrecorded=unrecorded)
+    try:
+        with pytest.raises(DBAPIError):
+            commands.dispatch(database, mailer, utc_now(), **round_)
+        with pytest.raises(DBAPIError):  # still gone: nothing claimed, nothing sent
+            commands.dispatch(database, mailer, utc_now(), **round_)
+        eventlet.sleep(lease.total_seconds() * 2)  # the claim has lapsed by the time the database is back
+        proxy.restore()
+        assert commands.dispatch(database, mailer, utc_now(), **round_) == (0, [])
+    finally:
+        mailer.close()
+    assert len(smtp.messages(to=address)) == 1
+    assert unrecorded == []
+    with database.transaction("fes-meknes") as session:
+        delivery = session.scalars(select(domain.Delivery).where(domain.Delivery.target == address)).one()
+        assert (delivery.status, delivery.attempts) == (domain.SENT, 1)
 
 
 # --- webhooks ------------------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def run(uow_for, notifications_database):
             """One round; the mailer's connection is closed after it, as the idle Dispatcher does."""
             try:
                 return commands.dispatch(notifications_database, mailer, now or utc_now(), retry_base_seconds=BASE,
-                                         allow_private=allow_private, resolve=resolve)
+                                         allow_private=allow_private, resolve=resolve, unrecorded=[])
             finally:
                 mailer.close()
 
@@ -1117,7 +1117,7 @@ def test_a_refusing_smtp_server_is_tried_once_per_round(council, deliver, notifi
     attempts = []
     mailer.send = lambda message, send=mailer.send: (attempts.append(message), send(message))
     assert commands.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
-                             resolve=fake_resolve) == (len(ACTIVE), [])
+                             resolve=fake_resolve, unrecorded=[]) == (len(ACTIVE), [])
     assert len(attempts) == 1  # the others are not tried against a server that just refused
     assert {(d.status, d.attempts, d.last_error) for d in emails(notifications_database)} == {
         (domain.RETRYING, 1, "SMTP relay.example.org:587: [Errno 111] Connection refused")}
@@ -1131,7 +1131,7 @@ def test_dispatch_claims_a_batch_at_a_time_and_leaves_the_connection_open(counci
     mailer, rounds = StubMailer(), []
     while True:
         attempted, _ = commands.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE,
-                                         allow_private=False, resolve=fake_resolve)
+                                         allow_private=False, resolve=fake_resolve, unrecorded=[])
         if not attempted:
             break
         rounds.append(attempted)
