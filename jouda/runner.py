@@ -2,7 +2,6 @@
 with the Prometheus endpoint of the process."""
 import errno
 import gc
-import importlib
 import logging
 
 import eventlet
@@ -12,21 +11,10 @@ from kombu import Connection
 from nameko.containers import ServiceContainer
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from jouda import platform
 from jouda.shared.consumer import EventHandler
 
 log = logging.getLogger("jouda")
-
-SERVICES = {
-    "gateway": "jouda.services.gateway.service:GatewayService",
-    "policy": "jouda.services.policy.service:PolicyService",
-    "objectives": "jouda.services.objectives.service:ObjectivesService",
-    "notifications": "jouda.services.notifications.service:NotificationsService",
-}
-
-
-def service_class(name):
-    module, _, attribute = SERVICES[name].partition(":")
-    return getattr(importlib.import_module(module), attribute)
 
 
 def event_handlers(classes, settings):
@@ -41,7 +29,7 @@ def event_handlers(classes, settings):
 
 
 def all_service_classes():
-    return [service_class(name) for name in SERVICES]
+    return [platform.service_class(name) for name in platform.SERVICES]
 
 
 def declare_topology(classes, settings):
@@ -96,7 +84,7 @@ class Runner:
 
     def __init__(self, names, settings):
         self.settings = settings
-        self.classes = [service_class(name) for name in names]
+        self.classes = [platform.service_class(name) for name in names]
         self.containers = [ServiceContainer(cls, settings.nameko_config()) for cls in self.classes]
         self.metrics_server = None
 

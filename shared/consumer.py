@@ -57,9 +57,25 @@ def dead_letter_queue_name(queue_name):
 
 
 class EventHandler(NamekoEventHandler):
+    """`consumer`: the handler's name, given once and for good ("policy.on_user_created"; a handler
+    that several services share writes "{service}.on_user_created"): its queue is named after it
+    and it keys the record of the events it applied, so renaming the method neither orphans the
+    queue nor makes applied events look new."""
+
+    def __init__(self, source_service, event_type, *, consumer, **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.consumer = consumer
 
     def setup(self):
         super().setup()
+        service = self.container.service_name
+        self.consumer = self.consumer.format(service=service)
+        if not self.consumer.startswith(f"{service}."):
+            raise ValueError(f"consumer {self.consumer!r} of {service} must be named '{service}.<name>'")
+        queue = self.queue  # as Nameko declares it, named after the consumer instead of the method
+        self.queue = type(queue)(name=f"evt-{self.source_service}-{self.event_type}--{self.consumer}",
+                                 exchange=queue.exchange, routing_key=queue.routing_key, durable=queue.durable,
+                                 auto_delete=queue.auto_delete, exclusive=queue.exclusive)
         settings = settings_of(self.container)
         self.amqp_uri = settings.amqp_uri
         self.max_attempts = settings.event_max_attempts
@@ -170,8 +186,8 @@ class BatchEventHandler(EventHandler):
     so only an event that fails on its own is retried or dead-lettered, never its batchmates.
     """
 
-    def __init__(self, source_service, event_type, max_batch=100, max_wait=0.02, **kwargs):
-        super().__init__(source_service, event_type, **kwargs)
+    def __init__(self, source_service, event_type, *, consumer, max_batch=100, max_wait=0.02, **kwargs):
+        super().__init__(source_service, event_type, consumer=consumer, **kwargs)
         self.max_batch = max_batch
         self.max_wait = max_wait
 

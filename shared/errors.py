@@ -2,8 +2,7 @@
 
 Each error carries a stable `code` and the HTTP status the gateway answers with, so a rule
 raised deep in a domain module reaches the council clerk as a clear, actionable message.
-Nameko serialises a raised exception across RPC by class name and message; the gateway maps
-that name back through ERRORS_BY_NAME.
+An error crosses RPC as a ServiceError (shared/rpc.py), which carries all four to the gateway.
 """
 
 
@@ -76,10 +75,6 @@ def database_outages():
     """The SQLAlchemy errors that mean the database is away or overwhelmed (not a refused write)."""
     from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
     return (OperationalError, InterfaceError, PoolTimeout)
-
-
-ERRORS_BY_NAME = {cls.__name__: cls for cls in (
-    DomainError, ValidationFailed, NotFound, Forbidden, Conflict, TenantRequired)}
 
 
 class ServiceError(Exception):

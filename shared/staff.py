@@ -1,4 +1,5 @@
-"""A service's copy of its tenants' people, fed by gateway.user_created / user_updated events.
+"""A service's copy of its tenants' people, fed by gateway.user_created / user_updated events (and
+user_snapshot, when `jouda resync` brings a consumer up to date).
 
 Only what rules need: who exists, their role, whether they are active. No names, no e-mails.
 Each service maps its own class to its own `staff` table (`map_staff`)."""
@@ -7,7 +8,7 @@ from sqlalchemy import Boolean, Column, DateTime, Index, String, Table, select
 
 from jouda.shared.clock import not_older
 from jouda.shared.consumer import checked, event_handler
-from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.vocabulary import COUNCIL_ROLES
 from jouda.shared.events.envelope import occurred_at
 from jouda.shared.tenancy import TenantOwned, tenant_column
 
@@ -68,12 +69,16 @@ class StaffDirectory:
     """Mixed into a service class that has `uow` and `staff_class`: keeps its staff table
     up to date from the gateway's user events."""
 
-    @event_handler("gateway", "gateway.user_created")
+    @event_handler("gateway", "gateway.user_created", consumer="{service}.on_user_created")
     def on_user_created(self, event):
         self._record_staff_member(event)
 
-    @event_handler("gateway", "gateway.user_updated")
+    @event_handler("gateway", "gateway.user_updated", consumer="{service}.on_user_updated")
     def on_user_updated(self, event):
+        self._record_staff_member(event)
+
+    @event_handler("gateway", "gateway.user_snapshot", consumer="{service}.on_user_snapshot")
+    def on_user_snapshot(self, event):
         self._record_staff_member(event)
 
     def _record_staff_member(self, event):

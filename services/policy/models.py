@@ -81,5 +81,3 @@ mapper_registry.map_imperatively(domain.Acknowledgement, acknowledgements)
 StaffMember = map_staff(mapper_registry)  # who is active, for the acknowledgement rate
 
 register_models("policy", mapper_registry)
-
-TENANT_TABLES = ("policies", "policy_versions", "policy_transitions", "policy_acknowledgements", "staff")

@@ -35,9 +35,4 @@ def occurred_at(envelope) -> datetime:
     return datetime.fromisoformat(envelope["occurred_at"])
 
 
-def source_service(event_type: str) -> str:
-    """`policy.published` is published by the `policy` service on `policy.events`."""
-    return event_type.split(".", 1)[0]
-
-
-__all__ = ["EnvelopeSchema", "ValidationError", "new_envelope", "occurred_at", "source_service"]
+__all__ = ["EnvelopeSchema", "ValidationError", "new_envelope", "occurred_at"]

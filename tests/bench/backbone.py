@@ -30,7 +30,7 @@ class BenchConsumer:
     name = CONSUMER
     uow = UnitOfWorkProvider()
 
-    @event_batch_handler(PRODUCER, "policy.submitted", max_batch=BATCH)
+    @event_batch_handler(PRODUCER, "policy.submitted", consumer=f"{CONSUMER}.on_submitted", max_batch=BATCH)
     def on_submitted(self, events):
         with self.uow.for_events(events) as uow:
             uow.session.execute(EFFECTS.insert(), [

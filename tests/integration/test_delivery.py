@@ -11,12 +11,12 @@ from nameko.events import get_event_exchange
 from prometheus_client import REGISTRY
 from sqlalchemy import select, text
 
+from jouda import platform
 from jouda.services.policy.models import StaffMember
 from jouda.shared.consumer import (ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name, event_batch_handler,
                                    event_handler)
 from jouda.shared.db import Database, _grant_runtime_role, make_engine
 from jouda.shared.events.catalogue import build_event
-from jouda.shared.events.envelope import source_service
 from jouda.shared.outbox import OutboxBase, OutboxRelay, ProcessedEvent, message_headers
 from jouda.shared.unit_of_work import UnitOfWork
 from tests.integration.conftest import EventTap, eventually
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 def publish(amqp_uri, envelope, routing_key=None):
     """Publish an envelope exactly as a relay does (or a raw body, for poison messages)."""
     with Connection(amqp_uri) as connection:
-        exchange = get_event_exchange(source_service(routing_key or envelope["type"]), {})
+        exchange = get_event_exchange(platform.publisher_of(routing_key or envelope["type"]), {})
         producer = Producer(connection.channel(), exchange=exchange)
         producer.publish(json.dumps(envelope), routing_key=routing_key or envelope["type"],
                          content_type="application/json", content_encoding="utf-8",
@@ -85,7 +85,7 @@ class AlwaysFailing:
     """A consumer whose handler keeps failing, on the real broker."""
     name = "dlq_probe"
 
-    @event_handler("policy", "policy.review_due")
+    @event_handler("policy", "policy.review_due", consumer="dlq_probe.handle")
     def handle(self, event):
         FAILURES.append(event["event_id"])
         raise RuntimeError("the effect cannot be applied")
@@ -199,7 +199,7 @@ class BatchProbe:
     """A batch consumer: one poisoned event among good ones must not hold the good ones back."""
     name = "batch_probe"
 
-    @event_batch_handler("policy", "policy.review_due", max_batch=50, max_wait=0.05)
+    @event_batch_handler("policy", "policy.review_due", consumer="batch_probe.handle", max_batch=50, max_wait=0.05)
     def handle(self, events):
         if any(event["payload"]["title"] == "poison" for event in events):
             raise RuntimeError("cannot apply a poisoned event")

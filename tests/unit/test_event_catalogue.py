@@ -1,13 +1,15 @@
-"""Event contracts (shared/events/catalogue.py, shared/events/envelope.py)."""
+"""Event contracts (shared/events/catalogue.py, shared/events/envelope.py) and who publishes them
+(jouda/platform.py)."""
 import uuid
 from datetime import date, datetime, timezone
 
 import pytest
 from marshmallow import ValidationError
 
+from jouda.platform import publisher_of
 from jouda.shared.events.catalogue import (CATALOGUE, LATEST_VERSION, UnknownEventType, build_event, contract,
                                            validate_event)
-from jouda.shared.events.envelope import EnvelopeSchema, new_envelope, source_service
+from jouda.shared.events.envelope import EnvelopeSchema, new_envelope
 
 TENANT = "fes-meknes"
 POLICY_ID, VERSION_ID, OLD_VERSION_ID = (str(uuid.uuid4()) for _ in range(3))
@@ -28,23 +30,26 @@ INDICATOR = {"indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usa
 OBJECTIVE = {"objective_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens", "orientation_code": "OS1",
              "owner_id": "u-qm", "due_date": date(2027, 12, 31), "state": "active", "abandon_reason": None,
              "status": "on_track", "indicators": [INDICATOR]}
+PUBLISHED = {
+    **transitioned("approved", "published"),
+    "language": "fr",
+    "body": "La Région s'engage…",
+    "orientations": [{"code": "O1", "title": "Satisfaction des citoyens"}],
+    "commitments": ["Respecter les exigences légales"],
+    "signatory": "Le Président",
+    "effective_date": date(2025, 3, 1),
+    "next_review_date": date(2026, 3, 4),
+    "published_at": datetime(2025, 3, 4, 10, 30, tzinfo=timezone.utc),
+    "superseded_version_id": OLD_VERSION_ID,
+}
+CATALOGUE_ENTRY = {"code": "SATISFACTION", "name_fr": "Taux de satisfaction des usagers",
+                   "name_ar": "نسبة رضا المرتفقين", "unit": "%", "direction": "increase"}
 
 EXAMPLES = {
     ("policy.submitted", 1): transitioned("draft", "in_review"),
     ("policy.approved", 1): transitioned("in_review", "approved", "Bon pour publication"),
     ("policy.changes_requested", 1): transitioned("in_review", "draft", "Préciser O2"),
-    ("policy.published", 1): {
-        **transitioned("approved", "published"),
-        "language": "fr",
-        "body": "La Région s'engage…",
-        "orientations": [{"code": "O1", "title": "Satisfaction des citoyens"}],
-        "commitments": ["Respecter les exigences légales"],
-        "signatory": "Le Président",
-        "effective_date": date(2025, 3, 1),
-        "next_review_date": date(2026, 3, 4),
-        "published_at": datetime(2025, 3, 4, 10, 30, tzinfo=timezone.utc),
-        "superseded_version_id": OLD_VERSION_ID,
-    },
+    ("policy.published", 1): PUBLISHED,
     ("policy.superseded", 1): {**transitioned("published", "superseded", "Superseded by version 3")},
     ("policy.acknowledged", 1): {
         **REF, "user_id": "u-7", "acknowledged_at": datetime(2025, 3, 5, 8, 0, tzinfo=timezone.utc),
@@ -72,6 +77,19 @@ EXAMPLES = {
     ("gateway.user_updated", 1): {**USER, "role": "director", "active": False, "language": "fr"},
     ("gateway.user_created", 2): {**USER, "email": "agent@fes-meknes.example", "name": "Agent 1"},
     ("gateway.user_updated", 2): {**USER, "active": False, "email": "agent@fes-meknes.example", "name": None},
+    # The present as it stands, for `jouda resync`: the same payloads as the events they stand for.
+    ("gateway.tenant_snapshot", 1): {"code": "fes-meknes", "name": "Conseil régional Fès-Meknès"},
+    ("gateway.user_snapshot", 1): {**USER, "email": "agent@fes-meknes.example", "name": "Agent 1"},
+    ("policy.snapshot", 1): {**PUBLISHED, "acknowledgements": 3, "active_users": 4, "acknowledgement_rate": 0.75},
+    ("objective.snapshot", 1): {**OBJECTIVE, "indicators": [{**INDICATOR, "reported_periods": ["2026-Q2", "2026-Q3"]}]},
+    ("reporting.settings_changed", 1): {"grace_days": 10},
+    ("ministry.catalogue_entry_added", 1): CATALOGUE_ENTRY,
+    ("ministry.catalogue_snapshot", 1): CATALOGUE_ENTRY,
+    # Shared contracts (shared/events/contracts.py): any service may announce a deadline.
+    ("deadline.set", 1): {"kind": "objective", "ref_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens",
+                          "due_date": date(2027, 12, 31), "owner_id": "u-qm", "link": f"/objectives/{OBJECTIVE_ID}",
+                          "restart": False},
+    ("deadline.cleared", 1): {"kind": "objective", "ref_id": OBJECTIVE_ID},
 }
 
 
@@ -241,9 +259,12 @@ def test_latest_version_covers_every_type():
     ("policy.published", "policy"),
     ("gateway.user_created", "gateway"),
     ("policy.review_due", "policy"),
+    ("reporting.settings_changed", "objectives"),  # not the type's prefix: the declaring service
+    ("ministry.catalogue_entry_added", "ministry"),
 ])
 def test_source_service(event_type, service):
-    assert source_service(event_type) == service
+    # The service whose contracts declare the type: its exchange carries the event.
+    assert publisher_of(event_type) == service
 
 
 # --- delivery queues (shared/consumer.py) -------------------------------------------------------

@@ -6,13 +6,14 @@ from itertools import product
 
 import pytest
 
-from jouda.services.objectives import domain, periods
+from jouda.services.objectives import domain
+from jouda.shared import periods
 from jouda.services.objectives.domain import (ABANDONED, ACHIEVED, ACTIVE, STATE_GUARDS, STATES,
                                               MeasurementExists, StateChangeNotAllowed)
 from jouda.services.objectives.status import ACHIEVED as STATUS_ACHIEVED
 from jouda.services.objectives.status import AT_RISK, IMPROVING, NO_DATA, OFF_TRACK, ON_TRACK, WORSENING
 from jouda.shared.errors import Conflict, Forbidden, RoleNotAllowed, ValidationFailed
-from jouda.shared.events.catalogue import ROLES
+from jouda.shared.vocabulary import ROLES
 
 TENANT = "fes-meknes"
 CREATED = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
@@ -662,25 +663,25 @@ MONTHS_TO_OCTOBER = ["2025-11", "2025-12"] + [f"2026-{m:02d}" for m in range(1, 
     pytest.param("annual", "2020", date(2027, 1, 5), 10, ["2025"], id="annual-2026-still-in-grace"),
 ])
 def test_due_periods(frequency, start, today, grace, expected):
-    assert strs(domain.due_periods(frequency, start, today, grace)) == expected
+    assert strs(periods.due_periods(frequency, start, today, grace)) == expected
 
 
 def test_due_periods_window_can_change():
-    assert strs(domain.due_periods("monthly", "2020-01", TODAY, 10, window_months=3)) == [
+    assert strs(periods.due_periods("monthly", "2020-01", TODAY, 10, window_months=3)) == [
         "2026-08", "2026-09", "2026-10"]
 
 
 def test_late_periods_are_due_periods_without_a_value():
     reported = {"2026-07", "2026-09", "2025-01"}
-    late = domain.late_periods("monthly", "2026-06", reported, TODAY, 10)
+    late = periods.late_periods("monthly", "2026-06", reported, TODAY, 10)
     assert strs(late) == ["2026-06", "2026-08", "2026-10"]
-    assert domain.late_periods("monthly", "2026-06", {"2026-06", "2026-07", "2026-08", "2026-09", "2026-10"},
+    assert periods.late_periods("monthly", "2026-06", {"2026-06", "2026-07", "2026-08", "2026-09", "2026-10"},
                                TODAY, 10) == []
 
 
 def test_late_periods_respect_the_grace_days():
-    assert strs(domain.late_periods("monthly", "2026-09", set(), date(2026, 11, 5), 10)) == ["2026-09"]
-    assert strs(domain.late_periods("monthly", "2026-09", set(), date(2026, 11, 11), 10)) == ["2026-09", "2026-10"]
+    assert strs(periods.late_periods("monthly", "2026-09", set(), date(2026, 11, 5), 10)) == ["2026-09"]
+    assert strs(periods.late_periods("monthly", "2026-09", set(), date(2026, 11, 11), 10)) == ["2026-09", "2026-10"]
 
 
 def test_completeness_over_several_indicators():
@@ -689,19 +690,19 @@ def test_completeness_over_several_indicators():
         ("quarterly", "2020-Q1", {"2026-Q3"}),  # 1 of 4
         ("annual", "2027", set()),  # none due yet
     ]
-    assert domain.completeness(indicators, TODAY, 10) == (4, 9)
-    assert domain.completeness([], TODAY, 10) == (0, 0)
+    assert periods.completeness(indicators, TODAY, 10) == (4, 9)
+    assert periods.completeness([], TODAY, 10) == (0, 0)
 
 
 @pytest.mark.parametrize("reported,due,rate", [
     (0, 0, None), (0, 9, 0.0), (4, 9, 0.4444), (9, 9, 1.0), (2, 3, 0.6667),
 ])
 def test_completeness_rate(reported, due, rate):
-    assert domain.completeness_rate(reported, due) == rate
+    assert periods.completeness_rate(reported, due) == rate
 
 
 def test_due_periods_are_periods_of_the_frequency():
-    found = domain.due_periods("quarterly", "2020-Q1", TODAY, 10)
+    found = periods.due_periods("quarterly", "2020-Q1", TODAY, 10)
     assert all(isinstance(p, periods.Period) and p.frequency == "quarterly" for p in found)
 
 

@@ -10,7 +10,7 @@ from jouda.services.policy.domain import (
     APPROVED, DRAFT, GUARDS, IN_REVIEW, PUBLISHED, STATUSES, SUPERSEDED,
     AlreadyAcknowledged, OpenVersionExists, TransitionNotAllowed)
 from jouda.shared.errors import Conflict, Forbidden, RoleNotAllowed, ValidationFailed
-from jouda.shared.events.catalogue import ROLES
+from jouda.shared.vocabulary import ROLES
 
 TENANT = "fes-meknes"
 CREATED = datetime(2025, 1, 10, 9, 0, tzinfo=timezone.utc)

@@ -1,4 +1,5 @@
-"""Reporting periods: the span a measurement covers, written as text the clerk recognises.
+"""Reporting periods: the span a measurement covers, written as text the clerk recognises, and what
+counts as reported on time.
 
     monthly     2026-03        quarterly  2026-Q1
     semiannual  2026-S1        annual     2026
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from jouda.shared.errors import ValidationFailed
+from jouda.shared.vocabulary import ANNUAL, FREQUENCIES, MONTHLY, QUARTERLY, SEMIANNUAL  # noqa: F401
 
-MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL = "monthly", "quarterly", "semiannual", "annual"
 MONTHS_PER_PERIOD = {MONTHLY: 1, QUARTERLY: 3, SEMIANNUAL: 6, ANNUAL: 12}
-FREQUENCIES = tuple(MONTHS_PER_PERIOD)
+COMPLETENESS_WINDOW_MONTHS = 12  # reporting completeness looks back a year
+DEFAULT_GRACE_DAYS = 10  # days after a period's end before its report is late, unless the council says otherwise
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a period outside them is a typing mistake
 EXAMPLES = {MONTHLY: "2026-03", QUARTERLY: "2026-Q1", SEMIANNUAL: "2026-S1", ANNUAL: "2026"}
 _PATTERNS = {
@@ -95,3 +97,34 @@ def between(first: Period, last: Period):
     while period <= last:
         yield period
         period = period.next()
+
+
+# --- reporting on time ------------------------------------------------------------------------------
+
+def due_periods(frequency, start_period, today: date, grace_days, window_months=COMPLETENESS_WINDOW_MONTHS):
+    """The periods of the last `window_months` whose report is due (closed for over `grace_days`)."""
+    last = closed_by(today, frequency, grace_days)
+    first = last
+    for _ in range(window_months // MONTHS_PER_PERIOD[frequency] - 1):
+        first = first.previous()
+    start = parse(start_period, frequency)
+    return list(between(max(first, start), last))
+
+
+def late_periods(frequency, start_period, reported, today, grace_days):
+    """Due periods (see due_periods) with no value; `reported`: period texts that have one."""
+    return [p for p in due_periods(frequency, start_period, today, grace_days) if str(p) not in reported]
+
+
+def completeness(indicators, today, grace_days):
+    """`indicators`: (frequency, start_period, reported period texts). Returns (reported, due)."""
+    due = reported = 0
+    for frequency, start_period, reported_periods in indicators:
+        expected = due_periods(frequency, start_period, today, grace_days)
+        due += len(expected)
+        reported += sum(1 for p in expected if str(p) in reported_periods)
+    return reported, due
+
+
+def completeness_rate(reported, due):
+    return round(reported / due, 4) if due else None

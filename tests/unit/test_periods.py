@@ -1,11 +1,11 @@
-"""Reporting periods (services/objectives/periods.py): parsing, bounds, neighbours across year
+"""Reporting periods (shared/periods.py): parsing, bounds, neighbours across year
 boundaries, and which period is closed (and late) on a given day."""
 from datetime import date
 
 import pytest
 
-from jouda.services.objectives import periods
-from jouda.services.objectives.periods import ANNUAL, MONTHLY, QUARTERLY, SEMIANNUAL, Period
+from jouda.shared import periods
+from jouda.shared.periods import ANNUAL, MONTHLY, QUARTERLY, SEMIANNUAL, Period
 from jouda.shared.errors import ValidationFailed
 
 
