@@ -5,9 +5,9 @@ bad token, 403 role not allowed, 404 unknown or another council's id, 409 state 
 duplicate, 413 body over 1 MiB, 422 invalid fields, 429 too many failed authentications, 503 the
 broker or the database is away (nothing was changed), 504 a service did not answer in time.
 """
-import functools
 import json
 import logging
+import re
 
 import eventlet
 from amqp.exceptions import AMQPError
@@ -22,9 +22,10 @@ from jouda.services.gateway.edge import RPC_WAIT_SECONDS, client_address, error_
 from jouda.services.gateway.metrics import AUTH_FAILURES
 from jouda.services.gateway.throttle import FailureThrottle
 from jouda.shared import idempotency
-from jouda.shared.errors import DatabaseUnavailable, ServiceError, database_outages
-from jouda.shared.events.catalogue import COUNCIL_ROLES
+from jouda.shared.errors import DatabaseUnavailable, DomainError, ServiceError, database_outages
+from jouda.shared.exports import csv_text
 from jouda.shared.nameko_ext import ServiceDatabase, settings_of
+from jouda.shared.operations import check_role
 from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
 
@@ -229,39 +230,91 @@ def refuse_nul(request, path_arguments):
                            {name.replace("\x00", ""): ["May not contain the NUL character."]})
 
 
-def endpoint(roles=COUNCIL_ROLES, *, public=False):
-    """Wraps an @http handler: authentication, role check, errors as JSON envelopes.
+FORMATS = ("json", "csv")
 
-    The handler returns (status, data) or a werkzeug Response."""
-    allowed = frozenset(roles)
 
-    def decorate(handler):
-        @functools.wraps(handler)
-        def wrapper(self, request, *args, **kwargs):
-            try:
-                refuse_nul(request, kwargs)
-                if not public:
-                    principal = self.api.authenticate(request)
-                    if principal.role not in allowed:
-                        raise ApiError(403, "role_not_allowed",
-                                       f"Your role ({principal.role}) cannot use this resource.",
-                                       {"role": principal.role, "allowed_roles": sorted(allowed)})
-                    self.api.take_idempotency_key(request)
-                result = handler(self, request, *args, **kwargs)
-            except ApiError as error:
-                return error_response(error.status, error.code, error.message, error.details, error.headers)
-            except ServiceError as error:
-                return error_response(error.status, error.code, error.message, error.details)
-            except DATABASE_OUTAGES:
-                log.warning("the gateway's database is unavailable in %s", handler.__name__, exc_info=True)
-                unavailable = DatabaseUnavailable()
-                return error_response(unavailable.status, unavailable.code, unavailable.message)
-            except Exception:  # noqa: BLE001 - never leak a traceback to a client
-                log.exception("unhandled error in %s", handler.__name__)
-                return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
-            if isinstance(result, Response):
-                return result
-            status, data = result
-            return json_response(status, data)
-        return wrapper
-    return decorate
+def query_value(request, param):
+    """A query parameter as its Param says to read it (ApiError 422 when it cannot be)."""
+    if param.kind == "int":
+        return RequestContext.int_arg(request, param.name, param.default, *param.bounds)
+    if param.kind == "flag":
+        value = request.args.get(param.name, "false").lower()
+        if value not in ("true", "false", "1", "0"):
+            raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
+                           {param.name: ["true or false."]})
+        return value in ("true", "1")
+    return request.args.get(param.name, param.default)
+
+
+def wants_csv(request):
+    wanted = request.args.get("format", "json")
+    if wanted not in FORMATS:
+        raise ApiError(422, "validation_failed", "Some query parameters are invalid.", {"format": ["json or csv."]})
+    return wanted == "csv"
+
+
+def csv_response(view, document, path):
+    rows = view.rows(json.loads(document) if isinstance(document, str) else document)
+    filename = UNSAFE_IN_FILENAME.sub("_", view.filename.format(**path))[:100]
+    return Response(csv_text(view.columns, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")  # a file name safe in a header, whatever the path held
+
+
+def serve(gateway, operation, request, path, *, answer, follow=()):
+    """One HTTP operation: authentication and the role check, the Idempotency-Key, then its answer
+    (the gateway's own, or an RPC call to the service that owns it), and every error as an envelope."""
+    try:
+        refuse_nul(request, path)
+        if not operation.public:
+            principal = gateway.api.authenticate(request)
+            check_role(principal.role, operation.roles, "this resource")
+            gateway.api.take_idempotency_key(request)
+        if answer is not None:
+            result = answer(gateway, request, **path)
+        else:
+            result = _called(gateway, operation, request, path)
+            for step in follow:
+                step(gateway, result)
+    except ApiError as error:
+        return error_response(error.status, error.code, error.message, error.details, error.headers)
+    except (ServiceError, DomainError) as error:
+        return error_response(error.status, error.code, error.message, error.details)
+    except DATABASE_OUTAGES:
+        log.warning("the gateway's database is unavailable in %s", operation.operation_id, exc_info=True)
+        unavailable = DatabaseUnavailable()
+        return error_response(unavailable.status, unavailable.code, unavailable.message)
+    except Exception:  # noqa: BLE001 - never leak a traceback to a client
+        log.exception("unhandled error in %s", operation.operation_id)
+        return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
+    if isinstance(result, Response):
+        return result
+    if operation.raw:
+        return Response(result, mimetype="application/json")
+    status, data = result if isinstance(result, tuple) else (operation.status, result)
+    return json_response(status, data)
+
+
+def _called(gateway, operation, request, path):
+    # A body is read (and refused when malformed or too large) whenever one may be sent, used or not.
+    body = gateway.api.body(request) if request.method in ("POST", "PUT", "PATCH", "DELETE") else None
+    params = {param.name: param for param in operation.query}
+    args = []
+    for name in operation.args:
+        if name == "body":
+            args.append(body)
+        elif name.startswith("="):  # a constant the operation always passes (a transition's action)
+            args.append(name[1:])
+        elif name in operation.path_choices:  # the URL's word, as the service names it
+            args.append(operation.path_choices[name][path[name]])
+        elif name in path:
+            args.append(path[name])
+        else:
+            args.append(query_value(request, params[name]))
+    as_csv = operation.csv is not None and wants_csv(request)
+    result = call(getattr(gateway.rpc(operation.service), operation.call.split(".", 1)[1]), *args)
+    if as_csv:
+        return csv_response(operation.csv, result, path)
+    return result

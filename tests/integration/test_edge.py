@@ -10,7 +10,6 @@ from http import client as http_client
 import json
 import socket
 import time
-import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import eventlet
