@@ -140,3 +140,13 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class ObjectiveCountsSchema(StrictSchema):
+    """How many objectives stand where: their status, or their state when achieved or abandoned."""
+    on_track = fields.Integer()
+    at_risk = fields.Integer()
+    off_track = fields.Integer()
+    no_data = fields.Integer()
+    achieved = fields.Integer()
+    abandoned = fields.Integer()

@@ -2,19 +2,19 @@
 queues its events and commits; the RPC entrypoints, the timers and the demo seed go through here."""
 from datetime import date
 
-from sqlalchemy import or_, select
-
-from jouda.services.objectives import domain, read_model, status as rules
+from jouda.services.objectives import domain, status as rules
 from jouda.services.objectives.metrics import MEASUREMENTS_MISSING, MEASUREMENTS_RECORDED
+from jouda.services.objectives.notices import OBJECTIVE
 from jouda.services.objectives.repository import ObjectivesRepository
-from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, CatalogueEntrySchema, CorrectionSchema,
-                                               IndicatorDetailSchema, IndicatorInputSchema, IndicatorSchema, MeasurementInputSchema,
-                                               MeasurementSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
-                                               ObjectiveSchema, ObjectiveSummarySchema, ReportingSettingsSchema)
+from jouda.services.objectives.schemas import (CorrectionSchema, IndicatorDetailSchema, IndicatorInputSchema,
+                                               IndicatorSchema, MeasurementInputSchema, MeasurementSchema,
+                                               ObjectiveChangesSchema, ObjectiveInputSchema, ObjectiveSchema,
+                                               ObjectiveSummarySchema, ReportingSettingsSchema)
+from jouda.shared import periods
 from jouda.shared.clock import local_today, utc_now
+from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
 from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
-
-MINISTRY = frozenset({"ministry"})
+from jouda.shared.vocabulary import OBJECTIVE_BUCKETS
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -24,7 +24,7 @@ def indicator_snapshot(indicator):
             **{name: getattr(indicator, name) for name in domain.Indicator.POSITION}}
 
 
-def _objective_event(objective, indicators, changed=None):
+def objective_payload(objective, indicators, changed=None):
     payload = {"objective_id": objective.id, "title": objective.title,
                "orientation_code": objective.orientation_code, "owner_id": objective.owner_id,
                "due_date": objective.due_date, "state": objective.state,
@@ -42,6 +42,15 @@ def _emit_status_change(uow, objective, old_status, indicator_id=None):
         "indicator_id": indicator_id})
 
 
+def objective_deadline(objective):
+    """An active objective's due date, for reminders and escalation; none once achieved or abandoned."""
+    if objective.state == domain.ACTIVE:
+        return DEADLINE_SET, {"kind": OBJECTIVE, "ref_id": objective.id, "title": objective.title,
+                              "due_date": objective.due_date, "owner_id": objective.owner_id,
+                              "link": f"/objectives/{objective.id}"}
+    return DEADLINE_CLEARED, {"kind": OBJECTIVE, "ref_id": objective.id}
+
+
 def _dump_objective(objective, indicators):
     objective.indicators = indicators  # shown with the objective, not a mapped relationship
     return ObjectiveSchema().dump(objective)
@@ -56,7 +65,8 @@ def create_objective(uow, data):
         uow.tenant_id, data, uow.actor, uow.role, utc_now(),
         orientations={o.code for o in repo.current_orientations()}, active_users=repo.active_users())
     repo.add(objective)
-    uow.emit("objective.created", _objective_event(objective, []))
+    uow.emit("objective.created", objective_payload(objective, []))
+    uow.emit(*objective_deadline(objective))
     uow.commit()
     return _dump_objective(objective, [])
 
@@ -70,7 +80,8 @@ def update_objective(uow, objective_id, data):
                                     active_users=repo.active_users())
     indicators = repo.indicators_of(objective.id)
     if changed:
-        uow.emit("objective.updated", _objective_event(objective, indicators, changed))
+        uow.emit("objective.updated", objective_payload(objective, indicators, changed))
+        uow.emit(*objective_deadline(objective))
     uow.commit()
     return _dump_objective(objective, indicators)
 
@@ -105,7 +116,7 @@ def add_indicator(uow, objective_id, data):
     indicators = repo.indicators_of(objective.id)
     old_status = domain.refresh_objective(objective, indicators)
     objective.updated_at = indicator.created_at
-    uow.emit("objective.updated", _objective_event(objective, indicators, ["indicators"]))
+    uow.emit("objective.updated", objective_payload(objective, indicators, ["indicators"]))
     if old_status is not None:
         _emit_status_change(uow, objective, old_status, indicator.id)
     uow.commit()
@@ -176,10 +187,10 @@ def dashboard(uow, *, today: date | None = None):
     grace = repo.grace_days(uow.tenant_id)
     orientations = repo.all_orientations()
     by_orientation = {}
-    totals = {name: 0 for name in read_model.OBJECTIVE_COLUMNS}
+    totals = {name: 0 for name in OBJECTIVE_BUCKETS}
     for objective in repo.all_objectives():
         bucket = objective.status if objective.state == domain.ACTIVE else objective.state
-        row = by_orientation.setdefault(objective.orientation_code, {name: 0 for name in read_model.OBJECTIVE_COLUMNS})
+        row = by_orientation.setdefault(objective.orientation_code, {name: 0 for name in OBJECTIVE_BUCKETS})
         row[bucket] += 1
         totals[bucket] += 1
     active = repo.active_indicators()
@@ -187,7 +198,7 @@ def dashboard(uow, *, today: date | None = None):
     late, due_count, reported_count = [], 0, 0
     for indicator, objective in active:
         done = reported.get(indicator.id, set())
-        due = domain.due_periods(indicator.frequency, indicator.start_period, today, grace)
+        due = periods.due_periods(indicator.frequency, indicator.start_period, today, grace)
         due_count += len(due)
         for period in due:
             if str(period) in done:
@@ -202,11 +213,11 @@ def dashboard(uow, *, today: date | None = None):
         "orientations": [{"code": code, "title": orientations[code].title if code in orientations else None,
                           "current": bool(code in orientations and orientations[code].current),
                           "objectives": sum(by_orientation.get(code, {}).values()),
-                          "objectives_by_status": by_orientation.get(code, {n: 0 for n in read_model.OBJECTIVE_COLUMNS})}
+                          "objectives_by_status": by_orientation.get(code, {n: 0 for n in OBJECTIVE_BUCKETS})}
                          for code in codes],
         "objectives_by_status": totals,
         "reporting": {"reported_periods": reported_count, "due_periods": due_count,
-                      "completeness": domain.completeness_rate(reported_count, due_count),
+                      "completeness": periods.completeness_rate(reported_count, due_count),
                       "grace_days": grace, "as_of": today.isoformat()},
         "late_measurements": sorted(late, key=lambda item: (item["period_end"], item["indicator"])),
     }
@@ -224,50 +235,15 @@ def set_reporting_settings(uow, data):
         uow.session.add(domain.ReportingSettings(uow.tenant_id, data["grace_days"]))
     else:
         settings.grace_days = data["grace_days"]
-    uow.session.flush()
-    # The ministry's figure follows at once, like the council's dashboard (same service, no event).
-    read_model.refresh_completeness(uow.session, uow.tenant_id, local_today(), data["grace_days"])
+    uow.emit("reporting.settings_changed", data)  # the ministry works out completeness with it too
     uow.commit()
     return data
-
-
-# --- the national catalogue and the ministry's views --------------------------------------------------
-
-def catalogue(uow):
-    return {"items": CatalogueEntrySchema(many=True).dump(ObjectivesRepository(uow.session).catalogue())}
-
-
-def add_catalogue_entry(uow, data):
-    domain.require_role(uow.role, MINISTRY, "change the national indicator catalogue")
-    data = load_or_raise(CatalogueEntryInputSchema(), data)
-    repo = ObjectivesRepository(uow.session)
-    if repo.catalogue_entry(data["code"]) is not None:
-        raise domain.CatalogueCodeExists(f"{data['code']} is already in the national catalogue.",
-                                         {"code": data["code"]})
-    entry = domain.CatalogueIndicator(**data, created_by=uow.actor, now=utc_now())
-    repo.add(entry)
-    uow.commit()
-    return CatalogueEntrySchema().dump(entry)
-
-
-def ministry_overview(uow):
-    domain.require_role(uow.role, MINISTRY, "see the national overview")
-    return {"items": read_model.overview(uow.session)}
-
-
-def ministry_indicator(uow, code):
-    domain.require_role(uow.role, MINISTRY, "see the national indicators")
-    entry = ObjectivesRepository(uow.session).catalogue_entry(code)
-    if entry is None:
-        raise domain.IndicatorNotFound(f"{code!r} is not in the national indicator catalogue.", {"code": code})
-    return {"indicator": CatalogueEntrySchema().dump(entry),
-            "items": read_model.national_indicator(uow.session, code)}
 
 
 # --- events received -------------------------------------------------------------------------------
 
 def apply_policy_published(uow, event):
-    """The orientations objectives are set under, and the ministry's view of the policy."""
+    """The orientations objectives are set under: the published policy's."""
     payload = event["payload"]
     repo = ObjectivesRepository(uow.session)
     known = repo.all_orientations()
@@ -280,32 +256,18 @@ def apply_policy_published(uow, event):
             else:
                 orientation.title, orientation.policy_version, orientation.current = (
                     item["title"], payload["version"], True)
-    read_model.apply_policy_published(uow.session, event)
     uow.commit()
 
 
-READ_MODEL_APPLIERS = {
-    "gateway.tenant_created": read_model.apply_tenant_created,
-    "policy.acknowledged": read_model.apply_policy_acknowledged,
-    "objective.created": read_model.apply_objective,
-    "objective.updated": read_model.apply_objective,
-    "objective.status_changed": read_model.apply_status_changed,
-    "indicator.measurement_recorded": read_model.apply_measurement,
-}
-REFRESHES_COMPLETENESS = {"objective.created", "objective.updated", "indicator.measurement_recorded"}
-
-
-def apply_to_read_model(uow, *, today: date | None = None):
-    """The fresh events of a batch handler's unit of work, all of one tenant, in one transaction."""
-    events = sorted(uow.fresh_events, key=lambda event: event["occurred_at"])
-    tenant_id = events[0]["tenant_id"]
-    read_model.tenant(uow.session, tenant_id)  # the council's lock, taken first (see read_model.tenant)
-    for event in events:
-        READ_MODEL_APPLIERS[event["type"]](uow.session, event)
-    if any(event["type"] in REFRESHES_COMPLETENESS for event in events):
-        uow.session.flush()
-        read_model.refresh_completeness(uow.session, tenant_id, today or local_today(),
-                                        ObjectivesRepository(uow.session).grace_days(tenant_id))
+def apply_catalogue_entry(uow, event):
+    """The service's copy of the national catalogue, which indicators are mapped against."""
+    repo = ObjectivesRepository(uow.session)
+    entry = repo.catalogue_entry(event["payload"]["code"])
+    if entry is None:
+        repo.add(domain.CatalogueIndicator(**event["payload"], created_by=event["actor"], now=utc_now()))
+    else:
+        for name, value in event["payload"].items():
+            setattr(entry, name, value)
     uow.commit()
 
 
@@ -325,7 +287,7 @@ def notice_missing_measurements(uow, today: date):
     noticed = repo.noticed_missing()
     items = []
     for indicator, objective in active:
-        for period in domain.late_periods(indicator.frequency, indicator.start_period,
+        for period in periods.late_periods(indicator.frequency, indicator.start_period,
                                           reported.get(indicator.id, set()), today, grace):
             if (indicator.id, str(period)) in noticed:
                 continue
@@ -340,16 +302,3 @@ def notice_missing_measurements(uow, today: date):
     if items:
         MEASUREMENTS_MISSING.labels(uow.tenant_id).inc(len(items))
     return len(items)
-
-
-def councils_with_stale_completeness(uow, today: date):
-    return uow.session.scalars(select(read_model.TenantPosition.tenant_id).where(or_(
-        read_model.TenantPosition.completeness_as_of.is_(None),
-        read_model.TenantPosition.completeness_as_of < today))).all()
-
-
-def refresh_completeness(uow, tenant_id, today: date):
-    """Periods fall due as days pass: bring a council's completeness up to today."""
-    read_model.refresh_completeness(uow.session, tenant_id, today,
-                                    ObjectivesRepository(uow.session).grace_days(tenant_id))
-    uow.commit()

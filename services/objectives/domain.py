@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from jouda.services.objectives import periods, status as rules
+from jouda.services.objectives import status as rules
+from jouda.shared import periods
 from jouda.shared.errors import Conflict, NotFound, RoleNotAllowed, ValidationFailed, require_role
 from jouda.shared.tenancy import TenantOwned
 
@@ -23,8 +24,6 @@ STATES = (ACTIVE, ACHIEVED, ABANDONED)
 QUALITY_MANAGER, PROCESS_OWNER = "quality_manager", "process_owner"
 EDITORS = frozenset({QUALITY_MANAGER})
 REPORTERS = frozenset({QUALITY_MANAGER, PROCESS_OWNER})  # and each indicator's own owner
-DEFAULT_GRACE_DAYS = 10
-COMPLETENESS_WINDOW_MONTHS = 12
 PERCENT_UNITS = frozenset({"%", "percent", "pourcentage"})
 
 
@@ -57,10 +56,6 @@ class ObjectiveNotFound(NotFound):
 
 class IndicatorNotFound(NotFound):
     code = "indicator_not_found"
-
-
-class CatalogueCodeExists(Conflict):
-    code = "catalogue_code_exists"
 
 
 def _new_id():
@@ -158,12 +153,13 @@ class MissingMeasurement(TenantOwned):
 
 
 class ReportingSettings(TenantOwned):
-    def __init__(self, tenant_id, grace_days=DEFAULT_GRACE_DAYS):
+    def __init__(self, tenant_id, grace_days=periods.DEFAULT_GRACE_DAYS):
         self.tenant_id, self.grace_days = tenant_id, grace_days
 
 
 class CatalogueIndicator:
-    """A national indicator, kept by the ministry, that councils map theirs to (not tenant-owned)."""
+    """A national indicator that councils map theirs to: the service's copy of the ministry's catalogue
+    (not tenant-owned), fed by its events."""
 
     def __init__(self, code, name_fr, name_ar, unit, direction, created_by, now):
         self.code, self.name_fr, self.name_ar = code, name_fr, name_ar
@@ -356,32 +352,3 @@ def refresh_objective(objective, indicators):
     return old
 
 
-# --- reporting completeness -----------------------------------------------------------------------
-
-def due_periods(frequency, start_period, today: date, grace_days, window_months=COMPLETENESS_WINDOW_MONTHS):
-    """The periods of the last `window_months` whose report is due (closed for over `grace_days`)."""
-    last = periods.closed_by(today, frequency, grace_days)
-    first = last
-    for _ in range(window_months // periods.MONTHS_PER_PERIOD[frequency] - 1):
-        first = first.previous()
-    start = periods.parse(start_period, frequency)
-    return list(periods.between(max(first, start), last))
-
-
-def late_periods(frequency, start_period, reported, today, grace_days):
-    """Due periods (see due_periods) with no value; `reported`: period texts that have one."""
-    return [p for p in due_periods(frequency, start_period, today, grace_days) if str(p) not in reported]
-
-
-def completeness(indicators, today, grace_days):
-    """`indicators`: (frequency, start_period, reported period texts). Returns (reported, due)."""
-    due = reported = 0
-    for frequency, start_period, reported_periods in indicators:
-        expected = due_periods(frequency, start_period, today, grace_days)
-        due += len(expected)
-        reported += sum(1 for p in expected if str(p) in reported_periods)
-    return reported, due
-
-
-def completeness_rate(reported, due):
-    return round(reported / due, 4) if due else None

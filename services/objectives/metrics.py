@@ -1,12 +1,12 @@
 """Prometheus metrics of the objectives service: counters as things happen, per-tenant gauges
 computed when Prometheus scrapes."""
 from prometheus_client import Counter
-from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import case, func, select
 
-from jouda.services.objectives import domain, read_model
+from jouda.services.objectives import domain
 from jouda.shared.metrics import by_tenant_and_status
 from jouda.shared.nameko_ext import ScrapeTimeGauges
+from jouda.shared.vocabulary import OBJECTIVE_BUCKETS
 
 MEASUREMENTS_RECORDED = Counter("jouda_measurements_recorded_total",
                                 "Indicator measurements recorded (corrections included).", ["tenant", "kind"])
@@ -21,17 +21,5 @@ class ObjectivesGauges(ScrapeTimeGauges):
         with self.service_database.database.transaction(all_tenants=True) as session:
             by_status = session.execute(select(domain.Objective.tenant_id, bucket, func.count())
                                         .group_by(domain.Objective.tenant_id, bucket)).all()
-            reporting = session.execute(select(read_model.TenantPosition.tenant_id,
-                                               read_model.TenantPosition.reported_periods,
-                                               read_model.TenantPosition.due_periods)).all()
-        objectives = by_tenant_and_status("jouda_objectives", "Quality objectives by status (achieved and "
-                                          "abandoned as declared, otherwise as measured).", by_status,
-                                          read_model.OBJECTIVE_COLUMNS)
-        completeness = GaugeMetricFamily("jouda_reporting_completeness_ratio",
-                                         "Share of due measurement periods (last 12 months) that have a value.",
-                                         labels=["tenant"])
-        for tenant, reported, due in reporting:
-            rate = domain.completeness_rate(reported, due)
-            if rate is not None:
-                completeness.add_metric([tenant], rate)
-        return [objectives, completeness]
+        return [by_tenant_and_status("jouda_objectives", "Quality objectives by status (achieved and abandoned as "
+                                     "declared, otherwise as measured).", by_status, OBJECTIVE_BUCKETS)]

@@ -1,10 +1,10 @@
 """SQLAlchemy mapping of the objectives service: its domain (imperative, so domain.py stays plain
-Python), its copy of the policy's orientations and of the staff, and the ministry's read model."""
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+Python), and its copies of the policy's orientations, of the staff and of the national catalogue."""
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import registry
 
-from jouda.services.objectives import domain, read_model
+from jouda.services.objectives import domain
 from jouda.shared.staff import map_staff
 from jouda.shared.tenancy import register_models, tenant_column
 
@@ -125,56 +125,6 @@ national_indicators = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-# --- the ministry's read model, fed by events (read_model.py); no personal data -------------------
-ministry_tenants = Table(
-    "ministry_tenants", metadata,
-    Column("tenant_id", String(64), primary_key=True),
-    Column("name", String(200)),
-    Column("policy_version", Integer),
-    Column("policy_published_at", DateTime(timezone=True)),
-    Column("acknowledgements", Integer),
-    Column("active_users", Integer),
-    Column("acknowledgement_rate", Float),
-    Column("acknowledged_at", DateTime(timezone=True)),  # time of the acknowledgement event applied
-    Column("reported_periods", Integer, nullable=False, default=0),
-    Column("due_periods", Integer, nullable=False, default=0),
-    Column("completeness_as_of", Date),
-)
-
-ministry_objectives = Table(
-    "ministry_objectives", metadata,
-    Column("objective_id", String(36), primary_key=True),
-    Column("tenant_id", String(64), nullable=False),
-    Column("orientation_code", String(20), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("as_of", DateTime(timezone=True)),
-    Column("status_as_of", DateTime(timezone=True)),
-    Index("ix_ministry_objectives_tenant", "tenant_id", "state", "status"),
-)
-
-ministry_indicators = Table(
-    "ministry_indicators", metadata,
-    Column("indicator_id", String(36), primary_key=True),
-    Column("tenant_id", String(64), nullable=False),
-    Column("catalogue_code", String(40)),
-    Column("unit", String(30), nullable=False),
-    Column("direction", String(10), nullable=False),
-    Column("frequency", String(12), nullable=False),
-    Column("start_period", String(7), nullable=False),
-    Column("baseline", Float, nullable=False),
-    Column("target", Float, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("latest_period", String(7)),
-    Column("latest_value", Float),
-    Column("status", String(20), nullable=False),
-    Column("trend", String(10)),
-    Column("reported_periods", JSON, nullable=False),
-    Column("as_of", DateTime(timezone=True), nullable=False),
-    Index("ix_ministry_indicators_code", "catalogue_code", "tenant_id"),
-    Index("ix_ministry_indicators_tenant", "tenant_id"),
-)
-
 mapper_registry.map_imperatively(domain.Orientation, orientations)
 mapper_registry.map_imperatively(domain.Objective, objectives)
 mapper_registry.map_imperatively(domain.Indicator, indicators)
@@ -183,11 +133,6 @@ mapper_registry.map_imperatively(domain.MeasurementCorrection, corrections)
 mapper_registry.map_imperatively(domain.MissingMeasurement, missing_measurements)
 mapper_registry.map_imperatively(domain.ReportingSettings, reporting_settings)
 mapper_registry.map_imperatively(domain.CatalogueIndicator, national_indicators)
-mapper_registry.map_imperatively(read_model.TenantPosition, ministry_tenants)
-mapper_registry.map_imperatively(read_model.ObjectivePosition, ministry_objectives)
-mapper_registry.map_imperatively(read_model.IndicatorPosition, ministry_indicators)
 StaffMember = map_staff(mapper_registry)  # who may own objectives and indicators
 
-TENANT_TABLES = ("orientations", "objectives", "indicators", "measurements", "measurement_corrections",
-                 "missing_measurements", "reporting_settings", "staff")
 register_models("objectives", mapper_registry)

@@ -1,6 +1,7 @@
 """Queries of the objectives service. Tenant filtering is applied centrally (shared.tenancy)."""
 from sqlalchemy import func, select, update
 
+from jouda.shared import periods
 from jouda.services.objectives import domain, status as rules
 from jouda.services.objectives.models import StaffMember
 from jouda.shared.staff import active_user_ids
@@ -141,7 +142,7 @@ class ObjectivesRepository:
 
     def grace_days(self, tenant_id=None) -> int:
         settings = self.session.get(domain.ReportingSettings, tenant_id) if tenant_id else None
-        return settings.grace_days if settings is not None else domain.DEFAULT_GRACE_DAYS
+        return settings.grace_days if settings is not None else periods.DEFAULT_GRACE_DAYS
 
     def councils_with_active_indicators(self):
         return self.session.scalars(

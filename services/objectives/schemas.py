@@ -1,12 +1,14 @@
 """Boundary schemas of the objectives service (RPC payloads in and out)."""
 from marshmallow import fields, validate
 
-from jouda.services.objectives import domain, periods, status as rules
-from jouda.shared.schema_fields import (ChangesSchema, LocalDateTime, StrictBoolean, StrictNumber, StrictSchema,
-                                        deadline_date)
+from jouda.services.objectives import domain, status as rules
+from jouda.shared import periods
+from jouda.shared.vocabulary import CATALOGUE_CODE_PATTERN
+from jouda.shared.schema_fields import (ChangesSchema, LocalDateTime, ObjectiveCountsSchema, StrictBoolean,
+                                        StrictNumber, StrictSchema, deadline_date)
 
 USER_ID = validate.Length(1, 64)
-CATALOGUE_CODE = validate.Regexp(r"^[A-Z][A-Z0-9_]{1,39}$", error="Capital letters, digits and '_' (2 to 40).")
+CATALOGUE_CODE = validate.Regexp(CATALOGUE_CODE_PATTERN, error="Capital letters, digits and '_' (2 to 40).")
 UNIT = validate.Length(1, 30)
 
 
@@ -48,14 +50,6 @@ class MeasurementInputSchema(StrictSchema):
                               validate=validate.Length(max=2000))
     correction = StrictBoolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
-
-
-class CatalogueEntryInputSchema(StrictSchema):
-    code = fields.String(required=True, validate=CATALOGUE_CODE)
-    name_fr = fields.String(required=True, validate=validate.Length(1, 300))
-    name_ar = fields.String(required=True, validate=validate.Length(1, 300))
-    unit = fields.String(required=True, validate=UNIT)
-    direction = fields.String(required=True, validate=validate.OneOf(rules.DIRECTIONS))
 
 
 class ReportingSettingsSchema(StrictSchema):
@@ -142,48 +136,36 @@ class MeasurementSchema(StrictSchema):
     corrections = fields.List(fields.Nested(CorrectionSchema), attribute="history")
 
 
-class CatalogueEntrySchema(StrictSchema):
+class OrientationCountsSchema(StrictSchema):
     code = fields.String()
-    name_fr = fields.String()
-    name_ar = fields.String()
-    unit = fields.String()
-    direction = fields.String()
-    created_at = LocalDateTime()
-
-
-class StatusCountsSchema(StrictSchema):
-    on_track = fields.Integer()
-    at_risk = fields.Integer()
-    off_track = fields.Integer()
-    no_data = fields.Integer()
-    achieved = fields.Integer()
-    abandoned = fields.Integer()
-
-
-class OverviewRowSchema(StrictSchema):
-    """A council in the ministry's overview: figures only, no personal data."""
-    tenant = fields.String()
-    name = fields.String(allow_none=True)
-    policy_published = fields.Boolean()
-    policy_version = fields.Integer(allow_none=True)
-    policy_published_at = LocalDateTime(allow_none=True)
-    acknowledgement_rate = fields.Float(allow_none=True)
+    title = fields.String(allow_none=True)
+    current = fields.Boolean()
     objectives = fields.Integer()
-    objectives_by_status = fields.Nested(StatusCountsSchema)
+    objectives_by_status = fields.Nested(ObjectiveCountsSchema)
+
+
+class ReportingSchema(StrictSchema):
     reported_periods = fields.Integer()
     due_periods = fields.Integer()
-    reporting_completeness = fields.Float(allow_none=True)
-    completeness_as_of = fields.Date(allow_none=True)
+    completeness = fields.Float(allow_none=True)
+    grace_days = fields.Integer()
+    as_of = fields.Date()
 
 
-class NationalIndicatorRowSchema(StrictSchema):
-    tenant = fields.String()
-    name = fields.String(allow_none=True)
+class LateMeasurementSchema(StrictSchema):
     indicator_id = fields.String()
-    latest_period = fields.String(allow_none=True)
-    latest_value = fields.Float(allow_none=True)
-    unit = fields.String()
-    baseline = fields.Float()
-    target = fields.Float()
-    status = fields.String()
-    trend = fields.String(allow_none=True)
+    indicator = fields.String()
+    objective_id = fields.String()
+    objective = fields.String()
+    owner_id = fields.String()
+    period = fields.String()
+    period_end = fields.Date()
+    days_late = fields.Integer()
+
+
+class DashboardSchema(StrictSchema):
+    """The council's objectives by status per orientation, reporting completeness, late reports."""
+    orientations = fields.List(fields.Nested(OrientationCountsSchema))
+    objectives_by_status = fields.Nested(ObjectiveCountsSchema)
+    reporting = fields.Nested(ReportingSchema)
+    late_measurements = fields.List(fields.Nested(LateMeasurementSchema))

@@ -1,5 +1,4 @@
 """The objectives service: thin Nameko entrypoints over services/objectives/commands.py."""
-import json
 import logging
 
 from nameko.timer import timer
@@ -8,10 +7,11 @@ from jouda.services.objectives import commands
 from jouda.services.objectives.metrics import ObjectivesGauges
 from jouda.services.objectives.models import StaffMember
 from jouda.shared.clock import local_today
-from jouda.shared.consumer import checked, event_batch_handler, event_handler
+from jouda.shared.consumer import checked, event_handler
 from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider, for_each_council
 from jouda.shared.rpc import rpc
 from jouda.shared.staff import StaffDirectory
+from jouda.shared.unit_of_work import EVERY_COUNCIL, Scope
 
 log = logging.getLogger(__name__)
 
@@ -82,82 +82,36 @@ class ObjectivesService(StaffDirectory):
         with self.uow() as uow:
             return commands.set_reporting_settings(uow, data)
 
-    # --- the national catalogue and the ministry's views (no tenant) ---------------------------
-    @rpc
-    def catalogue(self):
-        with self.uow.platform() as uow:
-            return commands.catalogue(uow)
-
-    @rpc
-    def add_catalogue_entry(self, data):
-        with self.uow.platform() as uow:
-            return commands.add_catalogue_entry(uow, data)
-
-    # The ministry's views cover every council: they leave as JSON text, encoded once here and
-    # passed through by the gateway, rather than encoded and decoded again at each hop.
-    @rpc
-    def ministry_overview(self):
-        with self.uow.platform() as uow:
-            return json.dumps(commands.ministry_overview(uow), ensure_ascii=False)
-
-    @rpc
-    def ministry_indicator(self, code):
-        with self.uow.platform() as uow:
-            return json.dumps(commands.ministry_indicator(uow, code), ensure_ascii=False)
-
     # --- events received ------------------------------------------------------------------------
-    @event_handler("policy", "policy.published")
+    @event_handler("policy", "policy.published", consumer="objectives.on_policy_published")
     def on_policy_published(self, event):
         with self.uow.for_event(checked(event)) as uow:
             commands.apply_policy_published(uow, event)
 
-    # The ministry's read model: one transaction per tenant's share of a batch.
-    @event_batch_handler("gateway", "gateway.tenant_created")
-    def on_tenant_created(self, events):
-        self._project(events)
+    @event_handler("policy", "policy.snapshot", consumer="objectives.on_policy_snapshot")
+    def on_policy_snapshot(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.apply_policy_published(uow, event)
 
-    @event_batch_handler("policy", "policy.acknowledged")
-    def on_policy_acknowledged(self, events):
-        self._project(events)
+    @event_handler("ministry", "ministry.catalogue_entry_added", consumer="objectives.on_catalogue_entry")
+    def on_catalogue_entry(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.apply_catalogue_entry(uow, event)
 
-    @event_batch_handler("objectives", "objective.created")
-    def on_objective_created(self, events):
-        self._project(events)
-
-    @event_batch_handler("objectives", "objective.updated")
-    def on_objective_updated(self, events):
-        self._project(events)
-
-    @event_batch_handler("objectives", "objective.status_changed")
-    def on_objective_status_changed(self, events):
-        self._project(events)
-
-    @event_batch_handler("objectives", "indicator.measurement_recorded")
-    def on_measurement_recorded(self, events):
-        self._project(events)
-
-    def _project(self, events):
-        with self.uow.for_events([checked(event) for event in events]) as uow:
-            commands.apply_to_read_model(uow)
+    @event_handler("ministry", "ministry.catalogue_snapshot", consumer="objectives.on_catalogue_snapshot")
+    def on_catalogue_snapshot(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            commands.apply_catalogue_entry(uow, event)
 
     # --- timers (every tenant) ------------------------------------------------------------------
     @timer(interval=TIMER_SECONDS, eager=True)
     def notice_missing_measurements(self):
         today = local_today()
-        with self.uow.all_tenants() as uow:
+        with self.uow(EVERY_COUNCIL) as uow:
             councils = commands.councils_with_active_indicators(uow)
         found = 0
         for tenant_id in councils:
-            with for_each_council(tenant_id, "missing measurements"), self.uow.system(tenant_id) as uow:
+            with for_each_council(tenant_id, "missing measurements"), self.uow(Scope.council(tenant_id)) as uow:
                 found += commands.notice_missing_measurements(uow, today)
         if found:
             log.info("%d measurement(s) found missing", found)
-
-    @timer(interval=TIMER_SECONDS, eager=True)
-    def refresh_completeness(self):
-        today = local_today()
-        with self.uow.all_tenants() as uow:
-            councils = commands.councils_with_stale_completeness(uow, today)
-        for tenant_id in councils:
-            with for_each_council(tenant_id, "completeness"), self.uow.all_tenants() as uow:  # read model: not tenant-owned
-                commands.refresh_completeness(uow, tenant_id, today)

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from jouda.services.gateway import directory
-from jouda.services.objectives import commands, domain, periods
+from jouda.services.objectives import commands, domain
+from jouda.shared import periods
 from jouda.shared.clock import local_today
 from jouda.shared.schema_fields import years_from
 from jouda.shared.db import Database
 from jouda.shared.events.catalogue import validate_event
-from jouda.shared.unit_of_work import UnitOfWork
+from jouda.shared.unit_of_work import EVERY_COUNCIL, UnitOfWork
 from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.integration
@@ -184,7 +185,7 @@ def test_dashboard_counts_by_orientation_and_lists_late_measurements(client, cou
     assert by_code["OS2"]["objectives_by_status"]["no_data"] == 1
     assert by_code["OS1"]["title"] == POLICY["orientations"][0]["title"]
     assert board["objectives_by_status"]["on_track"] == 1 and board["objectives_by_status"]["no_data"] == 1
-    due = domain.due_periods("monthly", months[-3], local_today(), domain.DEFAULT_GRACE_DAYS)
+    due = periods.due_periods("monthly", months[-3], local_today(), periods.DEFAULT_GRACE_DAYS)
     assert board["reporting"]["due_periods"] == len(due)
     assert board["reporting"]["reported_periods"] == 1
     assert [late["period"] for late in board["late_measurements"]] == [str(p) for p in due[1:]]
@@ -193,7 +194,7 @@ def test_dashboard_counts_by_orientation_and_lists_late_measurements(client, cou
     assert manager.request("PUT", "/api/v1/reporting-settings", {"grace_days": 40}).status == 200
     later = manager.get("/api/v1/dashboard").json()
     assert later["reporting"]["grace_days"] == 40
-    assert later["reporting"]["due_periods"] == len(domain.due_periods("monthly", months[-3], local_today(), 40))
+    assert later["reporting"]["due_periods"] == len(periods.due_periods("monthly", months[-3], local_today(), 40))
     # The ministry's figure follows the setting (the measurement's event may still be on its way).
     def ministry_figures():
         row = next((r for r in client.as_(ministry_token).get("/api/v1/ministry/overview").json()["items"]
@@ -443,12 +444,12 @@ def test_a_missing_measurement_is_noticed_once(client, council, objectives_db, e
     for period in (months[-4], months[-2]):
         assert owner.post(f"/api/v1/indicators/{indicator['id']}/measurements",
                           {"period": period, "value": 72}).status == 201
-    expected = [str(p) for p in domain.late_periods("monthly", months[-4], {months[-4], months[-2]}, local_today(),
-                                                    domain.DEFAULT_GRACE_DAYS)]
+    expected = [str(p) for p in periods.late_periods("monthly", months[-4], {months[-4], months[-2]}, local_today(),
+                                                    periods.DEFAULT_GRACE_DAYS)]
     assert months[-3] in expected
 
     def run_timer():  # what the service's hourly timer runs, council by council
-        with UnitOfWork(objectives_db, None, all_tenants=True) as uow:
+        with UnitOfWork(objectives_db, EVERY_COUNCIL) as uow:
             councils = commands.councils_with_active_indicators(uow)
         assert council.code in councils
         for tenant_id in councils:

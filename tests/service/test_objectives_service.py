@@ -7,23 +7,19 @@ explicit `today` through the same units of work."""
 import json
 import uuid
 from datetime import date, datetime, timezone
-from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import text
 
-import jouda.services.objectives as objectives_package
-from jouda.services.objectives import commands, domain, periods
+from jouda.services.objectives import commands, domain
+from jouda.shared import periods
 from jouda.services.objectives.service import ObjectivesService
 from jouda.shared.clock import local_today
 from jouda.shared.schema_fields import years_from
-from jouda.shared.db import Database, migrate
 from jouda.shared.errors import RoleNotAllowed, TenantRequired, ValidationFailed
 from jouda.shared.events.catalogue import build_event, validate_event
-from jouda.shared.nameko_ext import UnitOfWorkFactory
-from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
+from tests.service.conftest import Caller, open_service_database, unit_of_work_factory
 from jouda.shared.unit_of_work import DuplicateEvent
 
 FES, ORIENTAL = "fes-meknes", "oriental"
@@ -45,38 +41,20 @@ DAY = date(2026, 11, 21)  # the explicit `today` of the deterministic tests
 
 @pytest.fixture
 def objectives_database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'objectives.db'}"
-    migrate("objectives", url, Path(objectives_package.__file__).parent / "migrations")
-    database = Database("objectives", url)
+    database = open_service_database("objectives", tmp_path)
     yield database
     database.dispose()
 
 
-class FakeWorkerContext:
-    """What UnitOfWorkFactory reads of a Nameko worker context."""
-
-    def __init__(self, method_name, data):
-        self.service_name = "objectives"
-        self.entrypoint = SimpleNamespace(method_name=method_name)
-        self.data = data
-
-
 @pytest.fixture
 def uow_for(objectives_database):
-    wakes = []
-
-    def make(method="rpc", tenant=None, user="u-qm", role=QM):
-        data = {TENANT_KEY: tenant, USER_KEY: user, ROLE_KEY: role}
-        holder = SimpleNamespace(database=objectives_database, relay=SimpleNamespace(wake=lambda: wakes.append(1)))
-        return UnitOfWorkFactory(holder, FakeWorkerContext(method, data))
-    make.wakes = wakes
-    return make
+    return unit_of_work_factory("objectives", objectives_database, "u-qm", QM)
 
 
 @pytest.fixture
 def service_as(uow_for):
     def make(tenant=FES, user="u-qm", role=QM):
-        return worker_factory(ObjectivesService, uow=uow_for(tenant=tenant, user=user, role=role))
+        return Caller(ObjectivesService, uow_for, tenant, user, role)
     return make
 
 
@@ -145,44 +123,18 @@ def measure(period, value, **extra):
     return {"period": period, "value": value, **extra}
 
 
-HANDLERS = {
-    "gateway.tenant_created": "on_tenant_created",
-    "policy.acknowledged": "on_policy_acknowledged",
-    "objective.created": "on_objective_created",
-    "objective.updated": "on_objective_updated",
-    "objective.status_changed": "on_objective_status_changed",
-    "indicator.measurement_recorded": "on_measurement_recorded",
-}
-
-
-def project(uow_for, events):
-    """Feed events to the read-model batch handlers: one batch per handler and tenant."""
-    batches = {}
-    for event in events:
-        if event["type"] in HANDLERS:
-            batches.setdefault((HANDLERS[event["type"]], event["tenant_id"]), []).append(event)
-    for (method, _), batch in batches.items():
-        getattr(worker_factory(ObjectivesService, uow=uow_for(method=method)), method)(batch)
-
-
-class _DecodedViews:
-    """The ministry's views leave the service as JSON text; the tests read them decoded."""
-
-    def __init__(self, service):
-        self.service = service
-
-    def __getattr__(self, name):
-        method = getattr(self.service, name)
-
-        def call(*args, **kwargs):
-            result = method(*args, **kwargs)
-            return json.loads(result) if isinstance(result, str) else result
-        return call
-
-
-def ministry(uow_for):
-    return _DecodedViews(worker_factory(ObjectivesService, uow=uow_for(tenant=None, user="u-ministry",
-                                                                        role="ministry")))
+def two_councils_reporting(council, service_as, uow_for):
+    """Fès-Meknès and Oriental, each with a satisfaction indicator mapped to the national one."""
+    tenants = {}
+    for tenant, values in ((FES, [(month(3), 60), (month(2), 72)]), (ORIENTAL, [(month(2), 45)])):
+        council(tenant)
+        manager = service_as(tenant)
+        objective = manager.create_objective(owned(OBJECTIVE, tenant))
+        indicator = manager.add_indicator(objective["id"], {**owned(SATISFACTION, tenant), "start_period": month(4)})
+        for period, value in values:
+            manager.record_measurement(indicator["id"], measure(period, value))
+        tenants[tenant] = (objective, indicator)
+    return tenants
 
 
 # --- tenancy and reference data ---------------------------------------------------------------------
@@ -619,7 +571,7 @@ def test_dashboard_rpc_counts_as_of_today(council, service_as):
     manager.record_measurement(indicator["id"], measure(month(2), 60))
     board = manager.dashboard()
     today = local_today()
-    due = domain.due_periods("monthly", month(5), today, domain.DEFAULT_GRACE_DAYS)
+    due = periods.due_periods("monthly", month(5), today, periods.DEFAULT_GRACE_DAYS)
     assert board["reporting"]["as_of"] == today.isoformat()
     assert board["reporting"]["due_periods"] == len(due) >= 4
     assert board["reporting"]["reported_periods"] == 1
@@ -641,8 +593,8 @@ def test_missing_measurements_are_noticed_once(council, service_as, uow_for, obj
     timer.notice_missing_measurements()
     timer.notice_missing_measurements()  # the next tick: nothing new
     missing = outbox(objectives_database, "indicator.measurement_missing")
-    late = [str(p) for p in domain.late_periods("monthly", month(4), {month(3)}, local_today(),
-                                                 domain.DEFAULT_GRACE_DAYS)]
+    late = [str(p) for p in periods.late_periods("monthly", month(4), {month(3)}, local_today(),
+                                                 periods.DEFAULT_GRACE_DAYS)]
     assert len(late) >= 2
     assert sorted(e["tenant_id"] for e in missing) == [FES, ORIENTAL]  # one event per council and run
     assert sorted((e["tenant_id"], item["period"]) for e in missing for item in e["payload"]["items"]) == sorted(
@@ -650,159 +602,6 @@ def test_missing_measurements_are_noticed_once(council, service_as, uow_for, obj
     for event in missing:
         validate_event(event)
         assert all(item["days_late"] >= 1 for item in event["payload"]["items"])
-
-
-# --- the national catalogue and the ministry's read model ------------------------------------------
-
-def test_the_catalogue_is_seeded_and_kept_by_the_ministry(uow_for, service_as):
-    codes = [entry["code"] for entry in service_as().catalogue()["items"]]
-    assert {"SATISFACTION", "PROCESSING_DAYS"} <= set(codes)
-    assert codes == sorted(codes)
-    entry = {"code": "WATER_QUALITY", "name_fr": "Qualité de l'eau", "name_ar": "جودة الماء", "unit": "%",
-             "direction": "increase"}
-    with pytest.raises(RoleNotAllowed):
-        worker_factory(ObjectivesService, uow=uow_for(tenant=None, role=QM)).add_catalogue_entry(entry)
-    added = ministry(uow_for).add_catalogue_entry(entry)
-    assert added["code"] == "WATER_QUALITY"
-    with pytest.raises(domain.CatalogueCodeExists):
-        ministry(uow_for).add_catalogue_entry(entry)
-    assert "WATER_QUALITY" in [e["code"] for e in service_as(ORIENTAL).catalogue()["items"]]
-
-
-@pytest.mark.parametrize("role", ["quality_manager", "director", "process_owner", "auditor", "staff"])
-def test_ministry_views_refuse_council_roles(uow_for, role):
-    for tenant in (None, FES):
-        service = worker_factory(ObjectivesService, uow=uow_for(tenant=tenant, user="u-1", role=role))
-        with pytest.raises(RoleNotAllowed):
-            service.ministry_overview()
-        with pytest.raises(RoleNotAllowed):
-            service.ministry_indicator("SATISFACTION")
-
-
-def test_ministry_indicator_of_an_unknown_code(uow_for):
-    with pytest.raises(domain.IndicatorNotFound):
-        ministry(uow_for).ministry_indicator("NOT_THERE")
-
-
-def two_councils_reporting(council, service_as, uow_for):
-    """Fès-Meknès and Oriental, each with a satisfaction indicator mapped to the national one."""
-    tenants = {}
-    for tenant, values in ((FES, [(month(3), 60), (month(2), 72)]), (ORIENTAL, [(month(2), 45)])):
-        council(tenant)
-        manager = service_as(tenant)
-        objective = manager.create_objective(owned(OBJECTIVE, tenant))
-        indicator = manager.add_indicator(objective["id"], {**owned(SATISFACTION, tenant), "start_period": month(4)})
-        for period, value in values:
-            manager.record_measurement(indicator["id"], measure(period, value))
-        tenants[tenant] = (objective, indicator)
-    return tenants
-
-
-def tenant_created(code, name):
-    return build_event("gateway.tenant_created", code, "admin", {"code": code, "name": name})
-
-
-def test_the_read_model_is_built_from_events(council, service_as, uow_for, objectives_database):
-    tenants = two_councils_reporting(council, service_as, uow_for)
-    project(uow_for, [tenant_created(FES, "Région Fès-Meknès"), tenant_created(ORIENTAL, "Région de l'Oriental")])
-    project(uow_for, outbox(objectives_database))
-
-    rows = {row["tenant"]: row for row in ministry(uow_for).ministry_overview()["items"]}
-    assert set(rows) == {FES, ORIENTAL}
-    fes, oriental = rows[FES], rows[ORIENTAL]
-    assert (fes["name"], fes["policy_published"], fes["policy_version"]) == ("Région Fès-Meknès", True, 1)
-    assert fes["objectives"] == 1
-    assert fes["objectives_by_status"]["on_track"] == 1  # 72 %: above amber, below target
-    assert oriental["objectives_by_status"]["off_track"] == 1  # 45 %: below the baseline
-    for tenant, row in rows.items():
-        board = service_as(tenant).dashboard()["reporting"]
-        assert (row["reported_periods"], row["due_periods"]) == (board["reported_periods"], board["due_periods"])
-        assert row["reporting_completeness"] == board["completeness"]
-        assert row["completeness_as_of"] == local_today().isoformat()
-
-    national = ministry(uow_for).ministry_indicator("SATISFACTION")
-    assert national["indicator"]["code"] == "SATISFACTION"
-    items = {item["tenant"]: item for item in national["items"]}
-    assert (items[FES]["indicator_id"], items[FES]["latest_period"], items[FES]["latest_value"]) == (
-        tenants[FES][1]["id"], month(2), 72.0)
-    assert (items[FES]["status"], items[FES]["trend"], items[FES]["name"]) == ("on_track", "improving",
-                                                                               "Région Fès-Meknès")
-    assert (items[ORIENTAL]["status"], items[ORIENTAL]["latest_value"]) == ("off_track", 45.0)
-    # No personal data in the ministry's views.
-    for item in national["items"] + list(rows.values()):
-        assert not {"owner_id", "recorded_by", "user_id", "created_by"} & set(item)
-    assert ministry(uow_for).ministry_indicator("PROCESSING_DAYS")["items"] == []
-
-
-def test_the_read_model_applies_each_event_once(council, service_as, uow_for, objectives_database):
-    two_councils_reporting(council, service_as, uow_for)
-    events = outbox(objectives_database, "indicator.measurement_recorded", tenant=FES)
-    project(uow_for, events)
-    with pytest.raises(DuplicateEvent):
-        project(uow_for, events)
-    items = ministry(uow_for).ministry_indicator("SATISFACTION")["items"]
-    assert [(item["tenant"], item["latest_value"]) for item in items] == [(FES, 72.0)]
-
-
-def test_an_older_measurement_event_arriving_late_does_not_win(council, service_as, uow_for, objectives_database):
-    two_councils_reporting(council, service_as, uow_for)
-    first, second = outbox(objectives_database, "indicator.measurement_recorded", tenant=FES)
-    project(uow_for, [second])  # the first waited in a retry queue meanwhile
-    project(uow_for, [first])
-    [item] = ministry(uow_for).ministry_indicator("SATISFACTION")["items"]
-    assert (item["latest_period"], item["latest_value"], item["status"]) == (month(2), 72.0, "on_track")
-    project(uow_for, outbox(objectives_database, "objective.created", tenant=FES))
-    rows = {row["tenant"]: row for row in ministry(uow_for).ministry_overview()["items"]}
-    reporting = service_as(FES).dashboard()["reporting"]
-    assert (rows[FES]["reported_periods"], rows[FES]["due_periods"]) == (
-        reporting["reported_periods"], reporting["due_periods"]) == (2, len(
-            domain.due_periods("monthly", month(4), local_today(), domain.DEFAULT_GRACE_DAYS)))
-
-
-def test_closed_objectives_leave_the_national_figures(council, service_as, uow_for, objectives_database):
-    tenants = two_councils_reporting(council, service_as, uow_for)
-    project(uow_for, outbox(objectives_database))
-    objective, _ = tenants[ORIENTAL]
-    service_as(ORIENTAL).update_objective(objective["id"], {"state": "abandoned", "abandon_reason": "Fusion"})
-    project(uow_for, outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1:])
-    rows = {row["tenant"]: row for row in ministry(uow_for).ministry_overview()["items"]}
-    assert rows[ORIENTAL]["objectives_by_status"]["abandoned"] == 1
-    assert rows[ORIENTAL]["objectives_by_status"]["off_track"] == 0
-    assert (rows[ORIENTAL]["reported_periods"], rows[ORIENTAL]["due_periods"]) == (0, 0)
-    assert rows[ORIENTAL]["reporting_completeness"] is None
-    items = ministry(uow_for).ministry_indicator("SATISFACTION")["items"]
-    assert [item["tenant"] for item in items] == [FES]
-
-
-def test_policy_acknowledgements_reach_the_overview(council, uow_for):
-    council(FES)
-    event = build_event("policy.acknowledged", FES, "u-owner", {
-        "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 1, "title": "Politique",
-        "user_id": "u-owner", "acknowledged_at": datetime.now(timezone.utc), "acknowledgements": 3,
-        "active_users": 4, "acknowledgement_rate": 0.75})
-    project(uow_for, [event])
-    [row] = ministry(uow_for).ministry_overview()["items"]
-    assert (row["tenant"], row["policy_version"], row["acknowledgement_rate"]) == (FES, 1, 0.75)
-    assert row["objectives"] == 0 and row["reporting_completeness"] is None
-
-
-@pytest.mark.parametrize("order", ["as_it_happened", "abandonment_first"])
-def test_closing_an_objective_takes_it_out_of_the_national_figures_in_any_order(
-        council, service_as, uow_for, objectives_database, order):
-    tenants = two_councils_reporting(council, service_as, uow_for)
-    project(uow_for, outbox(objectives_database))
-    objective, indicator = tenants[ORIENTAL]
-    oriental = service_as(ORIENTAL)
-    oriental.record_measurement(indicator["id"], measure(month(1), 50))
-    oriental.update_objective(objective["id"], {"state": "abandoned", "abandon_reason": "Fusion"})
-    measured = outbox(objectives_database, "indicator.measurement_recorded", tenant=ORIENTAL)[-1]
-    abandoned = outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1]
-    # The two event types have their own queues: either may be applied first.
-    for event in ([measured, abandoned] if order == "as_it_happened" else [abandoned, measured]):
-        project(uow_for, [event])
-    rows = {row["tenant"]: row for row in ministry(uow_for).ministry_overview()["items"]}
-    assert rows[ORIENTAL]["due_periods"] == 0
-    assert [item["tenant"] for item in ministry(uow_for).ministry_indicator("SATISFACTION")["items"]] == [FES]
 
 
 def test_a_closed_objective_takes_no_measurement(council, service_as, uow_for):
@@ -813,35 +612,3 @@ def test_a_closed_objective_takes_no_measurement(council, service_as, uow_for):
     with pytest.raises(domain.StateChangeNotAllowed) as caught:
         oriental.record_measurement(indicator["id"], measure(month(1), 50))
     assert "reopen" in caught.value.message
-
-
-
-def test_ministry_rows_have_the_documented_shape(council, service_as, uow_for, objectives_database):
-    """The views are built as plain rows for speed: they must still match their OpenAPI schemas."""
-    from jouda.services.objectives.schemas import NationalIndicatorRowSchema, OverviewRowSchema
-    two_councils_reporting(council, service_as, uow_for)
-    project(uow_for, outbox(objectives_database))
-    for rows, schema in ((ministry(uow_for).ministry_overview()["items"], OverviewRowSchema()),
-                         (ministry(uow_for).ministry_indicator("SATISFACTION")["items"], NationalIndicatorRowSchema())):
-        assert rows
-        for row in rows:
-            assert set(row) == set(schema.fields)
-            assert schema.validate(row) == {}
-
-
-def test_a_reopened_objectives_indicator_returns_to_the_national_figures_in_any_order(
-        council, service_as, uow_for, objectives_database):
-    tenants = two_councils_reporting(council, service_as, uow_for)
-    project(uow_for, outbox(objectives_database))
-    objective, indicator = tenants[ORIENTAL]
-    oriental = service_as(ORIENTAL)
-    oriental.update_objective(objective["id"], {"state": "abandoned", "abandon_reason": "Fusion"})
-    project(uow_for, outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1:])
-    oriental.update_objective(objective["id"], {"state": "active"})
-    reopened = outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1]
-    oriental.record_measurement(indicator["id"], measure(month(1), 50))
-    measured = outbox(objectives_database, "indicator.measurement_recorded", tenant=ORIENTAL)[-1]
-    project(uow_for, [measured])  # the newer event first: the reopening arrives after it
-    project(uow_for, [reopened])
-    assert {item["tenant"] for item in ministry(uow_for).ministry_indicator("SATISFACTION")["items"]} == {
-        FES, ORIENTAL}

@@ -1,12 +1,10 @@
 """Boundary schemas of the objectives service (services/objectives/schemas.py), loaded the way the
 commands load them: through load_or_raise, so a bad field is a ValidationFailed (422)."""
-from datetime import date
 
 import pytest
 
-from jouda.services.objectives.schemas import (CatalogueEntryInputSchema, IndicatorInputSchema,
-                                               MeasurementInputSchema, ObjectiveChangesSchema, ObjectiveInputSchema,
-                                               ReportingSettingsSchema)
+from jouda.services.objectives.schemas import (IndicatorInputSchema, MeasurementInputSchema, ObjectiveChangesSchema,
+                                               ObjectiveInputSchema, ReportingSettingsSchema)
 from jouda.shared.errors import ValidationFailed
 from jouda.shared.clock import local_today
 from jouda.shared.schema_fields import load_or_raise, years_from
@@ -206,7 +204,7 @@ def test_objective_changes_refuse_invalid_fields(body, field):
     assert field in errors_of(ObjectiveChangesSchema(), body)
 
 
-# --- ReportingSettingsSchema / CatalogueEntryInputSchema -------------------------------------------------
+# --- ReportingSettingsSchema ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("days", [0, 10, 90])
 def test_grace_days_from_0_to_90(days):
@@ -228,10 +226,3 @@ def test_grace_days_required_and_alone():
     assert "grace_days" in errors_of(ReportingSettingsSchema(), {})
     assert "window_months" in errors_of(ReportingSettingsSchema(), {"grace_days": 5, "window_months": 6})
 
-
-def test_catalogue_entry_input():
-    entry = {"code": "WATER_QUALITY", "name_fr": "Qualité de l'eau", "name_ar": "جودة الماء", "unit": "%",
-             "direction": "increase"}
-    assert load_or_raise(CatalogueEntryInputSchema(), entry) == entry
-    assert "code" in errors_of(CatalogueEntryInputSchema(), {**entry, "code": "water"})
-    assert "direction" in errors_of(CatalogueEntryInputSchema(), {**entry, "direction": "both"})
