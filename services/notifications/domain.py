@@ -111,12 +111,13 @@ class Webhook(TenantOwned):
 
 
 class TrackedItem(TenantOwned):
-    """Something with a due date that reminders follow: an objective, the policy's review."""
+    """Something with a due date that reminders follow, as a service announced it (deadline.set):
+    an objective, the policy's review, a corrective action."""
 
-    def __init__(self, tenant_id, kind, ref_id, title, due_date, owner_id, as_of):
+    def __init__(self, tenant_id, kind, ref_id, title, due_date, owner_id, link, as_of):
         self.id = _new_id()
         self.tenant_id, self.kind, self.ref_id = tenant_id, kind, ref_id
-        self.title, self.due_date, self.owner_id, self.as_of = title, due_date, owner_id, as_of
+        self.title, self.due_date, self.owner_id, self.link, self.as_of = title, due_date, owner_id, link, as_of
         self.handled = False
 
 
@@ -262,18 +263,18 @@ def check_webhook_url(url, resolve, allow_private=False):
 DUE_SOON, OVERDUE, ESCALATED_QM, ESCALATED_DIRECTOR = "due_soon", "overdue", "escalated_qm", "escalated_director"
 
 
-def reminders_due(item, today: date, sent_marks, escalation_days):
+def reminders_due(item, today: date, sent_marks, escalation_days, reminder_days=REMINDER_DAYS):
     """The reminders to send now for `item`, each once: [(mark, kind, days)].
 
-    Before the due date, the nearest of 30, 7 and 1 days that has been reached (the larger
-    ones are then moot); after it, overdue once, then escalation to the quality managers after
-    `escalation_days`, and to the director after twice that."""
+    Before the due date, the nearest of `reminder_days` (30, 7 and 1 by default) that has been
+    reached (the larger ones are then moot); after it, overdue once, then escalation to the quality
+    managers after `escalation_days`, and to the director after twice that."""
     if item.handled or item.due_date is None:
         return []
     days_left = (item.due_date - today).days
     due = []
     if days_left >= 0:
-        reached = [days for days in REMINDER_DAYS if days_left <= days]
+        reached = [days for days in reminder_days if days_left <= days]
         if reached:  # the nearest reached; a farther one missed (item created late) is moot
             mark = f"{DUE_SOON}_{min(reached)}"
             if mark not in sent_marks:

@@ -104,11 +104,12 @@ tracked_items = Table(
     "tracked_items", metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
-    Column("kind", String(20), nullable=False),
-    Column("ref_id", String(36), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("ref_id", String(64), nullable=False),
     Column("title", String(300), nullable=False),
     Column("due_date", Date),
     Column("owner_id", String(64)),
+    Column("link", String(500), nullable=False),
     Column("handled", Boolean, nullable=False),
     Column("as_of", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "kind", "ref_id", name="uq_tracked_items_ref"),
@@ -132,6 +133,3 @@ mapper_registry.map_imperatively(domain.Webhook, webhooks)
 mapper_registry.map_imperatively(domain.TrackedItem, tracked_items)
 mapper_registry.map_imperatively(domain.ReminderSent, reminders_sent)
 register_models("notifications", mapper_registry)
-
-TENANT_TABLES = ("recipients", "councils", "preferences", "notifications", "deliveries", "webhooks",
-                 "tracked_items", "reminders_sent")

@@ -1,22 +1,74 @@
-"""Who must know what: one table from event type to recipients within the event's council.
+"""Who must know what, as the services declare it (their manifests' notices, shared/notices.py): a
+route per event type, from type to recipients in the event's council, and the kinds of deadline
+they announce. This service subscribes to every routed type and to every announcing service's
+deadlines; it names no service itself."""
+from functools import lru_cache
 
-Adding an event type (an audit's, say) is a row here and a template per language in
-templates/<lang>/<event type>.txt; the service subscribes to every type of this table."""
-from dataclasses import dataclass
+from jouda import platform
+from jouda.shared.notices import Notices, Route  # noqa: F401 - the declarations' vocabulary
 
-QUALITY_MANAGER, DIRECTOR = "quality_manager", "director"
-AT_RISK_OR_WORSE = ("at_risk", "off_track")
+# Notices the service writes itself (timers, webhook health): templates of its own, not subscriptions.
+REMINDER_DUE_SOON, REMINDER_OVERDUE, REMINDER_ESCALATED = "reminder.due_soon", "reminder.overdue", "reminder.escalated"
+WEBHOOK_DISABLED, DIGEST = "webhook.disabled", "digest"
+OWN_NOTICES = (REMINDER_DUE_SOON, REMINDER_OVERDUE, REMINDER_ESCALATED, WEBHOOK_DISABLED)
+OWN = "notifications"
 
 
-@dataclass(frozen=True)
-class Route:
-    roles: tuple = ()              # every active user of these roles in the council
-    everyone: bool = False         # every active user of the council
-    payload_users: tuple = ()      # payload fields holding a user id (an owner)
-    mandatory: bool = False        # always reaches the inbox, whatever the preferences
-    when: object = None            # payload -> bool: only some events of the type notify
-    link: str = "/"                # where the notification points, formatted with the payload
-    items: str | None = None       # a payload field listing items, each notified on its own
+@lru_cache(maxsize=1)
+def declared() -> dict:
+    """service -> its Notices, for every service that declares some."""
+    return {manifest.name: manifest.notice_routes() for manifest in platform.manifests() if manifest.notices}
+
+
+@lru_cache(maxsize=1)
+def routes() -> dict:
+    """event type -> Route."""
+    return {event_type: route for notices in declared().values() for event_type, route in notices.routes.items()}
+
+
+def route_of(event_type) -> Route:
+    return routes()[event_type]
+
+
+def kinds():
+    """Every kind of notification a person may choose channels for."""
+    return (*routes(), *OWN_NOTICES)
+
+
+@lru_cache(maxsize=1)
+def deadline_kinds() -> dict:
+    return {kind: declared_kind for notices in declared().values() for kind, declared_kind in notices.deadlines.items()}
+
+
+def deadline_kind(kind):
+    return deadline_kinds().get(kind)
+
+
+def deadline_publishers():
+    """The services that announce deadlines: this service listens to their deadline.* events."""
+    return sorted(service for service, notices in declared().items() if notices.deadlines)
+
+
+def template_package(kind) -> str:
+    """Where the words of a kind of notification are: the declaring service's templates, or ours."""
+    for service, notices in declared().items():
+        if kind in notices.routes:
+            return platform.manifest(service).package
+    return platform.manifest(OWN).package
+
+
+def labels_of(kind, language, values) -> dict:
+    """The words templates show for the codes in `values`: `{<field>_label}` for each field the service
+    declaring `kind` gave labels for, and `{item_kind_label}` for a deadline's kind."""
+    found = {}
+    notices = next((n for n in declared().values() if kind in n.routes), None)
+    for name, words in (notices.labels.items() if notices is not None else ()):
+        if name in values:
+            found[f"{name}_label"] = words.get(language, {}).get(values[name], values[name])
+    if "item_kind" in values:
+        deadline = deadline_kind(values["item_kind"])
+        found["item_kind_label"] = deadline.labels.get(language, values["item_kind"]) if deadline else values["item_kind"]
+    return found
 
 
 def items_of(route, payload):
@@ -25,34 +77,6 @@ def items_of(route, payload):
     if route.items is not None and route.items in payload:
         return payload[route.items]
     return [payload]
-
-
-ROUTES = {
-    "policy.submitted": Route(roles=(DIRECTOR,), link="/policies/{version_id}"),
-    "policy.approved": Route(roles=(QUALITY_MANAGER,), link="/policies/{version_id}"),
-    "policy.changes_requested": Route(roles=(QUALITY_MANAGER,), link="/policies/{version_id}"),
-    "policy.published": Route(everyone=True, mandatory=True, link="/policies/{version_id}"),
-    "policy.review_due": Route(roles=(QUALITY_MANAGER,), link="/policies/{version_id}"),
-    "objective.status_changed": Route(roles=(QUALITY_MANAGER,), payload_users=("owner_id",),
-                                      when=lambda payload: payload["new_status"] in AT_RISK_OR_WORSE,
-                                      link="/objectives/{objective_id}"),
-    "indicator.measurement_missing": Route(payload_users=("owner_id",), items="items",
-                                           link="/indicators/{indicator_id}"),
-}
-
-# Notices the service writes itself (timers, webhook health): templates, not subscriptions.
-REMINDER_DUE_SOON, REMINDER_OVERDUE, REMINDER_ESCALATED = "reminder.due_soon", "reminder.overdue", "reminder.escalated"
-WEBHOOK_DISABLED, DIGEST = "webhook.disabled", "digest"
-OWN_NOTICES = (REMINDER_DUE_SOON, REMINDER_OVERDUE, REMINDER_ESCALATED, WEBHOOK_DISABLED)
-KINDS = (*ROUTES, *OWN_NOTICES)
-
-# Which service publishes an event type (its exchange is `<service>.events`).
-PUBLISHERS = {"policy": "policy", "objective": "objectives", "indicator": "objectives", "gateway": "gateway",
-              "audit": "audits"}
-
-
-def publisher_of(event_type):
-    return PUBLISHERS[event_type.split(".", 1)[0]]
 
 
 def recipients(route, payload, staff):

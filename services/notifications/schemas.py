@@ -1,8 +1,9 @@
 """Boundary schemas of the notifications service (RPC payloads in and out)."""
 from marshmallow import fields, validate
 
-from jouda.services.notifications import domain, templates
+from jouda.services.notifications import domain
 from jouda.shared.schema_fields import LocalDateTime, StrictBoolean, StrictSchema
+from jouda.shared.vocabulary import LANGUAGES
 
 
 class NotificationSchema(StrictSchema):
@@ -23,7 +24,7 @@ class PreferencesSchema(StrictSchema):
     listed), the language of notifications (the account's when null), and the daily digest."""
     channels = fields.Dict(keys=fields.String(), values=fields.List(
         fields.String(validate=validate.OneOf(domain.USER_CHANNELS)), validate=validate.Length(max=2)))
-    language = fields.String(allow_none=True, validate=validate.OneOf(templates.LANGUAGES))
+    language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
     digest = StrictBoolean()
 
 
@@ -45,13 +46,23 @@ class WebhookSchema(StrictSchema):
     last_error = fields.String(allow_none=True)
     created_at = LocalDateTime()
     disabled_at = LocalDateTime(allow_none=True)
+
+
+class RegisteredWebhookSchema(WebhookSchema):
+    """The signing secret is shown once, when the webhook is registered."""
     secret = fields.String()
 
-    def __init__(self, *, with_secret=False, **kwargs):
-        """The signing secret is shown once, when the webhook is registered."""
-        if not with_secret:
-            kwargs.setdefault("exclude", ("secret",))
-        super().__init__(**kwargs)
+
+class UnreadCountSchema(StrictSchema):
+    unread = fields.Integer()
+
+
+class MarkedSchema(StrictSchema):
+    marked = fields.Integer()
+
+
+class DeletedSchema(StrictSchema):
+    deleted = fields.String()
 
 
 class DeliverySchema(StrictSchema):

@@ -1,5 +1,6 @@
-"""The notifications service: thin Nameko entrypoints over services/notifications/commands.py,
-one event handler per row of the routing table, and the dispatcher that sends the delivery log."""
+"""The notifications service: thin Nameko entrypoints over its modules (inbox, people, routed, deadlines,
+webhooks, dispatch, digests), a handler per event type a service routes or deadline it announces,
+and the dispatcher that sends the delivery log."""
 import logging
 from datetime import timedelta
 
@@ -7,14 +8,17 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from jouda.services.notifications import channels, commands, routing
-from jouda.services.notifications.metrics import NotificationsGauges
+from jouda import platform
+from jouda.services.notifications import (channels, deadlines, digests, dispatch, inbox, people, routed, routing,
+                                          webhooks)
+from jouda.services.notifications.metrics import NOTIFICATIONS_CREATED, NotificationsGauges
 from jouda.shared.clock import DISPLAY_ZONE, local_today, utc_now
-from jouda.shared.consumer import checked, event_handler
+from jouda.shared.consumer import checked, event_batch_handler, event_handler
+from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
 from jouda.shared.nameko_ext import (EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider, for_each_council,
                                      settings_of)
 from jouda.shared.rpc import rpc
-from jouda.shared.unit_of_work import UnitOfWork
+from jouda.shared.unit_of_work import EVERY_COUNCIL, Scope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +86,14 @@ class Dispatcher(DependencyProvider):
 
     def dispatch_once(self):
         database = self.service_database.database
-        attempted, disabled = commands.dispatch(
+        attempted, disabled = dispatch.dispatch(
             database, self.mailer, utc_now(),
             retry_base_seconds=self.settings.delivery_retry_base_seconds,
             allow_private=self.settings.webhook_allow_private, resolve=channels.resolve, unrecorded=self.unrecorded,
             lease=timedelta(seconds=self.settings.delivery_lease_seconds))
         for tenant_id, webhook_id in disabled:
             with UnitOfWork(database, tenant_id) as uow:
-                commands.notify_webhook_disabled(uow, webhook_id, self.settings.public_url)
+                webhooks.notify_webhook_disabled(uow, webhook_id, self.settings.public_url)
         return attempted
 
 
@@ -105,105 +109,117 @@ class NotificationsService:
     @rpc
     def inbox(self, unread_only=False, limit=50, offset=0):
         with self.uow() as uow:
-            return commands.inbox(uow, unread_only, limit, offset)
+            return inbox.inbox(uow, unread_only, limit, offset)
 
     @rpc
     def unread_count(self):
         with self.uow() as uow:
-            return commands.unread_count(uow)
+            return inbox.unread_count(uow)
 
     @rpc
     def mark_read(self, notification_id):
         with self.uow() as uow:
-            return commands.mark_read(uow, notification_id)
+            return inbox.mark_read(uow, notification_id)
 
     @rpc
     def mark_all_read(self):
         with self.uow() as uow:
-            return commands.mark_all_read(uow)
+            return inbox.mark_all_read(uow)
 
     @rpc
     def preferences(self):
         with self.uow() as uow:
-            return commands.preferences(uow)
+            return inbox.preferences(uow)
 
     @rpc
     def set_preferences(self, data):
         with self.uow() as uow:
-            return commands.set_preferences(uow, data)
+            return inbox.set_preferences(uow, data)
 
     @rpc
     def council_settings(self):
         with self.uow() as uow:
-            return commands.council_settings(uow)
+            return inbox.council_settings(uow)
 
     @rpc
     def set_council_settings(self, data):
         with self.uow() as uow:
-            return commands.set_council_settings(uow, data)
+            return inbox.set_council_settings(uow, data)
 
     # --- webhooks and the delivery log ---------------------------------------------------------
     @rpc
     def add_webhook(self, data):
         with self.uow() as uow:
-            return commands.add_webhook(uow, data, allow_private=self.dispatcher.settings.webhook_allow_private,
+            return webhooks.add_webhook(uow, data, allow_private=self.dispatcher.settings.webhook_allow_private,
                                         resolve=channels.resolve)
 
     @rpc
     def list_webhooks(self):
         with self.uow() as uow:
-            return commands.list_webhooks(uow)
+            return webhooks.list_webhooks(uow)
 
     @rpc
     def delete_webhook(self, webhook_id):
         with self.uow() as uow:
-            return commands.delete_webhook(uow, webhook_id)
+            return webhooks.delete_webhook(uow, webhook_id)
 
     @rpc
     def list_deliveries(self, status=None, channel=None, limit=50, offset=0):
         with self.uow() as uow:
-            return commands.list_deliveries(uow, status, channel, limit, offset)
+            return dispatch.list_deliveries(uow, status, channel, limit, offset)
 
     # --- who is who ------------------------------------------------------------------------------
-    @event_handler("gateway", "gateway.user_created")
+    @event_handler("gateway", "gateway.user_created", consumer="notifications.on_user_created")
     def on_user_created(self, event):
         with self.uow.for_event(checked(event)) as uow:
-            commands.record_recipient(uow, event)
+            people.record_recipient(uow, event)
 
-    @event_handler("gateway", "gateway.user_updated")
+    @event_handler("gateway", "gateway.user_updated", consumer="notifications.on_user_updated")
     def on_user_updated(self, event):
         with self.uow.for_event(checked(event)) as uow:
-            commands.record_recipient(uow, event)
+            people.record_recipient(uow, event)
 
-    @event_handler("gateway", "gateway.tenant_created")
+    @event_handler("gateway", "gateway.user_snapshot", consumer="notifications.on_user_snapshot")
+    def on_user_snapshot(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            people.record_recipient(uow, event)
+
+    @event_handler("gateway", "gateway.tenant_created", consumer="notifications.on_tenant_created")
     def on_tenant_created(self, event):
         with self.uow.for_event(checked(event)) as uow:
-            commands.record_council(uow, event)
+            people.record_council(uow, event)
 
-    @event_handler("objectives", "objective.created")
-    def on_objective_created(self, event):
+    @event_handler("gateway", "gateway.tenant_snapshot", consumer="notifications.on_tenant_snapshot")
+    def on_tenant_snapshot(self, event):
         with self.uow.for_event(checked(event)) as uow:
-            commands.on_objective(uow, event)
+            people.record_council(uow, event)
 
-    @event_handler("objectives", "objective.updated")
-    def on_objective_updated(self, event):
-        with self.uow.for_event(checked(event)) as uow:
-            commands.on_objective(uow, event)
-
-    def _on_routed_event(self, event):
-        with self.uow.for_event(checked(event)) as uow:
-            commands.on_event(uow, event, self.dispatcher.settings.public_url)
+    # --- what happened: the routed events and the deadlines (made from the declarations below) -----
+    def _on_routed_events(self, events):
+        """A batch of one routed type, one council's share: one transaction for all of it."""
+        with self.uow.for_events([checked(event) for event in events]) as uow:
+            created = sum(routed.on_event(uow, event, self.dispatcher.settings.public_url)
+                          for event in uow.fresh_events)
+            uow.commit()
+            NOTIFICATIONS_CREATED.labels(uow.tenant_id).inc(created)
         self.dispatcher.wake()
+
+    def _on_deadline(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            if event["type"] == DEADLINE_SET:
+                deadlines.on_deadline_set(uow, event)
+            else:
+                deadlines.on_deadline_cleared(uow, event)
 
     # --- timers ----------------------------------------------------------------------------------
     @timer(interval=TIMER_SECONDS, eager=True)
     def send_reminders(self):
         today = local_today()
-        with self.uow.all_tenants() as uow:
-            councils = commands.councils_with_open_items(uow, today)
+        with self.uow(EVERY_COUNCIL) as uow:
+            councils = deadlines.councils_with_open_items(uow, today)
         for tenant_id in councils:
-            with for_each_council(tenant_id, "reminders"), self.uow.system(tenant_id) as uow:
-                commands.send_reminders(uow, today, self.dispatcher.settings.public_url)
+            with for_each_council(tenant_id, "reminders"), self.uow(Scope.council(tenant_id)) as uow:
+                deadlines.send_reminders(uow, today, self.dispatcher.settings.public_url)
         self.dispatcher.wake()
 
     @timer(interval=TIMER_SECONDS, eager=True)
@@ -211,22 +227,27 @@ class NotificationsService:
         if utc_now().astimezone(DISPLAY_ZONE).hour < DIGEST_HOUR:
             return
         today = local_today()
-        with self.uow.all_tenants() as uow:
-            councils = commands.councils_awaiting_digest(uow)
+        with self.uow(EVERY_COUNCIL) as uow:
+            councils = digests.councils_awaiting_digest(uow)
         for tenant_id in councils:
-            with for_each_council(tenant_id, "digests"), self.uow.system(tenant_id) as uow:
-                commands.send_digests(uow, today, self.dispatcher.settings.public_url)
+            with for_each_council(tenant_id, "digests"), self.uow(Scope.council(tenant_id)) as uow:
+                digests.send_digests(uow, today, self.dispatcher.settings.public_url)
         self.dispatcher.wake()
 
 
-def _routed_handler(event_type):
+def _subscribe(name, source, event_type, method, batch=False):
     def handle(self, event):
-        self._on_routed_event(event)
-    handle.__name__ = handle.__qualname__ = "on_" + event_type.replace(".", "_")
-    return event_handler(routing.publisher_of(event_type), event_type)(handle)
+        return getattr(self, method)(event)
+    handle.__name__ = handle.__qualname__ = name
+    decorator = event_batch_handler if batch else event_handler
+    setattr(NotificationsService, name, decorator(source, event_type, consumer=f"notifications.{name}")(handle))
 
 
-# One handler per routed event type: a new row of the routing table is a new subscription.
-for _event_type in routing.ROUTES:
-    _handler = _routed_handler(_event_type)
-    setattr(NotificationsService, _handler.__name__, _handler)
+# A handler per routed event type (in batches: one transaction per council's share of a batch),
+# and per service announcing deadlines: a route a service declares is a subscription here.
+for _event_type in routing.routes():
+    _subscribe("on_" + _event_type.replace(".", "_"), platform.publisher_of(_event_type), _event_type,
+               "_on_routed_events", batch=True)
+for _service in routing.deadline_publishers():
+    for _event_type in (DEADLINE_SET, DEADLINE_CLEARED):
+        _subscribe(f"on_{_service}_{_event_type.replace('.', '_')}", _service, _event_type, "_on_deadline")

@@ -1,28 +1,19 @@
-"""Rendering a notification in the recipient's language: templates/<lang>/<kind>.txt holds a
-subject line, a line `---`, then the body (paragraphs separated by blank lines) with
-str.format placeholders. French is the default; Arabic e-mails are written right-to-left."""
+"""Rendering a notification in the recipient's language: templates/<lang>/<kind>.txt, in the folder of
+the service that declares the kind (routing.template_package), holds a subject line, a line `---`,
+then the body (paragraphs separated by blank lines) with str.format placeholders. French is the
+default; Arabic e-mails are written right-to-left."""
 import html
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
+from jouda.services.notifications import routing
 from jouda.shared.text import one_line
+from jouda.shared.vocabulary import LANGUAGES
 
-LANGUAGES = ("fr", "ar")
 DEFAULT_LANGUAGE = "fr"
-
-STATUS_LABELS = {
-    "fr": {"on_track": "en bonne voie", "at_risk": "à risque", "off_track": "hors trajectoire",
-           "no_data": "sans données", "achieved": "atteint"},
-    "ar": {"on_track": "في المسار الصحيح", "at_risk": "معرض للخطر", "off_track": "خارج المسار",
-           "no_data": "بدون معطيات", "achieved": "محقق"},
-}
 MORE = {"fr": "… et {count} autres", "ar": "… و{count} أخرى"}
 LISTED = 50  # the most lines a list in one e-mail shows
-ITEM_KIND_LABELS = {
-    "fr": {"objective": "objectif qualité", "policy_review": "revue de la politique qualité"},
-    "ar": {"objective": "هدف الجودة", "policy_review": "مراجعة سياسة الجودة"},
-}
 
 
 class TemplateMissing(LookupError):
@@ -46,9 +37,9 @@ class Rendered:
                 f'{"right" if direction == "rtl" else "left"}">{paragraphs}</body></html>')
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(language, kind):
-    path = resources.files("jouda.services.notifications") / "templates" / language / f"{kind}.txt"
+    path = resources.files(routing.template_package(kind)) / "templates" / language / f"{kind}.txt"
     if not path.is_file():
         raise TemplateMissing(f"no {language} template for {kind}")
     subject, separator, body = path.read_text(encoding="utf-8").partition("\n---\n")
@@ -60,20 +51,9 @@ def _template(language, kind):
 def render(kind, language, values) -> Rendered:
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     subject, body = _template(language, kind)
-    values = {**values, **labels(language, values)}
+    values = {**values, **routing.labels_of(kind, language, values)}
     # The subject is one line wherever it is shown (an e-mail header, the inbox list).
     return Rendered(language, one_line(subject.format_map(values)), body.format_map(values))
-
-
-def labels(language, values):
-    """The translated words some templates show for codes in the payload."""
-    found = {}
-    for name in ("old_status", "new_status"):
-        if name in values:
-            found[f"{name}_label"] = STATUS_LABELS[language].get(values[name], values[name])
-    if "item_kind" in values:
-        found["item_kind_label"] = ITEM_KIND_LABELS[language].get(values["item_kind"], values["item_kind"])
-    return found
 
 
 def listing(lines, language, limit=LISTED):

@@ -1,13 +1,14 @@
 """Use cases of the policy service. Each takes an open unit of work, applies the domain,
 queues its events and commits; the RPC entrypoints and the demo seed both go through here."""
 from jouda.services.policy import domain
+from jouda.services.policy.notices import REVIEW
 from jouda.services.policy.repository import PolicyRepository
 from jouda.services.policy.schemas import (AcknowledgementSchema, AcknowledgementSummarySchema,
                                            PolicyChangesSchema, PolicyContentSchema, PolicySummarySchema,
                                            PolicyVersionSchema, TransitionInputSchema, TransitionSchema)
 from jouda.shared.clock import utc_now
+from jouda.shared.events.contracts import DEADLINE_SET
 from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
-
 
 
 def _ref(version):
@@ -18,6 +19,13 @@ def _ref(version):
 def _transitioned(transition, version):
     return {**_ref(version), "from_status": transition.from_status, "to_status": transition.to_status,
             "comment": transition.comment}
+
+
+def review_deadline(version, *, restart):
+    """The next review of the published version, announced for reminders (deadline.set)."""
+    return DEADLINE_SET, {"kind": REVIEW, "ref_id": version.policy_id, "title": version.title,
+                          "due_date": version.next_review_date, "owner_id": None, "link": "/policies/current",
+                          "restart": restart}
 
 
 def _readable(repo, version_id, role):
@@ -63,6 +71,7 @@ def transition(uow, version_id, action, data):
             "superseded_version_id": current.id if current is not None else None})
         if len(moves) > 1:
             uow.emit("policy.superseded", _transitioned(moves[1], current))
+        uow.emit(*review_deadline(version, restart=True))  # a new publication: a new cycle of reminders
     else:
         move = domain.apply_transition(version, action, uow.actor, uow.role, now, comment)
         repo.add(move)
@@ -88,16 +97,17 @@ def acknowledge(uow, version_id):
     ack = domain.acknowledge(version, uow.actor, repo.has_acknowledged(version.id, uow.actor), utc_now())
     repo.add(ack)
     uow.session.flush()
-    summary = _summary(repo, version)
+    counts = summary(repo, version)
     uow.emit("policy.acknowledged", {**_ref(version), "user_id": uow.actor,
                                      "acknowledged_at": ack.acknowledged_at,
-                                     **{k: summary[k] for k in ("acknowledgements", "active_users",
-                                                                "acknowledgement_rate")}})
+                                     **{k: counts[k] for k in ("acknowledgements", "active_users",
+                                                               "acknowledgement_rate")}})
     uow.commit()
     return AcknowledgementSchema().dump(ack)
 
 
-def _summary(repo, version):
+def summary(repo, version):
+    """The version's acknowledgements against the council's active staff."""
     count, active = repo.acknowledgement_count(version.id), repo.active_users()
     return {"version_id": version.id, "version": version.number, "acknowledgements": count,
             "active_users": active, "acknowledgement_rate": domain.acknowledgement_rate(count, active)}
@@ -105,7 +115,7 @@ def _summary(repo, version):
 
 def acknowledgement_summary(uow, version_id):
     repo = PolicyRepository(uow.session)
-    return AcknowledgementSummarySchema().dump(_summary(repo, _readable(repo, version_id, uow.role)))
+    return AcknowledgementSummarySchema().dump(summary(repo, _readable(repo, version_id, uow.role)))
 
 
 def get_version(uow, version_id):

@@ -90,3 +90,10 @@ class AcknowledgementSummarySchema(StrictSchema):
     acknowledgements = fields.Integer()
     active_users = fields.Integer()
     acknowledgement_rate = fields.Float()
+
+
+class HistorySchema(StrictSchema):
+    """A version's audit trail."""
+    version_id = fields.String()
+    version = fields.Integer()
+    transitions = fields.List(fields.Nested(TransitionSchema))

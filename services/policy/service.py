@@ -12,6 +12,7 @@ from jouda.shared.clock import local_today
 from jouda.shared.nameko_ext import EntrypointMetrics, ScrapeTimeGauges, UnitOfWorkProvider
 from jouda.shared.staff import StaffDirectory
 from jouda.shared.rpc import rpc
+from jouda.shared.unit_of_work import EVERY_COUNCIL
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class PolicyService(StaffDirectory):
 
     @timer(interval=REVIEW_CHECK_SECONDS, eager=True)
     def send_review_notices(self):
-        with self.uow.all_tenants() as uow:
+        with self.uow(EVERY_COUNCIL) as uow:
             sent = commands.send_review_notices(uow, local_today())
         if sent:
             log.info("sent %d policy review notice(s)", sent)

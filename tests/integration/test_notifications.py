@@ -5,7 +5,6 @@ The service runs for this module only (beside the session's gateway, policy and 
 other modules' tests neither wait on nor send any e-mail. It starts with the events earlier modules
 left in its queues (declared at the session's start) and works through them first; every test here
 works in councils of its own and looks only at their people, inboxes and addresses."""
-import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,31 +20,30 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from jouda.runner import Runner
+from jouda import platform
 from jouda.services.gateway import directory
-from jouda.services.notifications import channels, commands, domain, routing
+from jouda.services.notifications import channels, deadlines, digests, dispatch, domain, routing, webhooks
 from jouda.services.notifications import models as notifications_models
 from jouda.services.notifications.service import Dispatcher
-from jouda.services.objectives import commands as objectives_commands, domain as objectives_domain
+from jouda.services.objectives import commands as objectives_commands
 from jouda.services.policy import commands as policy_commands
+from jouda.shared import periods
 from jouda.shared.clock import local_today, utc_now
 from jouda.shared.db import Database, _grant_runtime_role, make_engine
 from jouda.shared.errors import RoleNotAllowed, ValidationFailed
 from jouda.shared.events.catalogue import build_event, validate_event
 from jouda.shared.events.envelope import occurred_at as occurred_at_of
+from jouda.shared.operations import check_role, roles_allowed
 from jouda.shared.outbox import message_headers
-from jouda.shared.unit_of_work import UnitOfWork
-from tests.integration.conftest import eventually
+from jouda.shared.unit_of_work import EVERY_COUNCIL, UnitOfWork
+from tests.integration.conftest import DELIVERY_RETRY_BASE_SECONDS as RETRY_BASE_SECONDS, PUBLIC_URL, eventually
 from tests.integration.test_objectives import indicator_body, months_back, objective_body, objectives_db  # noqa: F401
 from tests.support.infrastructure import free_port
-from tests.support.smtp_server import SmtpServer
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.webhook_receiver import WebhookReceiver
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("notifications")]
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("platform")]
 
-PUBLIC_URL = "https://jouda.test"
-RETRY_BASE_SECONDS = 0.2
 POLICY = {"title": "Politique Qualité",
           "orientations": [{"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
                            {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"}]}
@@ -57,15 +55,7 @@ SUBJECTS = {  # the French subjects, for the values of POLICY's first version
 }
 
 
-# --- the platform: SMTP server, webhook receiver, and the notifications service -------------------------
-
-@pytest.fixture(scope="module")
-def smtp(tmp_path_factory):
-    server = SmtpServer(free_port(), tmp_path_factory.mktemp("smtp"))
-    server.start()
-    yield server
-    server.stop()
-
+# --- the platform (tests/integration/conftest.py) and a webhook receiver ---------------------------------
 
 @pytest.fixture(scope="module")
 def receiver():
@@ -75,17 +65,8 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def notifications_settings(settings, smtp):
-    return dataclasses.replace(settings, smtp_url=smtp.url, webhook_allow_private=True,
-                               delivery_retry_base_seconds=RETRY_BASE_SECONDS, public_url=PUBLIC_URL)
-
-
-@pytest.fixture(scope="module")
-def notifications(platform, notifications_settings, receiver):
-    runner = Runner(["notifications"], dataclasses.replace(notifications_settings, metrics_port=free_port()))
-    runner.start()
-    yield runner
-    runner.stop()
+def notifications_settings(settings):
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +226,7 @@ def create_objective(client, team, **changes):
 def publish_envelope(amqp_uri, envelope):
     """Onto `<publisher>.events`, exactly as the publishing service's outbox relay does."""
     with Connection(amqp_uri) as connection:
-        exchange = get_event_exchange(routing.publisher_of(envelope["type"]), {})
+        exchange = get_event_exchange(platform.publisher_of(envelope["type"]), {})
         producer = Producer(connection.channel(), exchange=exchange)
         producer.publish(json.dumps(envelope), routing_key=envelope["type"], content_type="application/json",
                          content_encoding="utf-8", headers=message_headers(envelope),
@@ -285,22 +266,22 @@ def written(notifications_db, code):
 def run_reminders(notifications_db, code, today):
     """What the service's hourly timer does, for this council: the councils with open items (all
     tenants), then a unit of work for the council."""
-    with UnitOfWork(notifications_db, None, all_tenants=True) as uow:
-        councils = commands.councils_with_open_items(uow, today)
+    with UnitOfWork(notifications_db, EVERY_COUNCIL) as uow:
+        councils = deadlines.councils_with_open_items(uow, today)
     assert code in councils
     with UnitOfWork(notifications_db, code) as uow:
-        return commands.send_reminders(uow, today, PUBLIC_URL)
+        return deadlines.send_reminders(uow, today, PUBLIC_URL)
 
 
 def send_digests(notifications_db, code, day):
     """What the service's daily timer does, for this council: the councils with notifications
     waiting for a digest (all tenants), then a unit of work for the council. Digests sent."""
-    with UnitOfWork(notifications_db, None, all_tenants=True) as uow:
-        councils = commands.councils_awaiting_digest(uow)
+    with UnitOfWork(notifications_db, EVERY_COUNCIL) as uow:
+        councils = digests.councils_awaiting_digest(uow)
     if code not in councils:
         return 0
     with UnitOfWork(notifications_db, code) as uow:
-        return commands.send_digests(uow, day, PUBLIC_URL)
+        return digests.send_digests(uow, day, PUBLIC_URL)
 
 
 def tracked(notifications_db, code, kind="objective"):
@@ -317,7 +298,7 @@ DRIVEN_ROUTES = {"policy.submitted", "policy.approved", "policy.changes_requeste
 
 
 def test_every_route_is_driven_by_a_test_below():
-    assert set(routing.ROUTES) == DRIVEN_ROUTES
+    assert set(routing.routes()) == DRIVEN_ROUTES
 
 
 def test_a_deactivated_person_is_told_nothing(client, team, gateway_db, notifications_db, smtp):
@@ -423,8 +404,8 @@ def test_a_missing_measurement_reaches_the_indicators_owner_only(client, team, o
         owned_by(auditor), start_period=months[0]))
     assert indicator.status == 201, indicator
     indicator = indicator.json()
-    late = [str(p) for p in objectives_domain.late_periods("monthly", months[0], set(), local_today(),
-                                                            objectives_domain.DEFAULT_GRACE_DAYS)]
+    late = [str(p) for p in periods.late_periods("monthly", months[0], set(), local_today(),
+                                                            periods.DEFAULT_GRACE_DAYS)]
     assert late
     with UnitOfWork(objectives_db, team.code) as uow:  # the objectives service's timer, for this council
         assert objectives_commands.notice_missing_measurements(uow, local_today()) == len(late)
@@ -441,7 +422,7 @@ def test_a_missing_measurement_reaches_the_indicators_owner_only(client, team, o
 def test_a_coming_policy_review_reaches_the_quality_managers(client, team, policy_db, notifications_db):
     review = local_today() + timedelta(days=20)
     version = publish_policy(client, team, next_review_date=review.isoformat())
-    with UnitOfWork(policy_db, None, all_tenants=True) as uow:  # the policy service's timer
+    with UnitOfWork(policy_db, EVERY_COUNCIL) as uow:  # the policy service's timer
         assert policy_commands.send_review_notices(uow, local_today()) >= 1
     manager = team.one("quality_manager")
     expected = published_kinds(team)
@@ -704,7 +685,7 @@ def test_a_new_deadline_starts_the_reminders_again(client, team, notifications_d
     eventually(lambda: tracked(notifications_db, team.code) == {late["id"]: today - timedelta(days=2),
                                                                soon["id"]: today + timedelta(days=3)},
                message="the new deadline followed")
-    # "a new deadline: reminders start again" (commands.track): the owner hears of the new one, and
+    # "a new deadline: reminders start again" (deadlines.track): the owner hears of the new one, and
     # of the other objective's coming due date, in the same run.
     assert run_reminders(notifications_db, team.code, today) == 2
     settle(client, team, {owner: ["reminder.due_soon", "reminder.overdue", "reminder.overdue"]}, prefix="reminder.")
@@ -845,20 +826,21 @@ def test_line_breaks_in_every_text_that_reaches_an_e_mail_still_arrive_once(clie
 
 
 def test_an_objectives_created_and_updated_events_applied_at_once_both_take(notifications_db, tenant_code):
-    # Two workers applying an objective's created and updated events at the same moment: the second
+    # Two workers applying an objective's first and second deadline at the same moment: the second
     # waited for the first's row and then failed on the unique key (a traceback at every start-up).
     code, objective_id = f"{tenant_code}-race", str(uuid.uuid4())
-    payload = {"objective_id": objective_id, "title": "Délais", "orientation_code": "OS1", "owner_id": "u-1",
-               "state": "active", "abandon_reason": None, "status": "no_data", "indicators": []}
-    created = build_event("objective.created", code, "u-qm", {**payload, "due_date": date(2027, 6, 30)})
-    updated = build_event("objective.updated", code, "u-qm", {**payload, "due_date": date(2027, 9, 30),
-                                                              "changed": ["due_date"]})
+    deadline = {"kind": "objective", "ref_id": objective_id, "title": "Délais", "owner_id": "u-1",
+                "link": f"/objectives/{objective_id}"}
+    created = build_event("deadline.set", code, "u-qm", {**deadline, "due_date": date(2027, 6, 30)})
+    updated = build_event("deadline.set", code, "u-qm", {**deadline, "due_date": date(2027, 9, 30)})
+
     def apply_updated():
         with UnitOfWork(notifications_db, code) as uow:
-            commands.on_objective(uow, updated)
+            deadlines.on_deadline_set(uow, updated)
 
     with UnitOfWork(notifications_db, code) as first:
-        commands.track(first, "objective", objective_id, "Délais", date(2027, 6, 30), "u-1", occurred_at_of(created))
+        deadlines.track(first, "objective", objective_id, "Délais", date(2027, 6, 30), "u-1",
+                        f"/objectives/{objective_id}", occurred_at_of(created))
         first.session.flush()  # the row is written, its transaction still open
         second = eventlet.spawn(apply_updated)
         eventlet.sleep(0.5)  # the second worker is now waiting on the first's row
@@ -938,12 +920,12 @@ def test_an_email_sent_as_the_database_drops_is_recorded_once_it_is_back_not_sen
                   unrecorded=unrecorded)
     try:
         with pytest.raises(DBAPIError):
-            commands.dispatch(database, mailer, utc_now(), **round_)
+            dispatch.dispatch(database, mailer, utc_now(), **round_)
         with pytest.raises(DBAPIError):  # still gone: nothing claimed, nothing sent
-            commands.dispatch(database, mailer, utc_now(), **round_)
+            dispatch.dispatch(database, mailer, utc_now(), **round_)
         eventlet.sleep(lease.total_seconds() * 2)  # the claim has lapsed by the time the database is back
         proxy.restore()
-        assert commands.dispatch(database, mailer, utc_now(), **round_) == (0, [])
+        assert dispatch.dispatch(database, mailer, utc_now(), **round_) == (0, [])
     finally:
         mailer.close()
     assert len(smtp.messages(to=address)) == 1
@@ -1093,12 +1075,10 @@ def test_webhook_urls_are_checked(client, team, receiver, notifications_db):
                 "http://100.100.100.200/latest/meta-data/", "http://0.0.0.0/", "http://224.0.0.1/"):
         with UnitOfWork(notifications_db, team.code, actor=manager.user_id, role="quality_manager") as uow:
             with pytest.raises(ValidationFailed) as refused:
-                commands.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
+                webhooks.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
         assert "not a public address" in refused.value.details["url"][0], url
-    with UnitOfWork(notifications_db, team.code, actor=team.one("director").user_id, role="director") as uow:
-        with pytest.raises(RoleNotAllowed):
-            commands.add_webhook(uow, {"url": "https://hooks.example.org/"}, allow_private=False,
-                                 resolve=channels.resolve)
+    with pytest.raises(RoleNotAllowed):  # the service's own check, from the operation's declaration
+        check_role("director", roles_allowed("notifications", "add_webhook"), "this resource")
     assert written(notifications_db, team.code) == before
 
     # At most ten per council.
@@ -1129,7 +1109,7 @@ def test_webhook_addresses_hiding_a_private_one_are_refused(client, team, notifi
                 "https://user:secret@93.184.215.14/hook"):
         with UnitOfWork(notifications_db, team.code, actor=manager.user_id, role="quality_manager") as uow:
             with pytest.raises(ValidationFailed):
-                commands.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
+                webhooks.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
     reply = me.post("/api/v1/webhooks", {"url": "https://user:secret@93.184.215.14/hook"})
     assert (reply.status, reply.error_code) == (422, "validation_failed")  # the service's setting allows
     assert written(notifications_db, team.code) == before                     # private targets, not this

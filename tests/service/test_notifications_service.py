@@ -2,7 +2,7 @@
 service's own migrations) behind the unit-of-work dependency: no broker, no PostgreSQL.
 
 The Dispatcher dependency is replaced by its two attributes the entrypoints use (`settings`,
-`wake`); the timers' work is driven through commands.py with an explicit `today`/`now`, in the
+`wake`); the timers' work is driven through the service's modules with an explicit `today`/`now`, in the
 units of work the service would open (all councils, or one council's system unit of work).
 E-mail goes to a maildir or to a closed port; webhooks to a local eventlet.wsgi server or to a
 closed port."""
@@ -15,7 +15,6 @@ import mailbox
 import socket
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from types import SimpleNamespace
 
 import eventlet
@@ -24,17 +23,15 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
-import jouda.services.notifications as notifications_package
-from jouda.services.notifications import channels, commands, domain
+from jouda.services.notifications import channels, deadlines, digests, dispatch, domain, routing, webhooks
+from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
 from jouda.services.notifications.service import NotificationsService
 from jouda.shared.clock import as_utc, local_today, utc_now
 from jouda.shared.config import Settings
-from jouda.shared.db import Database, migrate
 from jouda.shared.errors import RoleNotAllowed, TenantRequired, ValidationFailed
 from jouda.shared.events.catalogue import build_event
-from jouda.shared.nameko_ext import UnitOfWorkFactory
-from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
-from jouda.shared.unit_of_work import DuplicateEvent
+from tests.service.conftest import Caller, open_service_database, unit_of_work_factory
+from jouda.shared.unit_of_work import DuplicateEvent, EVERY_COUNCIL, Scope
 
 FES, ORIENTAL = "fes-meknes", "oriental"
 COUNCIL_NAMES = {FES: "Fès-Meknès", ORIENTAL: "L'Oriental"}
@@ -83,29 +80,14 @@ def closed_port():
 
 @pytest.fixture
 def notifications_database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'notifications.db'}"
-    migrate("notifications", url, Path(notifications_package.__file__).parent / "migrations")
-    database = Database("notifications", url)
+    database = open_service_database("notifications", tmp_path)
     yield database
     database.dispose()
 
 
-class FakeWorkerContext:
-    """What UnitOfWorkFactory reads of a Nameko worker context."""
-
-    def __init__(self, method_name, data):
-        self.service_name = "notifications"
-        self.entrypoint = SimpleNamespace(method_name=method_name)
-        self.data = data
-
-
 @pytest.fixture
 def uow_for(notifications_database):
-    def make(method="rpc", tenant=None, user="u-qm", role=QM):
-        data = {TENANT_KEY: tenant, USER_KEY: user, ROLE_KEY: role}
-        holder = SimpleNamespace(database=notifications_database, relay=SimpleNamespace(wake=lambda: None))
-        return UnitOfWorkFactory(holder, FakeWorkerContext(method, data))
-    return make
+    return unit_of_work_factory("notifications", notifications_database, "u-qm", QM)
 
 
 @pytest.fixture
@@ -115,22 +97,32 @@ def wakes():
 
 @pytest.fixture
 def service_as(uow_for, wakes):
-    def make(tenant=FES, user="u-qm", role=QM, settings=SETTINGS, method="rpc"):
+    def make(tenant=FES, user="u-qm", role=QM, settings=SETTINGS, method=None):
         dispatcher = SimpleNamespace(settings=settings, wake=lambda: wakes.append(1))
-        return worker_factory(NotificationsService, uow=uow_for(method=method, tenant=tenant, user=user, role=role),
-                              dispatcher=dispatcher)
+        if method is not None:  # an event handler or a timer
+            return worker_factory(NotificationsService, uow=uow_for(method=method, tenant=tenant, user=user,
+                                                                    role=role), dispatcher=dispatcher)
+        return Caller(NotificationsService, uow_for, tenant, user, role, dispatcher=dispatcher)
     return make
+
+
+# The services announcing deadlines, by kind (their notices declare the kinds).
+DEADLINE_SOURCES = {"objective": "objectives", "policy_review": "policy"}
 
 
 @pytest.fixture
 def deliver(service_as):
-    """Hand an event to the handler the service subscribes with (on_<type with underscores>)."""
+    """Hand an event to the handler the service subscribes with: a routed type's batch handler (a
+    batch of one), a publisher's deadline handler, or the gateway's events' handlers."""
     def send(event):
-        method = {"gateway.tenant_created": "on_tenant_created", "gateway.user_created": "on_user_created",
-                  "gateway.user_updated": "on_user_updated", "objective.created": "on_objective_created",
-                  "objective.updated": "on_objective_updated"}.get(event["type"])
-        method = method or "on_" + event["type"].replace(".", "_")
-        return getattr(service_as(tenant=None, user=None, role=None, method=method), method)(event)
+        event_type, argument = event["type"], event
+        if event_type in routing.routes():
+            method, argument = "on_" + event_type.replace(".", "_"), [event]
+        elif event_type in (DEADLINE_SET, DEADLINE_CLEARED):
+            method = f"on_{DEADLINE_SOURCES[event['payload']['kind']]}_{event_type.replace('.', '_')}"
+        else:
+            method = "on_" + event_type.split(".", 1)[1]
+        return getattr(service_as(tenant=None, user=None, role=None, method=method), method)(argument)
     return send
 
 
@@ -149,17 +141,17 @@ def council(deliver):
 def run(uow_for, notifications_database):
     """The timers' and the dispatcher's work, in the units of work the service opens."""
     def all_councils():
-        return uow_for().all_tenants()
+        return uow_for()(EVERY_COUNCIL)
 
     def one_council(tenant):
-        return uow_for().system(tenant)
+        return uow_for()(Scope.council(tenant))
 
     class Run:
         @staticmethod
         def dispatch(mailer, now=None, allow_private=False, resolve=fake_resolve):
             """One round; the mailer's connection is closed after it, as the idle Dispatcher does."""
             try:
-                return commands.dispatch(notifications_database, mailer, now or utc_now(), retry_base_seconds=BASE,
+                return dispatch.dispatch(notifications_database, mailer, now or utc_now(), retry_base_seconds=BASE,
                                          allow_private=allow_private, resolve=resolve, unrecorded=[])
             finally:
                 mailer.close()
@@ -168,24 +160,24 @@ def run(uow_for, notifications_database):
         def digests(today):
             """As the timer does: the councils with digests waiting, then each in its own unit of work."""
             with all_councils() as uow:
-                councils = commands.councils_awaiting_digest(uow)
+                councils = digests.councils_awaiting_digest(uow)
             sent = 0
             for tenant in councils:
                 with one_council(tenant) as uow:
-                    sent += commands.send_digests(uow, today, PUBLIC_URL)
+                    sent += digests.send_digests(uow, today, PUBLIC_URL)
             return sent
 
         @staticmethod
         def reminders(today, tenant=FES):
             with all_councils() as uow:
-                assert tenant in commands.councils_with_open_items(uow, today)
+                assert tenant in deadlines.councils_with_open_items(uow, today)
             with one_council(tenant) as uow:
-                return commands.send_reminders(uow, today, PUBLIC_URL)
+                return deadlines.send_reminders(uow, today, PUBLIC_URL)
 
         @staticmethod
         def webhook_disabled(tenant, webhook_id):
             with one_council(tenant) as uow:
-                commands.notify_webhook_disabled(uow, webhook_id, PUBLIC_URL)
+                webhooks.notify_webhook_disabled(uow, webhook_id, PUBLIC_URL)
     return Run
 
 
@@ -254,15 +246,23 @@ def measurement_missing(tenant=FES, owner="u-owner", items=None, version=None):
     return build_event("indicator.measurement_missing", tenant, "system", payload, version=version)
 
 
-def objective_event(due_date, *, objective_id, event_type="objective.created", state="active", owner="u-owner",
-                    occurred_at=None, tenant=FES):
+def objective_event(due_date, *, objective_id, state="active", owner="u-owner", occurred_at=None, tenant=FES):
+    """What the objectives service announces of an objective: its deadline while active, none after."""
+    if state != "active":
+        return build_event(DEADLINE_CLEARED, tenant, "u-qm", {"kind": "objective", "ref_id": objective_id},
+                           occurred_at=occurred_at)
     due_date = date.fromisoformat(due_date) if isinstance(due_date, str) else due_date
-    payload = {"objective_id": objective_id, "title": "Réduire les délais de paiement", "orientation_code": "OS1",
-               "owner_id": owner, "due_date": due_date, "state": state, "abandon_reason": None,
-               "status": "no_data", "indicators": []}
-    if event_type == "objective.updated":
-        payload["changed"] = ["due_date"]
-    return build_event(event_type, tenant, "u-qm", payload, occurred_at=occurred_at)
+    return build_event(DEADLINE_SET, tenant, "u-qm", {
+        "kind": "objective", "ref_id": objective_id, "title": "Réduire les délais de paiement", "due_date": due_date,
+        "owner_id": owner, "link": f"/objectives/{objective_id}"}, occurred_at=occurred_at)
+
+
+def review_deadline(next_review_date, tenant=FES):
+    """What the policy service announces when a version is published: the next review, a new cycle."""
+    policy = POLICY if tenant == FES else ORIENTAL_POLICY
+    return build_event(DEADLINE_SET, tenant, "u-actor", {
+        "kind": "policy_review", "ref_id": policy["policy_id"], "title": policy["title"],
+        "due_date": next_review_date, "owner_id": None, "link": "/policies/current", "restart": True})
 
 
 def inbox_of(service_as, user, tenant=FES, role="staff", **kwargs):
@@ -725,12 +725,12 @@ def test_a_handled_objective_gets_no_reminder(council, deliver, service_as, run,
     objective_id = str(uuid.uuid4())
     deliver(objective_event(DUE.isoformat(), objective_id=objective_id))
     assert run.reminders(DUE - timedelta(days=30)) == 1
-    deliver(objective_event(DUE.isoformat(), objective_id=objective_id, event_type="objective.updated",
+    deliver(objective_event(DUE.isoformat(), objective_id=objective_id,
                             state="achieved"))
-    with uow_for().all_tenants() as uow:
-        assert commands.councils_with_open_items(uow, DUE + timedelta(days=1)) == []
-    with uow_for().system(FES) as uow:
-        assert commands.send_reminders(uow, DUE + timedelta(days=1), PUBLIC_URL) == 0
+    with uow_for()(EVERY_COUNCIL) as uow:
+        assert deadlines.councils_with_open_items(uow, DUE + timedelta(days=1)) == []
+    with uow_for()(Scope.council(FES)) as uow:
+        assert deadlines.send_reminders(uow, DUE + timedelta(days=1), PUBLIC_URL) == 0
     assert reminders_in(service_as, "u-owner") == [("reminder.due_soon", False)]
 
 
@@ -739,12 +739,12 @@ def test_an_older_objective_event_does_not_undo_a_newer_one(council, deliver, uo
     objective_id = str(uuid.uuid4())
     now = utc_now()
     deliver(objective_event(DUE.isoformat(), objective_id=objective_id, occurred_at=now))
-    deliver(objective_event(DUE.isoformat(), objective_id=objective_id, event_type="objective.updated",
+    deliver(objective_event(DUE.isoformat(), objective_id=objective_id,
                             state="abandoned", occurred_at=now + timedelta(minutes=1)))
-    deliver(objective_event(DUE.isoformat(), objective_id=objective_id, event_type="objective.updated",
+    deliver(objective_event(DUE.isoformat(), objective_id=objective_id,
                             state="active", occurred_at=now - timedelta(minutes=1)))  # late and older
-    with uow_for().all_tenants() as uow:
-        assert commands.councils_with_open_items(uow, DUE) == []
+    with uow_for()(EVERY_COUNCIL) as uow:
+        assert deadlines.councils_with_open_items(uow, DUE) == []
 
 
 def test_an_owner_who_left_has_the_quality_managers_reminded(council, deliver, service_as, run):
@@ -757,7 +757,7 @@ def test_an_owner_who_left_has_the_quality_managers_reminded(council, deliver, s
 def test_the_policy_review_is_reminded_to_the_quality_managers(council, deliver, service_as, run):
     council()
     review = date(2027, 11, 21)
-    deliver(policy_event("policy.published", next_review_date=review))
+    deliver(review_deadline(review))
     # The policy service announces the review 30 days ahead (policy.review_due): no 30-day reminder here.
     assert run.reminders(review - timedelta(days=30)) == 0
     assert run.reminders(review - timedelta(days=7)) == 2
@@ -781,7 +781,7 @@ def test_a_new_deadline_starts_the_reminders_again(council, deliver, service_as,
     deliver(objective_event(DUE.isoformat(), objective_id=objective_id))
     assert run.reminders(DUE - timedelta(days=7)) == 1
     later = DUE + timedelta(days=90)
-    deliver(objective_event(later.isoformat(), objective_id=objective_id, event_type="objective.updated",
+    deliver(objective_event(later.isoformat(), objective_id=objective_id,
                             occurred_at=utc_now() + timedelta(seconds=1)))
     assert run.reminders(later - timedelta(days=7)) == 1
     assert reminders_in(service_as, "u-owner") == [("reminder.due_soon", False)] * 2
@@ -790,10 +790,9 @@ def test_a_new_deadline_starts_the_reminders_again(council, deliver, service_as,
 def test_a_new_review_cycle_starts_the_reminders_again(council, deliver, service_as, run):
     council()
     first, second = date(2027, 11, 21), date(2028, 11, 21)
-    deliver(policy_event("policy.published", next_review_date=first))
+    deliver(review_deadline(first))
     assert run.reminders(first - timedelta(days=7)) == 2
-    deliver(policy_event("policy.published", next_review_date=second, version=3,
-                         version_id=str(uuid.uuid4())))
+    deliver(review_deadline(second))
     assert run.reminders(second - timedelta(days=7)) == 2
 
 
@@ -1116,7 +1115,7 @@ def test_a_refusing_smtp_server_is_tried_once_per_round(council, deliver, notifi
     mailer = StubMailer(down="SMTP relay.example.org:587: [Errno 111] Connection refused")
     attempts = []
     mailer.send = lambda message, send=mailer.send: (attempts.append(message), send(message))
-    assert commands.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
+    assert dispatch.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
                              resolve=fake_resolve, unrecorded=[]) == (len(ACTIVE), [])
     assert len(attempts) == 1  # the others are not tried against a server that just refused
     assert {(d.status, d.attempts, d.last_error) for d in emails(notifications_database)} == {
@@ -1130,12 +1129,12 @@ def test_dispatch_claims_a_batch_at_a_time_and_leaves_the_connection_open(counci
     total = len(ACTIVE) + 25
     mailer, rounds = StubMailer(), []
     while True:
-        attempted, _ = commands.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE,
+        attempted, _ = dispatch.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE,
                                          allow_private=False, resolve=fake_resolve, unrecorded=[])
         if not attempted:
             break
         rounds.append(attempted)
-    assert rounds == [commands.DISPATCH_BATCH, total - commands.DISPATCH_BATCH]
+    assert rounds == [dispatch.DISPATCH_BATCH, total - dispatch.DISPATCH_BATCH]
     assert len(mailer.sent) == total and mailer.closed == 0  # the connection is the caller's to close
     assert {d.status for d in emails(notifications_database)} == {domain.SENT}
 
@@ -1223,10 +1222,10 @@ def test_a_dispatcher_dying_mid_batch_re_sends_nothing_that_was_recorded(council
     assert len(emails(notifications_database, status=domain.SENT)) == 7  # recorded one by one, as they left
     # Another dispatcher: the claimed ones wait out their lease, the rest go at once.
     survivor = StubMailer()
-    assert run.dispatch(survivor, moment + timedelta(seconds=1)) == (total - commands.DISPATCH_BATCH, [])
+    assert run.dispatch(survivor, moment + timedelta(seconds=1)) == (total - dispatch.DISPATCH_BATCH, [])
     assert run.dispatch(survivor, moment + timedelta(seconds=2)) == (0, [])
-    assert run.dispatch(survivor, moment + commands.CLAIM_LEASE + timedelta(seconds=1)) == (
-        commands.DISPATCH_BATCH - 7, [])
+    assert run.dispatch(survivor, moment + dispatch.CLAIM_LEASE + timedelta(seconds=1)) == (
+        dispatch.DISPATCH_BATCH - 7, [])
     everything = [m["To"].addresses[0].addr_spec for m in dying.sent + survivor.sent]
     assert sorted(everything) == sorted(d.target for d in emails(notifications_database))  # each exactly once
     assert {d.status for d in emails(notifications_database)} == {domain.SENT}
@@ -1239,10 +1238,10 @@ def test_each_council_gets_its_own_digest_run(council, deliver, service_as, noti
     service_as(tenant=ORIENTAL, user="u-oriental-qm").set_preferences({"digest": True})
     deliver(policy_event("policy.approved"))
     deliver(policy_event("policy.approved", tenant=ORIENTAL))
-    with service_as().uow.all_tenants() as uow:
-        assert sorted(commands.councils_awaiting_digest(uow)) == [FES, ORIENTAL]
-    with service_as().uow.system(ORIENTAL) as uow:  # one council's run leaves the other's alone
-        assert commands.send_digests(uow, date(2026, 11, 21), PUBLIC_URL) == 1
+    with service_as().uow(EVERY_COUNCIL) as uow:
+        assert sorted(digests.councils_awaiting_digest(uow)) == [FES, ORIENTAL]
+    with service_as().uow(Scope.council(ORIENTAL)) as uow:  # one council's run leaves the other's alone
+        assert digests.send_digests(uow, date(2026, 11, 21), PUBLIC_URL) == 1
     assert emails(notifications_database, target=address("u-qm")) == []
     assert run.digests(date(2026, 11, 21)) == 1  # FES's
     oriental = emails(notifications_database, target=address("u-oriental-qm", ORIENTAL))[0]

@@ -43,11 +43,16 @@ def test_publish_writes_its_events_in_the_same_commit(uow_for, policy_database):
     published = publish_as(uow_for, "fes-meknes")
     assert published["status"] == "published"
     events = outbox(policy_database)
-    assert [e["type"] for e in events] == ["policy.submitted", "policy.approved", "policy.published"]
+    assert [e["type"] for e in events] == ["policy.submitted", "policy.approved", "policy.published", "deadline.set"]
     for event in events:
         validate_event(event)
         assert event["tenant_id"] == "fes-meknes"
-    assert events[-1]["payload"]["orientations"] == CONTENT["orientations"]
+    published_event, review = events[-2:]
+    assert published_event["payload"]["orientations"] == CONTENT["orientations"]
+    # The next review, announced as a deadline: a new cycle of reminders for this policy.
+    assert {key: review["payload"][key] for key in ("kind", "ref_id", "due_date", "link", "restart")} == {
+        "kind": "policy_review", "ref_id": published["policy_id"], "due_date": published["next_review_date"],
+        "link": "/policies/current", "restart": True}
     assert uow_for.wakes, "the relay is woken after a commit that added events"
 
 

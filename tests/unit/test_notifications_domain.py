@@ -445,7 +445,8 @@ DUE = date(2026, 12, 31)
 
 
 def item(due_date=DUE, handled=False):
-    made = domain.TrackedItem(TENANT, "objective", "obj-1", "Réduire les délais", due_date, "u-owner", NOW)
+    made = domain.TrackedItem(TENANT, "objective", "obj-1", "Réduire les délais", due_date, "u-owner",
+                              "/objectives/obj-1", NOW)
     made.handled = handled
     return made
 
@@ -518,6 +519,17 @@ def test_a_daily_run_sends_each_reminder_once(escalation_days):
         (escalation_days, Q, "reminder.escalated", escalation_days),  # with the overdue notice when 1
         (2 * escalation_days, D, "reminder.escalated", 2 * escalation_days),
     ]
+
+
+@pytest.mark.parametrize("offset,sent,expected", [
+    pytest.param(-30, set(), [], id="no-30-mark"),
+    pytest.param(-7, set(), [(SOON7, "reminder.due_soon", 7)], id="7-days"),
+    pytest.param(-1, {SOON7}, [(SOON1, "reminder.due_soon", 1)], id="1-day"),
+    pytest.param(1, {SOON7, SOON1}, [(domain.OVERDUE, "reminder.overdue", 1)], id="overdue-as-usual"),
+])
+def test_a_kind_may_declare_its_own_reminder_days(offset, sent, expected):
+    # The policy's review is reminded 7 and 1 days ahead only (services/policy/notices.py).
+    assert domain.reminders_due(item(), day(offset), sent, 7, reminder_days=(7, 1)) == expected
 
 
 def test_a_run_skipping_days_sends_only_the_nearest_mark():

@@ -1,6 +1,8 @@
-"""Who must know what (services/notifications/routing.py): every row of the routing table, the
-`when` condition of objective.status_changed, payload owners, and a template in each language
-for every kind a notification can have. Plain functions: table-driven, no database."""
+"""Who must know what (services/notifications/routing.py, from the notices the services declare:
+services/policy/notices.py, services/objectives/notices.py): every row of the routing table, the
+`when` condition of objective.status_changed, payload owners, the deadline kinds, and a template in
+each language for every kind a notification can have, in the declaring service's folder. Plain
+functions: table-driven, no database."""
 import string
 import uuid
 from datetime import date, datetime, timezone
@@ -8,12 +10,15 @@ from importlib import resources
 
 import pytest
 
+from jouda import platform
 from jouda.services.notifications import routing, templates
-from jouda.services.notifications.routing import DIRECTOR, QUALITY_MANAGER, ROUTES
-from jouda.shared.events.catalogue import (COUNCIL_ROLES, LATEST_VERSION, OBJECTIVE_STATUSES, build_event,
-                                           contract)
+from jouda.services.objectives.notices import AT_RISK_OR_WORSE
+from jouda.shared.events.catalogue import LATEST_VERSION, build_event, contract
+from jouda.shared.events.contracts import DeadlineSet
+from jouda.shared.vocabulary import COUNCIL_ROLES, DIRECTOR, OBJECTIVE_STATUSES, QUALITY_MANAGER
 
 QM, DIR = QUALITY_MANAGER, DIRECTOR
+ROUTES = routing.routes()  # event type -> Route, gathered from every manifest's notices
 
 # A council's staff as the repository hands it over: (user_id, role, active).
 STAFF = [
@@ -193,10 +198,10 @@ def test_only_a_worsening_objective_notifies(new_status, notified):
 
 def test_the_when_table_covers_every_objective_status():
     assert set(OBJECTIVE_STATUSES) == {"at_risk", "off_track", "on_track", "achieved", "no_data"}
-    assert set(routing.AT_RISK_OR_WORSE) < set(OBJECTIVE_STATUSES)
+    assert set(AT_RISK_OR_WORSE) < set(OBJECTIVE_STATUSES)
 
 
-# --- publishers --------------------------------------------------------------------------------------------
+# --- publishers (jouda/platform.py: the service whose contracts declare the type) ---------------------------
 
 @pytest.mark.parametrize("event_type,publisher", [
     ("policy.submitted", "policy"),
@@ -204,30 +209,39 @@ def test_the_when_table_covers_every_objective_status():
     ("objective.status_changed", "objectives"),
     ("objective.created", "objectives"),
     ("indicator.measurement_missing", "objectives"),
+    ("reporting.settings_changed", "objectives"),
     ("gateway.user_created", "gateway"),
     ("gateway.tenant_created", "gateway"),
-    ("audit.scheduled", "audits"),
+    ("ministry.catalogue_entry_added", "ministry"),
 ])
 def test_publisher_of(event_type, publisher):
-    assert routing.publisher_of(event_type) == publisher
+    assert platform.publisher_of(event_type) == publisher
 
 
-def test_an_unknown_publisher_is_refused():
+# No service declares audit.* yet: its publisher is unknown until one does (no guess from the prefix).
+@pytest.mark.parametrize("event_type", ["billing.invoice_sent", "audit.scheduled"])
+def test_an_unknown_publisher_is_refused(event_type):
     with pytest.raises(KeyError):
-        routing.publisher_of("billing.invoice_sent")
+        platform.publisher_of(event_type)
 
 
 @pytest.mark.parametrize("event_type", sorted(ROUTES))
 def test_every_routed_type_is_in_the_event_catalogue(event_type):
     # The service subscribes to each row: a type nobody can publish would never arrive.
     assert event_type in LATEST_VERSION
-    routing.publisher_of(event_type)
+    platform.publisher_of(event_type)
+
+
+@pytest.mark.parametrize("event_type", sorted(ROUTES))
+def test_a_route_is_declared_by_the_publisher_of_its_type(event_type):
+    # Its words live beside it: the templates of a routed event are in its publisher's folder.
+    assert routing.template_package(event_type) == platform.manifest(platform.publisher_of(event_type)).package
 
 
 def test_kinds_are_the_routes_and_the_own_notices():
-    assert routing.KINDS == (*ROUTES, *routing.OWN_NOTICES)
+    assert routing.kinds() == (*ROUTES, *routing.OWN_NOTICES)
     assert set(ROUTES).isdisjoint(routing.OWN_NOTICES)
-    assert routing.DIGEST not in routing.KINDS  # a digest is not a kind one chooses channels for
+    assert routing.DIGEST not in routing.kinds()  # a digest is not a kind one chooses channels for
 
 
 def test_the_roles_of_the_table_are_council_roles():
@@ -235,11 +249,35 @@ def test_the_roles_of_the_table_are_council_roles():
         assert set(route.roles) <= set(COUNCIL_ROLES)
 
 
+def test_route_of_is_the_row_of_the_table():
+    assert routing.route_of("policy.published") is ROUTES["policy.published"]
+    with pytest.raises(KeyError):
+        routing.route_of("billing.invoice_sent")
+
+
+# --- deadline kinds (announced with deadline.set) -----------------------------------------------------------
+
+def test_the_deadline_kinds_and_who_announces_them():
+    assert set(routing.deadline_kinds()) == {"objective", "policy_review"}
+    assert routing.deadline_publishers() == ["objectives", "policy"]
+    assert routing.deadline_kind("objective") is routing.deadline_kinds()["objective"]
+    assert routing.deadline_kind("audit") is None  # unknown: reminded with the default days, named by its code
+
+
+@pytest.mark.parametrize("kind", sorted(routing.deadline_kinds()))
+def test_each_deadline_kind_can_be_announced_and_named(kind):
+    assert not DeadlineSet().validate({"kind": kind, "ref_id": "r-1", "title": "T", "due_date": "2026-12-31",
+                                       "owner_id": None, "link": "/x"})
+    declared = routing.deadline_kind(kind)
+    assert set(declared.labels) == set(templates.LANGUAGES)
+    assert declared.reminder_days and all(days > 0 for days in declared.reminder_days)
+
+
 # --- templates: every kind, every language -------------------------------------------------------------
 
 STANDARD = {"recipient_name", "council", "link"}  # what the notifier adds to every notification
 LABELLED = {"old_status_label": "old_status", "new_status_label": "new_status", "item_kind_label": "item_kind"}
-# What commands.py hands the templates of the notices the service writes itself.
+# What deadlines.py, webhooks.py and digests.py hand the templates of the notices the service writes itself.
 OWN_VALUES = {
     routing.REMINDER_DUE_SOON: {"item_title", "item_kind", "due_date", "days_left", "days_overdue", "owner_name"},
     routing.REMINDER_OVERDUE: {"item_title", "item_kind", "due_date", "days_left", "days_overdue", "owner_name"},
@@ -247,12 +285,24 @@ OWN_VALUES = {
     routing.WEBHOOK_DISABLED: {"url", "failures", "last_error"},
     routing.DIGEST: {"count", "date", "items"},
 }
-ALL_TEMPLATES = [(kind, language) for kind in (*routing.KINDS, routing.DIGEST) for language in templates.LANGUAGES]
+ALL_KINDS = (*routing.kinds(), routing.DIGEST)
+ALL_TEMPLATES = [(kind, language) for kind in ALL_KINDS for language in templates.LANGUAGES]
 
 
 def template_text(language, kind):
-    path = resources.files("jouda.services.notifications") / "templates" / language / f"{kind}.txt"
+    """A kind's template, in the folder of the service that declares the kind (or the notifications')."""
+    path = resources.files(routing.template_package(kind)) / "templates" / language / f"{kind}.txt"
     return path.read_text(encoding="utf-8")
+
+
+def label_word(name, language, code):
+    """The word `{name}` shows for `code`, as the declaring service wrote it (a KeyError if it did not)."""
+    if name == "item_kind_label":
+        return routing.deadline_kind(code).labels[language]
+    field = LABELLED[name]
+    [word] = {notices.labels[field][language][code] for notices in routing.declared().values()
+              if field in notices.labels}
+    return word
 
 
 def placeholders(text):
@@ -289,9 +339,7 @@ def test_render_fills_every_placeholder(kind, language):
     shown = rendered.subject + "\n" + rendered.text
     for name in needed:
         if name in LABELLED:
-            code = values[LABELLED[name]]
-            label_table = templates.ITEM_KIND_LABELS if name == "item_kind_label" else templates.STATUS_LABELS
-            assert label_table[language][code] in shown, name
+            assert label_word(name, language, values[LABELLED[name]]) in shown, name
         else:
             assert values[name] in shown, name
     assert "{" not in shown and "}" not in shown
@@ -306,7 +354,7 @@ def test_a_missing_value_is_not_silently_rendered(kind, language):
         templates.render(kind, language, {})
 
 
-@pytest.mark.parametrize("kind", [*routing.KINDS, routing.DIGEST])
+@pytest.mark.parametrize("kind", ALL_KINDS)
 def test_french_and_arabic_templates_ask_for_the_same_values(kind):
     assert placeholders(template_text("fr", kind)) == placeholders(template_text("ar", kind))
 
@@ -343,10 +391,14 @@ def test_own_notices_need_only_what_the_service_provides(kind):
 
 
 @pytest.mark.parametrize("language", templates.LANGUAGES)
-def test_no_template_without_a_kind(language):
-    folder = resources.files("jouda.services.notifications") / "templates" / language
-    found = {entry.name[:-len(".txt")] for entry in folder.iterdir() if entry.name.endswith(".txt")}
-    assert found == {*routing.KINDS, routing.DIGEST}
+@pytest.mark.parametrize("service", platform.SERVICES)
+def test_no_template_without_a_kind(service, language):
+    # Each service's folder holds the templates of the kinds it declares, and no others.
+    package = platform.manifest(service).package
+    folder = resources.files(package) / "templates" / language
+    entries = folder.iterdir() if folder.is_dir() else ()  # a service that declares no kind has none
+    found = {entry.name[:-len(".txt")] for entry in entries if entry.name.endswith(".txt")}
+    assert found == {kind for kind in ALL_KINDS if routing.template_package(kind) == package}
 
 
 def test_a_list_event_is_notified_item_by_item():

@@ -1,13 +1,16 @@
 """Rendering notifications (services/notifications/templates.py): the recipient's language with
-French as the default, translated labels, right-to-left HTML for Arabic, escaping of what users
+French as the default, translated labels (declared by the services whose events they are, read
+through services/notifications/routing.py), right-to-left HTML for Arabic, escaping of what users
 typed, and a clear error for a template that is not there."""
 import re
 from types import SimpleNamespace
 
 import pytest
 
-from jouda.services.notifications import templates
+from jouda.services.notifications import routing, templates
 from jouda.services.notifications.templates import Rendered, TemplateMissing
+from jouda.services.objectives.notices import NOTICES as OBJECTIVES_NOTICES
+from jouda.shared.vocabulary import OBJECTIVE_STATUSES
 
 STATUS_CHANGE = {"title": "Réduire les délais de paiement", "old_status": "on_track", "new_status": "off_track",
                  "recipient_name": "Salma", "link": "https://jouda.example/objectives/1"}
@@ -84,17 +87,19 @@ def test_status_labels_are_translated(language, old, new):
 @pytest.mark.parametrize("language", templates.LANGUAGES)
 @pytest.mark.parametrize("code", ["on_track", "at_risk", "off_track", "no_data", "achieved"])
 def test_every_status_has_a_label(language, code):
-    label = templates.STATUS_LABELS[language][code]
-    assert label and label != code
+    label = routing.labels_of("objective.status_changed", language, {"new_status": code})["new_status_label"]
+    assert label and label != code  # not the code shown as it is: a word was declared
     rendered = templates.render("objective.status_changed", language, {**STATUS_CHANGE, "new_status": code})
     assert label in rendered.text
 
 
 def test_the_labels_follow_the_catalogue():
-    from jouda.shared.events.catalogue import OBJECTIVE_STATUSES
+    # The objectives service declares the words of its statuses; every deadline kind has a name.
     for language in templates.LANGUAGES:
-        assert set(templates.STATUS_LABELS[language]) == set(OBJECTIVE_STATUSES)
-        assert set(templates.ITEM_KIND_LABELS[language]) == {"objective", "policy_review"}
+        for field in ("old_status", "new_status"):
+            assert set(OBJECTIVES_NOTICES.labels[field][language]) == set(OBJECTIVE_STATUSES)
+        assert {kind for kind, declared in routing.deadline_kinds().items() if language in declared.labels} == {
+            "objective", "policy_review"}
 
 
 @pytest.mark.parametrize("language,kind,label", [
@@ -111,13 +116,19 @@ def test_item_kind_labels_are_translated(template, language, kind, label):
 
 
 def test_an_unknown_code_is_shown_as_it_is():
-    assert templates.labels("fr", {"new_status": "paused", "item_kind": "audit"}) == {
+    assert routing.labels_of("objective.status_changed", "fr", {"new_status": "paused", "item_kind": "audit"}) == {
         "new_status_label": "paused", "item_kind_label": "audit"}
 
 
 def test_labels_only_for_what_the_payload_has():
-    assert templates.labels("fr", {"title": "x"}) == {}
-    assert templates.labels("ar", {"old_status": "at_risk"}) == {"old_status_label": "معرض للخطر"}
+    assert routing.labels_of("objective.status_changed", "fr", {"title": "x"}) == {}
+    assert routing.labels_of("objective.status_changed", "ar", {"old_status": "at_risk"}) == {
+        "old_status_label": "معرض للخطر"}
+
+
+def test_a_kind_gets_the_labels_of_the_service_that_declares_it():
+    # Labels are the declaring service's: a policy event's `new_status` would not take the objectives' words.
+    assert routing.labels_of("policy.published", "fr", {"new_status": "at_risk"}) == {}
 
 
 # --- languages ---------------------------------------------------------------------------------------------------
