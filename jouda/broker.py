@@ -17,7 +17,8 @@ from nameko.containers import ServiceContainer
 from nameko.events import get_event_exchange
 from nameko.rpc import Rpc, RpcProxy
 
-from jouda.runner import SERVICES, event_handlers, service_class
+from jouda.platform import SERVICES, service_class
+from jouda.runner import event_handlers
 
 RPC_EXCHANGE = "nameko-rpc"
 REPLY_KEY = "^[0-9a-f-]{36}$"  # the routing key of an RPC answer: its caller's reply queue
@@ -70,3 +71,42 @@ def user_commands(settings, vhost="/", prefix="jouda-"):
             lines.append(f"rabbitmqctl set_topic_permissions -p {shlex.quote(vhost)} {user} {exchange} "
                          f"{shlex.quote(write)} {shlex.quote(read)}")
     return lines
+
+
+# Queues of consumers that no longer exist: the objectives service's read-model handlers (the
+# national read model moved to the ministry service) and the notifications service's objective.*
+# handlers (objectives announce deadlines instead). Left alone they would keep every event routed to
+# them, unread, for ever.
+RETIRED_CONSUMER_QUEUES = (
+    "evt-gateway-gateway.tenant_created--objectives.on_tenant_created",
+    "evt-policy-policy.acknowledged--objectives.on_policy_acknowledged",
+    "evt-objectives-objective.created--objectives.on_objective_created",
+    "evt-objectives-objective.updated--objectives.on_objective_updated",
+    "evt-objectives-objective.status_changed--objectives.on_objective_status_changed",
+    "evt-objectives-indicator.measurement_recorded--objectives.on_measurement_recorded",
+    "evt-objectives-objective.created--notifications.on_objective_created",
+    "evt-objectives-objective.updated--notifications.on_objective_updated",
+)
+
+
+def retire(settings, force=False):
+    """Deletes the retired consumers' queues (with their retry and dead-letter queues) that exist;
+    one still holding messages is kept unless `force`. Returns [(queue, outcome)]."""
+    from amqp.exceptions import NotFound
+    from kombu import Connection
+
+    outcomes = []
+    with Connection(settings.amqp_uri, connect_timeout=5) as connection:
+        for name in (q + suffix for q in RETIRED_CONSUMER_QUEUES for suffix in ("", ".retry", ".dlq")):
+            channel = connection.channel()
+            try:
+                waiting = channel.queue_declare(name, passive=True).message_count
+            except NotFound:
+                continue  # never declared here, or retired already (the channel is closed by the refusal)
+            if waiting and not force:
+                outcomes.append((name, f"kept: {waiting} message(s) in it (--force deletes it)"))
+            else:
+                channel.queue_delete(name)
+                outcomes.append((name, "deleted" + (f" with {waiting} message(s)" if waiting else "")))
+            channel.close()
+    return outcomes

@@ -8,6 +8,9 @@
     jouda token create EMAIL [--tenant CODE] | token revoke (TOKEN | --user EMAIL [--tenant CODE])
     jouda dlq list | dlq replay QUEUE [--limit N]  dead-letter queues: what is parked, send it back
     jouda broker declare | broker users [--vhost V] the broker's topology; one user per service
+    jouda broker retire [--force]                  delete the queues of consumers that no longer exist
+    jouda resync [--tenant CODE] [--to SERVICE]    owners publish their data as it stands (catch-up)
+    jouda deploy render [--check]                  the deploy files' service parts, from the manifests
 
 The administration commands write straight to the gateway's database, so they work while
 `make run` is running; the events they produce are relayed by the running gateway.
@@ -16,11 +19,10 @@ import argparse
 import logging
 import re
 import sys
-from pathlib import Path
 
 from jouda.shared.config import Settings
 from jouda.shared.errors import DomainError, ValidationFailed
-from jouda.shared.events.catalogue import ROLES
+from jouda.shared.vocabulary import ROLES
 
 
 def _parser():
@@ -74,6 +76,16 @@ def _parser():
     broker.add_parser("declare", help="declare every queue, binding and exchange (with an admin user)")
     users = broker.add_parser("users", help="print the rabbitmqctl commands creating one user per service")
     users.add_argument("--vhost", default="/")
+    retire = broker.add_parser("retire", help="delete the queues of consumers that no longer exist (after an upgrade)")
+    retire.add_argument("--force", action="store_true", help="even those still holding messages")
+    resync = commands.add_parser("resync", help="every service publishes its data as it stands, as snapshot "
+                                                "events, so a consumer catches up (run with the services running)")
+    resync.add_argument("--tenant", help="one council only")
+    resync.add_argument("--to", dest="to", help="only to this service's handlers (say, a new read model)")
+    deploy = commands.add_parser("deploy", help="the deploy files").add_subparsers(dest="action", required=True)
+    render = deploy.add_parser("render", help="write the deploy files' service parts from the manifests")
+    render.add_argument("--check", action="store_true", help="only say which files are out of date (exit 1)")
+    render.add_argument("--folder", default="deploy", help="the deploy folder (default: ./deploy)")
     return parser
 
 
@@ -84,6 +96,10 @@ def _broker(args, settings):
         if not declare_topology(all_service_classes(), settings):
             raise DomainError("This broker user may not declare every service's queues: use an admin user.")
         print("Broker topology declared.", file=sys.stderr)
+        return
+    if args.action == "retire":
+        for name, outcome in broker.retire(settings, force=args.force) or [("-", "no retired queue here")]:
+            print(f"{name}: {outcome}", file=sys.stderr)
         return
     print("\n".join(broker.user_commands(settings, args.vhost)))
 
@@ -99,12 +115,11 @@ def _dead_letters(args, settings):
 
 
 def migrate_all(settings, services=None):
-    from jouda.runner import SERVICES
+    from jouda import platform
     from jouda.shared.db import migrate
-    import importlib
-    for name in services or SERVICES:
-        package = importlib.import_module(f"jouda.services.{name}")
-        migrate(name, settings.database_url_for(name), Path(package.__file__).parent / "migrations")
+    for manifest in platform.manifests():
+        if manifest.migrations is not None and (services is None or manifest.name in services):
+            migrate(manifest.name, settings.database_url_for(manifest.name), manifest.migrations)
 
 
 def _gateway_database(settings):
@@ -158,11 +173,30 @@ def _admin(args, settings):
         database.dispose()
 
 
+def _seed_with_services(settings):
+    """`jouda seed`: the services run in this process for as long as seeding takes (beside any other
+    running copy: they share the queues), on ports of their own."""
+    import dataclasses
+    import eventlet
+    eventlet.monkey_patch()
+    from jouda.platform import SERVICES
+    from jouda.runner import Runner
+    from jouda.seed import seed
+    runner = Runner(list(SERVICES), dataclasses.replace(settings, http_port=0, metrics_port=0))
+    runner.start()
+    try:
+        if not seed(settings, out=lambda text: print(text, file=sys.stderr)):
+            print("Already seeded: councils exist.", file=sys.stderr)
+    finally:
+        runner.stop()
+
+
 def _run(args, settings):
     import eventlet
     eventlet.monkey_patch()  # before anything opens a socket
     import signal
-    from jouda.runner import SERVICES, Runner
+    from jouda.platform import SERVICES
+    from jouda.runner import Runner
     from jouda.seed import demo_tokens, seed
 
     names = args.services or list(SERVICES)
@@ -171,11 +205,11 @@ def _run(args, settings):
         raise SystemExit(f"error: unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICES)}")
     if args.migrate:
         migrate_all(settings)
-    if args.seed:
-        seed(settings)
     runner = Runner(names, settings)
     signal.signal(signal.SIGTERM, lambda *_: eventlet.spawn_n(runner.stop))
     runner.start()
+    if args.seed:  # through the running services: each step's events are applied before the next
+        seed(settings, out=lambda text: print(text, file=sys.stderr))
     base = f"http://{settings.http_host}:{settings.http_port}"
     print(f"\nJouda is running: {', '.join(names)}", flush=True)
     if "gateway" in names:
@@ -214,11 +248,20 @@ def main(argv=None):
             _dead_letters(args, settings)
         elif args.command == "broker":
             _broker(args, settings)
+        elif args.command == "deploy":
+            from pathlib import Path
+            from jouda import deploy
+            folder = Path(args.folder)
+            changed = deploy.stale(folder, settings) if args.check else deploy.write(folder, settings)
+            for path in changed:
+                print(("out of date: " if args.check else "rendered: ") + path, file=sys.stderr)
+            return 1 if args.check and changed else 0
+        elif args.command == "resync":
+            from jouda.resync import resync
+            resync(settings, tenant=args.tenant, to=args.to, out=lambda text: print(text, file=sys.stderr))
         elif args.command == "seed":
             migrate_all(settings)
-            from jouda.seed import seed
-            if not seed(settings, out=lambda text: print(text, file=sys.stderr)):
-                print("Already seeded: tenants exist.", file=sys.stderr)
+            _seed_with_services(settings)
         else:
             migrate_all(settings, ["gateway"])
             _admin(args, settings)

@@ -9,7 +9,6 @@ the work through row locks (FOR UPDATE SKIP LOCKED) on PostgreSQL.
 """
 import json
 import logging
-import socket
 import time
 from datetime import timedelta
 
@@ -95,11 +94,14 @@ class ConfirmedPublisher:
     confirm_timeout = 30.0
 
     def __init__(self, amqp_uri, exchange, on_return):
+        """`exchange`: a kombu Exchange, declared here; None for the default exchange (routing key =
+        a queue's name: straight to one consumer)."""
         self.connection = Connection(amqp_uri, connect_timeout=5)
         self.connection.ensure_connection(max_retries=1)
         self.channel = self.connection.channel()
-        exchange(self.channel).declare()
-        self.exchange_name = exchange.name
+        if exchange is not None:
+            exchange(self.channel).declare()
+        self.exchange_name = exchange.name if exchange is not None else ""
         self.channel.confirm_select()
         self.channel.events["basic_ack"].add(self._on_ack)
         self.channel.events["basic_nack"].add(self._on_nack)
@@ -141,7 +143,7 @@ class ConfirmedPublisher:
     def _drain(self, remaining):
         try:
             self.connection.drain_events(timeout=min(remaining, 1.0))
-        except socket.timeout:
+        except TimeoutError:
             pass
 
     def close(self):

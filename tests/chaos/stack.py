@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import eventlet
 
+from jouda import platform
 from jouda.services.gateway import directory
 from jouda.shared.config import Settings
 from jouda.shared.db import Database
@@ -19,8 +20,6 @@ from tests.support import infrastructure
 from tests.support.http import Client
 from tests.support.smtp_server import SmtpServer
 from tests.support.tcp_proxy import TcpProxy
-
-SERVICES = ("gateway", "policy", "objectives", "notifications")
 
 
 def _through(url, port):
@@ -54,7 +53,7 @@ class Stack:
         self.smtp = SmtpServer(infrastructure.free_port(), self.directory / "smtp")
         self.smtp.start()
         self.http_port = infrastructure.free_port()
-        for service in SERVICES:
+        for service in platform.SERVICES:  # each in a process of its own, as deployed
             self.start_service(service)
         self.wait_ready()
         return self

@@ -1,5 +1,6 @@
-"""The running platform for integration tests: the gateway, policy and objectives services on the real
-RabbitMQ (a vhost of the session) and PostgreSQL (a database of the session)."""
+"""The running platform for integration tests: every service the platform lists, on the real RabbitMQ
+(a vhost of the session), PostgreSQL (a database of the session) and an SMTP server of the session."""
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -8,12 +9,17 @@ import eventlet
 import pytest
 from kombu import Connection, Consumer, Exchange, Queue, binding
 
+from jouda import platform as jouda_platform
 from jouda.runner import Runner
 from jouda.services.gateway import directory
 from jouda.shared.db import Database
 from tests.support.http import Client
+from tests.support.infrastructure import free_port
+from tests.support.smtp_server import SmtpServer
 
 COUNCIL_USERS = ("quality_manager", "director", "process_owner", "auditor", "staff", "staff")
+PUBLIC_URL = "https://jouda.test"  # where the links in notifications point
+DELIVERY_RETRY_BASE_SECONDS = 0.2  # a failed delivery is tried again within the test's patience
 
 
 def eventually(check, timeout=15.0, interval=0.05, message="condition not met"):
@@ -37,8 +43,25 @@ class Council:
 
 
 @pytest.fixture(scope="session")
+def smtp(tmp_path_factory):
+    server = SmtpServer(free_port(), tmp_path_factory.mktemp("smtp"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(settings, smtp):
+    """The session's settings, with its SMTP server; webhooks may target this machine (the tests'
+    receiver listens on loopback)."""
+    return dataclasses.replace(settings, smtp_url=smtp.url, webhook_allow_private=True,
+                               delivery_retry_base_seconds=DELIVERY_RETRY_BASE_SECONDS, public_url=PUBLIC_URL)
+
+
+@pytest.fixture(scope="session")
 def platform(settings):
-    runner = Runner(["gateway", "policy", "objectives"], settings)
+    """Every service of the platform, as `make run` runs them (in one process)."""
+    runner = Runner(list(jouda_platform.SERVICES), settings)
     runner.start()
     yield runner
     runner.stop()
@@ -56,6 +79,20 @@ def policy_db(settings):
     database = Database("policy", settings.database_url_for("policy"), pool_size=2)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_of(settings):
+    """database_of(service): that service's database, opened on first use, closed after the session."""
+    opened = {}
+
+    def of(service):
+        if service not in opened:
+            opened[service] = Database(service, settings.database_url_for(service), pool_size=1)
+        return opened[service]
+    yield of
+    for database in opened.values():
+        database.dispose()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Producer, Queue
 
 from jouda import broker
-from jouda.runner import SERVICES, Runner, all_service_classes, declare_topology
+from jouda.platform import SERVICES
+from jouda.runner import Runner, all_service_classes, declare_topology
 from jouda.services.gateway import directory
 from jouda.shared.db import Database
 from tests.integration.conftest import eventually

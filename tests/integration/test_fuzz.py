@@ -8,7 +8,6 @@ describes: its status, content type, headers and body schema.
 `make test` runs a few cases per operation (about three hundred a role); `make fuzz` runs the same
 with JOUDA_FUZZ_EXAMPLES raised (thousands). The seed is fixed, so a failure reproduces: the
 report names the failing request and a curl command for it."""
-import dataclasses
 import os
 import shutil
 import sys
@@ -17,8 +16,6 @@ from pathlib import Path
 import pytest
 from eventlet.green import subprocess
 
-from jouda.runner import Runner
-from tests.support.infrastructure import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -28,18 +25,8 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
           "response_headers_conformance", "response_schema_conformance")
 
 
-@pytest.fixture(scope="module")
-def every_service(platform, settings, tmp_path_factory):
-    """The notifications service too (the session's platform runs the other three)."""
-    runner = Runner(["notifications"], dataclasses.replace(settings, metrics_port=free_port(),
-                                                           var_dir=tmp_path_factory.mktemp("fuzz-mail")))
-    runner.start()
-    yield runner
-    runner.stop()
-
-
 @pytest.mark.parametrize("role", ["quality_manager", "staff", "ministry"])
-def test_no_generated_request_gets_a_server_error_or_an_undocumented_answer(every_service, settings, council,
+def test_no_generated_request_gets_a_server_error_or_an_undocumented_answer(platform, settings, council,
                                                                             ministry_token, role, tmp_path):
     token = ministry_token if role == "ministry" else council.tokens[role]
     schemathesis = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"

@@ -1,0 +1,36 @@
+"""The gateway's step of the demo (jouda/seed.py): two councils, their people and the platform's, each
+with a token."""
+from jouda.services.gateway import directory
+from jouda.services.gateway.regions import REGIONS
+
+COUNCILS = ("fes-meknes", "tanger-tetouan-al-hoceima")
+# (email, role, council, name, language)
+PEOPLE = [
+    ("qualite@fes-meknes.example", "quality_manager", "fes-meknes", "Responsable Management Qualité", "fr"),
+    ("dgs@fes-meknes.example", "director", "fes-meknes", "Adnane Zerrouki", "fr"),
+    ("processus@fes-meknes.example", "process_owner", "fes-meknes", "Pilote de processus", "fr"),
+    ("audit@fes-meknes.example", "auditor", "fes-meknes", "Auditeur interne", "fr"),
+    ("agent1@fes-meknes.example", "staff", "fes-meknes", "Agent 1", "fr"),
+    ("agent2@fes-meknes.example", "staff", "fes-meknes", "Agent 2", "ar"),
+    ("qualite@tanger-tetouan-al-hoceima.example", "quality_manager", "tanger-tetouan-al-hoceima",
+     "Responsable Qualité", "fr"),
+    ("dgs@tanger-tetouan-al-hoceima.example", "director", "tanger-tetouan-al-hoceima", "Directeur Général", "fr"),
+    ("agent@tanger-tetouan-al-hoceima.example", "staff", "tanger-tetouan-al-hoceima", "Agent", "ar"),
+    ("observatoire@ministere.example", "ministry", None, "Ministère - réforme de l'administration", "fr"),
+    ("admin@jouda.example", "admin", None, "Administrateur de la plateforme", "fr"),
+]
+
+
+def seed(demo):
+    """Returns False when the platform has councils already: the demo is seeded once."""
+    database = demo.database("gateway")
+    if directory.list_tenants(database):
+        return False
+    for code in COUNCILS:
+        directory.add_tenant(database, code, REGIONS[code], actor="seed")
+    for email, role, council, name, language in PEOPLE:
+        demo.people[email] = directory.add_user(database, email, role, tenant=council, name=name,
+                                                language=language, actor="seed")
+        demo.tokens.append((email, role, council, directory.create_token(database, email, tenant=council)))
+    demo.told(f"councils {' and '.join(COUNCILS)}, {len(PEOPLE)} people with a token each")
+    return True
