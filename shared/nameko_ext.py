@@ -13,9 +13,10 @@ from jouda.shared.config import Settings
 from jouda.shared.db import Database
 from jouda.shared.errors import DomainError
 from jouda.shared.clock import as_utc, utc_now
+from jouda.shared.operations import check_role, roles_allowed
 from jouda.shared.outbox import OutboxRelay
 from jouda.shared.tenancy import ROLE_KEY, TENANT_KEY, USER_KEY
-from jouda.shared.unit_of_work import DuplicateEvent, UnitOfWork
+from jouda.shared.unit_of_work import EVERY_COUNCIL, DuplicateEvent, Scope, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -119,23 +120,20 @@ class UnitOfWorkFactory:
         return {"idempotent": request,
                 "on_recorded": lambda recorded: setattr(self._ctx, idempotency.RECORDED, recorded)}
 
-    def __call__(self):
-        """Refused (TenantRequired) when the caller has no tenant: see shared.tenancy.scope_session."""
-        return UnitOfWork(self.database, self.tenant_id, actor=self.actor, role=self.role,
-                          on_commit=self._db.relay.wake, **self._idempotency())
+    def _check_role(self):
+        """An RPC answering HTTP operations checks the roles they declare, as the gateway did: the
+        same declaration, enforced again behind the edge."""
+        allowed = roles_allowed(self._ctx.service_name, self._ctx.entrypoint.method_name)
+        if allowed is not None:
+            check_role(self.role, allowed, "this resource")
 
-    def all_tenants(self):
-        """For system jobs (timers, gauges): deliberately sees every tenant's rows."""
-        return UnitOfWork(self.database, None, all_tenants=True, on_commit=self._db.relay.wake)
-
-    def system(self, tenant_id):
-        """For system jobs (timers) working council by council: one council's rows."""
-        return UnitOfWork(self.database, tenant_id, on_commit=self._db.relay.wake)
-
-    def platform(self):
-        """For a caller without a tenant (the ministry): tenant-owned rows stay out of reach."""
-        return UnitOfWork(self.database, None, actor=self.actor, role=self.role, platform=True,
-                          on_commit=self._db.relay.wake, **self._idempotency())
+    def __call__(self, scope=None):
+        """The one way an entrypoint opens a unit of work: the caller's council by default (refused,
+        TenantRequired, when the caller has none: see shared.tenancy.scope_session), or the scope it
+        says (PLATFORM for the ministry's views, EVERY_COUNCIL or Scope.council(code) for a timer)."""
+        self._check_role()
+        return UnitOfWork(self.database, Scope.council(self.tenant_id) if scope is None else scope, actor=self.actor,
+                          role=self.role, on_commit=self._db.relay.wake, **self._idempotency())
 
     def for_event(self, envelope):
         """For an event handler: the event's tenant, and the idempotency record of this handler."""
@@ -147,9 +145,10 @@ class UnitOfWorkFactory:
         tenant_id = envelopes[0].get("tenant_id")
         if any(envelope.get("tenant_id") != tenant_id for envelope in envelopes):
             raise ValueError("one unit of work takes the events of one tenant")
-        consumer = f"{self._ctx.service_name}.{self._ctx.entrypoint.method_name}"
-        return UnitOfWork(self.database, tenant_id, actor=envelopes[0].get("actor", "system"),
-                          all_tenants=tenant_id is None, received=envelopes, consumer=consumer,
+        consumer = self._ctx.entrypoint.consumer
+        scope = EVERY_COUNCIL if tenant_id is None else Scope.council(tenant_id)  # of no council: the platform's (the catalogue)
+        return UnitOfWork(self.database, scope, actor=envelopes[0].get("actor", "system"),
+                          received=envelopes, consumer=consumer,
                           on_commit=self._db.relay.wake)
 
 

@@ -1,5 +1,6 @@
-"""One unit of work: a tenant-scoped session whose commit also writes the outbox rows and,
+"""One unit of work: a session of an explicit scope whose commit also writes the outbox rows and,
 for an event handler, the processed-event record — all in one transaction."""
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
@@ -15,6 +16,26 @@ from jouda.shared.outbox import ProcessedEvent, add_events
 OUTAGES = database_outages()
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Whose rows a unit of work sees, said once, when it is opened: one council's (a request or an
+    event of that council, or a system job working council by council), the platform's (a caller of
+    no council, the ministry: no council's rows at all), or every council's (a system job finding
+    which councils have work)."""
+    tenant_id: str | None = None
+    every_council: bool = False
+    platform: bool = False
+
+    @classmethod
+    def council(cls, tenant_id):
+        """`None`: a caller without a council, refused at its first query on a council's table."""
+        return cls(tenant_id)
+
+
+PLATFORM = Scope(platform=True)
+EVERY_COUNCIL = Scope(every_council=True)
+
+
 class DuplicateEvent(Exception):
     """This consumer already applied this event; the redelivery has no second effect."""
 
@@ -24,13 +45,15 @@ class UnitOfWork:
     Those this consumer already applied are left out of `fresh_events`; if none is left,
     entering raises DuplicateEvent. commit() records the fresh ones as processed."""
 
-    def __init__(self, database, tenant_id, *, actor="system", role=None, all_tenants=False, platform=False,
-                 received=(), consumer=None, on_commit=None, idempotent=None, on_recorded=None):
+    def __init__(self, database, scope, *, actor="system", role=None, received=(), consumer=None, on_commit=None,
+                 idempotent=None, on_recorded=None):
+        """`scope`: a Scope, or a council's code for Scope.council(code)."""
+        scope = scope if isinstance(scope, Scope) else Scope.council(scope)
         self.database = database
-        self.tenant_id = tenant_id
+        self.scope, self.tenant_id = scope, scope.tenant_id
         self.actor = actor
         self.role = role
-        self.session = database.session(tenant_id, all_tenants=all_tenants, platform=platform)
+        self.session = database.session(scope.tenant_id, all_tenants=scope.every_council, platform=scope.platform)
         self._emitted = []
         self._received = list(received)
         self.fresh_events = []

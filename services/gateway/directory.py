@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 
 from jouda.services.gateway.models import Tenant, Token, User
 from jouda.shared.errors import Conflict, NotFound, ValidationFailed
-from jouda.shared.events.catalogue import COUNCIL_ROLES, ROLES, build_event
-from jouda.shared.outbox import add_events
+from jouda.shared.vocabulary import COUNCIL_ROLES, ROLES
 from jouda.shared.clock import utc_now
+from jouda.shared.unit_of_work import EVERY_COUNCIL, UnitOfWork
 
 TENANT_CODE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -62,10 +62,11 @@ def could_be_valid(token: str) -> bool:
     return bool(match) and (match.group(2) is None or match.group(2) == _checksum(match.group(1)))
 
 
-def _user_event(event_type, user, actor):
-    return build_event(event_type, user.tenant_id, actor, {
-        "user_id": user.id, "role": user.role, "active": user.active, "language": user.language,
-        "email": user.email, "name": user.name})
+def user_payload(user) -> dict:
+    """What the other services are told of a person (gateway.user_*)."""
+    return {"user_id": user.id, "role": user.role, "active": user.active, "language": user.language,
+            "email": user.email, "name": user.name}
+
 
 
 def add_tenant(database, code, name, *, actor="admin"):
@@ -74,13 +75,13 @@ def add_tenant(database, code, name, *, actor="admin"):
         raise ValidationFailed("A tenant code is a lowercase slug such as 'fes-meknes'.", {"code": [code]})
     if not (name or "").strip():
         raise ValidationFailed("A tenant needs a name.", {"name": ["Required."]})
-    with database.transaction(all_tenants=True) as session:
-        if session.get(Tenant, code) is not None:
+    with UnitOfWork(database, EVERY_COUNCIL, actor=actor) as uow:
+        if uow.session.get(Tenant, code) is not None:
             raise Conflict(f"Tenant {code} already exists.", {"code": code})
         tenant = Tenant(code=code, name=name.strip())
-        session.add(tenant)
-        add_events(session, [build_event("gateway.tenant_created", code, actor,
-                                         {"code": code, "name": tenant.name})])
+        uow.session.add(tenant)
+        uow.emit("gateway.tenant_created", {"code": code, "name": tenant.name}, tenant_id=code)
+        uow.commit()
     return tenant
 
 
@@ -101,29 +102,31 @@ def add_user(database, email, role, *, tenant=None, name=None, language="fr", ac
         raise ValidationFailed(f"A {role} belongs to a council: give --tenant CODE.", {"tenant": ["Required."]})
     if role not in COUNCIL_ROLES and tenant:
         raise ValidationFailed(f"A {role} works across councils and has no tenant.", {"tenant": [tenant]})
-    with database.transaction(all_tenants=True) as session:
-        if tenant and session.get(Tenant, tenant) is None:
+    with UnitOfWork(database, EVERY_COUNCIL, actor=actor) as uow:
+        if tenant and uow.session.get(Tenant, tenant) is None:
             raise NotFound(f"No tenant {tenant}; add it first with `jouda tenant add`.", {"tenant": tenant})
-        if session.scalars(select(User).where(User.email == email, User.tenant_id.is_(tenant)
-                                              if tenant is None else User.tenant_id == tenant)).first():
+        if uow.session.scalars(select(User).where(User.email == email, User.tenant_id.is_(tenant)
+                                                  if tenant is None else User.tenant_id == tenant)).first():
             raise Conflict(f"{email} already exists" + (f" in {tenant}." if tenant else "."), {"email": email})
         user = User(id=str(uuid.uuid4()), email=email, name=name, role=role, tenant_id=tenant,
                     language=language, active=True)
-        session.add(user)
-        add_events(session, [_user_event("gateway.user_created", user, actor)])
+        uow.session.add(user)
+        uow.emit("gateway.user_created", user_payload(user), tenant_id=tenant)
+        uow.commit()
     return user
 
 
 def set_user_active(database, email, active, *, tenant=None, actor="admin"):
     """Deactivating also revokes every token of the user: reactivating them later must not bring
     back a token that may have leaked in between."""
-    with database.transaction(all_tenants=True) as session:
-        user = _find_user(session, email, tenant)
+    with UnitOfWork(database, EVERY_COUNCIL, actor=actor) as uow:
+        user = _find_user(uow.session, email, tenant)
         user.active = active
         if not active:
-            session.execute(update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))
-                            .values(revoked_at=utc_now()))
-        add_events(session, [_user_event("gateway.user_updated", user, actor)])
+            uow.session.execute(update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))
+                                .values(revoked_at=utc_now()))
+        uow.emit("gateway.user_updated", user_payload(user), tenant_id=user.tenant_id)
+        uow.commit()
     return user
 
 
