@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from jouda import broker
-from jouda.runner import SERVICES
+from jouda.platform import SERVICES
 from jouda.shared.config import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
