@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test bench fuzz chaos install broker clean
+.PHONY: run test lint bench fuzz chaos install broker clean
 
 install: $(STAMP)
 
@@ -21,8 +21,14 @@ broker:
 run: install broker
 	$(BIN)/jouda run --migrate --seed
 
-test: install broker
+# Lint first: a style or import error fails in seconds, before the suite's minutes.
+test: install broker lint
 	$(BIN)/python -m pytest
+
+# ruff, configured in pyproject.toml: the lint rules, and the formatting checked (`ruff format` fixes it).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install broker
 	$(BIN)/python -m tests.bench

@@ -2,6 +2,7 @@
 jouda/, shared/ and services/ is a package (those holding only templates or seeds too, as setuptools
 treats them), with every file in it. A new service folder is in the image without editing this file
 or pyproject.toml (tests/unit/test_packaging.py builds the wheel to check)."""
+
 from pathlib import Path
 
 from setuptools import setup

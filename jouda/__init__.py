@@ -1,4 +1,5 @@
 """Jouda (جودة): ISO 9001:2015 quality management for Morocco's regional councils."""
+
 __version__ = "0.1.0"
 
 import warnings

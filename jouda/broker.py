@@ -10,6 +10,7 @@ requests. The permissions are derived from the service classes, so a new handler
     jouda broker declare              declare every queue, binding and exchange (an admin user's job)
     jouda broker users [--vhost V]    print the rabbitmqctl commands that create the service users
 """
+
 import re
 import shlex
 
@@ -65,11 +66,15 @@ def user_commands(settings, vhost="/", prefix="jouda-"):
         user, granted = user_of(service, prefix), permissions(service, settings)
         password = "${" + PASSWORD_VARIABLE.format(service.upper()) + ":?set it first}"
         lines.append(f'rabbitmqctl add_user {user} "{password}" || rabbitmqctl change_password {user} "{password}"')
-        lines.append(f"rabbitmqctl set_permissions -p {shlex.quote(vhost)} {user} "
-                     + " ".join(shlex.quote(granted[kind]) for kind in ("configure", "write", "read")))
+        lines.append(
+            f"rabbitmqctl set_permissions -p {shlex.quote(vhost)} {user} "
+            + " ".join(shlex.quote(granted[kind]) for kind in ("configure", "write", "read"))
+        )
         for exchange, (write, read) in granted["topic"].items():
-            lines.append(f"rabbitmqctl set_topic_permissions -p {shlex.quote(vhost)} {user} {exchange} "
-                         f"{shlex.quote(write)} {shlex.quote(read)}")
+            lines.append(
+                f"rabbitmqctl set_topic_permissions -p {shlex.quote(vhost)} {user} {exchange} "
+                f"{shlex.quote(write)} {shlex.quote(read)}"
+            )
     return lines
 
 

@@ -15,6 +15,7 @@
 The administration commands write straight to the gateway's database, so they work while
 `make run` is running; the events they produce are relayed by the running gateway.
 """
+
 import argparse
 import logging
 import re
@@ -72,14 +73,18 @@ def _parser():
     replay.add_argument("queue")
     replay.add_argument("--limit", type=int)
     broker = commands.add_parser("broker", help="the broker's topology and users").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     broker.add_parser("declare", help="declare every queue, binding and exchange (with an admin user)")
     users = broker.add_parser("users", help="print the rabbitmqctl commands creating one user per service")
     users.add_argument("--vhost", default="/")
     retire = broker.add_parser("retire", help="delete the queues of consumers that no longer exist (after an upgrade)")
     retire.add_argument("--force", action="store_true", help="even those still holding messages")
-    resync = commands.add_parser("resync", help="every service publishes its data as it stands, as snapshot "
-                                                "events, so a consumer catches up (run with the services running)")
+    resync = commands.add_parser(
+        "resync",
+        help="every service publishes its data as it stands, as snapshot "
+        "events, so a consumer catches up (run with the services running)",
+    )
     resync.add_argument("--tenant", help="one council only")
     resync.add_argument("--to", dest="to", help="only to this service's handlers (say, a new read model)")
     deploy = commands.add_parser("deploy", help="the deploy files").add_subparsers(dest="action", required=True)
@@ -92,6 +97,7 @@ def _parser():
 def _broker(args, settings):
     from jouda import broker
     from jouda.runner import all_service_classes, declare_topology
+
     if args.action == "declare":
         if not declare_topology(all_service_classes(), settings):
             raise DomainError("This broker user may not declare every service's queues: use an admin user.")
@@ -106,6 +112,7 @@ def _broker(args, settings):
 
 def _dead_letters(args, settings):
     from jouda import dead_letters
+
     if args.action == "list":
         for name, count in dead_letters.parked(settings):
             print(f"{count:8} {name}")
@@ -117,6 +124,7 @@ def _dead_letters(args, settings):
 def migrate_all(settings, services=None):
     from jouda import platform
     from jouda.shared.db import migrate
+
     for manifest in platform.manifests():
         if manifest.migrations is not None and (services is None or manifest.name in services):
             migrate(manifest.name, settings.database_url_for(manifest.name), manifest.migrations)
@@ -124,20 +132,25 @@ def migrate_all(settings, services=None):
 
 def _gateway_database(settings):
     from jouda.shared.db import Database
+
     return Database("gateway", settings.database_url_for("gateway"), pool_size=1)
 
 
 def _admin(args, settings):
     from jouda.services.gateway import directory
+
     database = _gateway_database(settings)
     try:
         if args.command == "tenant":
             if args.action == "add":
                 from jouda.services.gateway.regions import REGIONS
+
                 name = args.name or REGIONS.get(args.code)
                 if not name:
-                    raise ValidationFailed(f"{args.code} is not one of the twelve regions "
-                                           "(`jouda tenant regions`); give its name with --name.")
+                    raise ValidationFailed(
+                        f"{args.code} is not one of the twelve regions "
+                        "(`jouda tenant regions`); give its name with --name."
+                    )
                 tenant = directory.add_tenant(database, args.code, name)
                 print(f"Added tenant {tenant.code} ({tenant.name}).", file=sys.stderr)
             elif args.action == "list":
@@ -145,21 +158,24 @@ def _admin(args, settings):
                     print(f"{tenant.code:32} {tenant.name}")
             else:
                 from jouda.services.gateway.regions import REGIONS
+
                 for code, name in REGIONS.items():
                     print(f"{code:32} {name}")
         elif args.command == "user":
             if args.action == "add":
-                user = directory.add_user(database, args.email, args.role, tenant=args.tenant, name=args.name,
-                                          language=args.lang)
-                print(f"Added {user.role} {user.email}" + (f" to {user.tenant_id}." if user.tenant_id else "."),
-                      file=sys.stderr)
+                user = directory.add_user(
+                    database, args.email, args.role, tenant=args.tenant, name=args.name, language=args.lang
+                )
+                print(
+                    f"Added {user.role} {user.email}" + (f" to {user.tenant_id}." if user.tenant_id else "."),
+                    file=sys.stderr,
+                )
             elif args.action == "list":
                 for user in directory.list_users(database, args.tenant):
                     state = "active" if user.active else "deactivated"
                     print(f"{user.tenant_id or '-':28} {user.role:16} {user.email:45} {state}")
             else:
-                user = directory.set_user_active(database, args.email, args.action == "activate",
-                                                 tenant=args.tenant)
+                user = directory.set_user_active(database, args.email, args.action == "activate", tenant=args.tenant)
                 print(f"{user.email} is now {'active' if user.active else 'deactivated'}.", file=sys.stderr)
         elif args.command == "token":
             if args.action == "create":
@@ -178,10 +194,12 @@ def _seed_with_services(settings):
     running copy: they share the queues), on ports of their own."""
     import dataclasses
     import eventlet
+
     eventlet.monkey_patch()
     from jouda.platform import SERVICES
     from jouda.runner import Runner
     from jouda.seed import seed
+
     runner = Runner(list(SERVICES), dataclasses.replace(settings, http_port=0, metrics_port=0))
     runner.start()
     try:
@@ -193,6 +211,7 @@ def _seed_with_services(settings):
 
 def _run(args, settings):
     import eventlet
+
     eventlet.monkey_patch()  # before anything opens a socket
     import signal
     from jouda.platform import SERVICES
@@ -251,6 +270,7 @@ def main(argv=None):
         elif args.command == "deploy":
             from pathlib import Path
             from jouda import deploy
+
             folder = Path(args.folder)
             changed = deploy.stale(folder, settings) if args.check else deploy.write(folder, settings)
             for path in changed:
@@ -258,6 +278,7 @@ def main(argv=None):
             return 1 if args.check and changed else 0
         elif args.command == "resync":
             from jouda.resync import resync
+
             resync(settings, tenant=args.tenant, to=args.to, out=lambda text: print(text, file=sys.stderr))
         elif args.command == "seed":
             migrate_all(settings)

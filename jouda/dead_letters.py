@@ -2,6 +2,7 @@
 
 A replayed message goes back to its consumer's queue with its attempt count reset; handlers
 are idempotent, so replaying an event that was in fact applied changes nothing."""
+
 from kombu import Connection, Producer, Queue
 
 from jouda.runner import all_service_classes, event_handlers
@@ -17,8 +18,10 @@ def parked(settings):
     """(consumer queue, messages waiting in its dead-letter queue) for every known consumer."""
     with Connection(settings.amqp_uri, connect_timeout=5) as connection:
         channel = connection.channel()
-        return [(name, channel.queue_declare(dead_letter_queue_name(name), passive=True).message_count)
-                for name in consumer_queues(settings)]
+        return [
+            (name, channel.queue_declare(dead_letter_queue_name(name), passive=True).message_count)
+            for name in consumer_queues(settings)
+        ]
 
 
 def replay(settings, queue_name, limit=None) -> int:
@@ -37,8 +40,14 @@ def replay(settings, queue_name, limit=None) -> int:
             if message is None:
                 break
             headers = {key: value for key, value in (message.headers or {}).items() if key != ATTEMPTS_HEADER}
-            producer.publish(message.body, routing_key=queue_name, headers=headers, delivery_mode=2,
-                             content_type=message.content_type, content_encoding=message.content_encoding)
+            producer.publish(
+                message.body,
+                routing_key=queue_name,
+                headers=headers,
+                delivery_mode=2,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+            )
             message.ack()
             moved += 1
         return moved

@@ -6,6 +6,7 @@ Rendered: one Kubernetes file per service (`deploy/k8s/<name>.yaml`), and betwee
 files otherwise written by hand, the compose services, the compose broker-users passwords, the
 Prometheus scrape jobs and the example broker Secrets; `deploy/rabbitmq/users.sh` whole (from
 `jouda broker users`)."""
+
 from pathlib import Path
 
 from jouda import platform
@@ -33,37 +34,60 @@ def _password_variable(name):
 
 # --- Kubernetes: one file per service -----------------------------------------------------------------
 
+
 def _probe(kind, path, port, extra):
-    return (f"          {kind}:\n            httpGet:\n              path: {path}\n              port: {port}\n"
-            + "".join(f"            {line}\n" for line in extra))
+    return (
+        f"          {kind}:\n            httpGet:\n              path: {path}\n              port: {port}\n"
+        + "".join(f"            {line}\n" for line in extra)
+    )
 
 
 def kubernetes(manifest) -> str:
     name = manifest.name
     labels = f"app.kubernetes.io/name: jouda\n{{i}}app.kubernetes.io/component: {name}"
     edge = manifest.http_edge
-    head = (f"{name}: {manifest.summary}.\n"
-            + ("The HTTP edge: HTTP on 8000 (/healthz liveness, /readyz readiness: database and broker "
-               "reachable), Prometheus metrics on 9100.\n" if edge else
-               "A Nameko service with no HTTP edge (it talks over RabbitMQ; the gateway calls it over RPC). "
-               "Its only port is metrics on 9100, which also answers /healthz (used for liveness).\n")
-            + manifest.deploy_notes)
-    env = "".join(f"            - name: {variable}\n              valueFrom:\n                secretKeyRef:\n"
-                  f"                  name: {secret}\n                  key: {variable}\n"
-                  for variable, secret in manifest.secret_environment)
-    ports = ("            - name: http\n              containerPort: 8000\n" if edge else "") + \
-        "            - name: metrics\n              containerPort: 9100\n"
-    probes = (_probe("readinessProbe", "/readyz", "http", ("periodSeconds: 10", "timeoutSeconds: 3",
-                                                           "failureThreshold: 3")) if edge else "") + \
-        _probe("livenessProbe", "/healthz", "http" if edge else "metrics",
-               ("initialDelaySeconds: 10", "periodSeconds: 15", "timeoutSeconds: 3", "failureThreshold: 4"))
-    service_ports = ("  # HTTP only: whatever exposes this Service (an Ingress, a load balancer) exposes the API, "
-                     "never\n  # /metrics; Prometheus scrapes the pods' port 9100 directly (see the annotations "
-                     "above).\n  ports:\n    - name: http\n      port: 8000\n      targetPort: http\n") if edge else \
-        "  ports:\n    - name: metrics\n      port: 9100\n      targetPort: metrics\n"
-    return (_comment(head) + _comment("Rendered by `jouda deploy render` from services/" + name
-                                      + "/manifest.py: edit that, not this.") +
-            f"""apiVersion: apps/v1
+    head = (
+        f"{name}: {manifest.summary}.\n"
+        + (
+            "The HTTP edge: HTTP on 8000 (/healthz liveness, /readyz readiness: database and broker "
+            "reachable), Prometheus metrics on 9100.\n"
+            if edge
+            else "A Nameko service with no HTTP edge (it talks over RabbitMQ; the gateway calls it over RPC). "
+            "Its only port is metrics on 9100, which also answers /healthz (used for liveness).\n"
+        )
+        + manifest.deploy_notes
+    )
+    env = "".join(
+        f"            - name: {variable}\n              valueFrom:\n                secretKeyRef:\n"
+        f"                  name: {secret}\n                  key: {variable}\n"
+        for variable, secret in manifest.secret_environment
+    )
+    ports = (
+        "            - name: http\n              containerPort: 8000\n" if edge else ""
+    ) + "            - name: metrics\n              containerPort: 9100\n"
+    probes = (
+        _probe("readinessProbe", "/readyz", "http", ("periodSeconds: 10", "timeoutSeconds: 3", "failureThreshold: 3"))
+        if edge
+        else ""
+    ) + _probe(
+        "livenessProbe",
+        "/healthz",
+        "http" if edge else "metrics",
+        ("initialDelaySeconds: 10", "periodSeconds: 15", "timeoutSeconds: 3", "failureThreshold: 4"),
+    )
+    service_ports = (
+        (
+            "  # HTTP only: whatever exposes this Service (an Ingress, a load balancer) exposes the API, "
+            "never\n  # /metrics; Prometheus scrapes the pods' port 9100 directly (see the annotations "
+            "above).\n  ports:\n    - name: http\n      port: 8000\n      targetPort: http\n"
+        )
+        if edge
+        else "  ports:\n    - name: metrics\n      port: 9100\n      targetPort: metrics\n"
+    )
+    return (
+        _comment(head)
+        + _comment("Rendered by `jouda deploy render` from services/" + name + "/manifest.py: edit that, not this.")
+        + f"""apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: jouda-{name}
@@ -97,7 +121,9 @@ spec:
                 name: jouda-secrets
             - secretRef:
                 name: jouda-broker-{name}
-""" + (f"          env:\n{env}" if env else "") + f"""          ports:
+"""
+        + (f"          env:\n{env}" if env else "")
+        + f"""          ports:
 {ports}{probes}          resources:
             requests:
               cpu: 100m
@@ -107,7 +133,9 @@ spec:
           securityContext:
             allowPrivilegeEscalation: false
 ---
-""" + ("" if edge else f"# Metrics only (no traffic is sent to {name} over HTTP).\n") + f"""apiVersion: v1
+"""
+        + ("" if edge else f"# Metrics only (no traffic is sent to {name} over HTTP).\n")
+        + f"""apiVersion: v1
 kind: Service
 metadata:
   name: jouda-{name}
@@ -116,10 +144,12 @@ metadata:
 spec:
   selector:
     {labels.format(i="    ")}
-{service_ports}""")
+{service_ports}"""
+    )
 
 
 # --- the parts of hand-written files -----------------------------------------------------------------
+
 
 def compose_services() -> str:
     blocks = []
@@ -143,22 +173,27 @@ def compose_services() -> str:
       interval: 15s
       timeout: 5s
       retries: 3
-""")
+"""
+        )
     return "\n".join(blocks)
 
 
 def compose_passwords() -> str:
-    return "".join(f"      {_password_variable(name)}: ${{{_password_variable(name)}:?set it in deploy/.env}}\n"
-                   for name in platform.SERVICES)
+    return "".join(
+        f"      {_password_variable(name)}: ${{{_password_variable(name)}:?set it in deploy/.env}}\n"
+        for name in platform.SERVICES
+    )
 
 
 def scrape_jobs() -> str:
-    return "".join(f"  - job_name: {name}\n    static_configs:\n      - targets: [\"{name}:9100\"]\n"
-                   for name in platform.SERVICES)
+    return "".join(
+        f'  - job_name: {name}\n    static_configs:\n      - targets: ["{name}:9100"]\n' for name in platform.SERVICES
+    )
 
 
 def broker_secrets() -> str:
-    return "".join(f"""---
+    return "".join(
+        f"""---
 apiVersion: v1
 kind: Secret
 metadata:
@@ -169,11 +204,14 @@ metadata:
 type: Opaque
 stringData:
   JOUDA_AMQP_URI: "amqp://jouda-{name}:CHANGE_ME_PASSWORD@CHANGE_ME_HOST:5672/"
-""" for name in platform.SERVICES)
+"""
+        for name in platform.SERVICES
+    )
 
 
 def users_script(settings) -> str:
     from jouda import broker
+
     return USERS_HEADER + "\n".join(broker.user_commands(settings)) + "\n"
 
 
@@ -185,7 +223,7 @@ def _replace_marked(text, rendered, path, index):
     ends = [n for n, line in enumerate(lines) if line.strip() == END]
     if len(starts) != len(ends) or index >= len(starts) or not all(a < b for a, b in zip(starts, ends)):
         raise ValueError(f"{path}: expected marked region {index + 1} ({BEGIN!r} ... {END!r})")
-    return "".join(lines[:starts[index] + 1]) + rendered + "".join(lines[ends[index]:])
+    return "".join(lines[: starts[index] + 1]) + rendered + "".join(lines[ends[index] :])
 
 
 MARKED = {  # file -> what goes between its markers
@@ -210,8 +248,11 @@ def render(deploy: Path, settings) -> dict:
 
 def stale(deploy: Path, settings) -> list:
     """The files whose content is not what the manifests render (missing ones included)."""
-    return sorted(str(path) for path, content in render(deploy, settings).items()
-                  if not path.exists() or path.read_text(encoding="utf-8") != content)
+    return sorted(
+        str(path)
+        for path, content in render(deploy, settings).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != content
+    )
 
 
 def write(deploy: Path, settings) -> list:

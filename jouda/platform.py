@@ -2,6 +2,7 @@
 
 Everything else the platform knows about a service it reads from the service's own manifest
 (`services/<name>/manifest.py`, see shared/manifest.py)."""
+
 import importlib
 from functools import cache
 

@@ -8,6 +8,7 @@ that one service's handlers, so the others are not disturbed. Consumers apply a 
 event it stands for: idempotently, never over something newer. Resync runs while the services run
 (they apply what it publishes); a change made during the resync may be shown as of the snapshot
 until it changes again, so run it at a quiet moment."""
+
 import json
 import logging
 

@@ -1,5 +1,6 @@
 """Runs Jouda services in one process (all of them for `make run`, one per process in production),
 with the Prometheus endpoint of the process."""
+
 import errno
 import gc
 import logging

@@ -6,6 +6,7 @@ code and database, while the services run: between two steps the events of the f
 and applied (`Demo.settle`), so the objectives' step finds the orientations the published policy
 brought, as it would in real life. Seeding happens once: the gateway's step declines when councils
 exist."""
+
 import os
 import time
 
@@ -27,8 +28,8 @@ class Demo:
 
     def __init__(self, settings, out):
         self.settings, self.out = settings, out
-        self.people = {}   # e-mail -> the gateway's user
-        self.tokens = []   # (e-mail, role, council, token)
+        self.people = {}  # e-mail -> the gateway's user
+        self.tokens = []  # (e-mail, role, council, token)
         self.summary = []
         self._databases = {}
 
@@ -47,19 +48,24 @@ class Demo:
     def settle(self, timeout=SETTLE_SECONDS):
         """Waits until every outbox is published and every consumer's queue is empty, three times in a
         row (what a consumer applies may emit more): the services have caught up with the steps so far."""
-        queues = [handler.queue.name for handler in event_handlers(
-            [platform.service_class(name) for name in platform.SERVICES], self.settings)]
+        queues = [
+            handler.queue.name
+            for handler in event_handlers([platform.service_class(name) for name in platform.SERVICES], self.settings)
+        ]
         relays = [OutboxRelay(self.database(name), self.settings.amqp_uri) for name in platform.SERVICES]
         deadline, quiet = time.monotonic() + timeout, 0
         with Connection(self.settings.amqp_uri, connect_timeout=5) as connection:
             channel = connection.channel()
             while quiet < 3:
                 waiting = sum(relay.backlog()[0] for relay in relays) + sum(
-                    channel.queue_declare(name, passive=True).message_count for name in queues)
+                    channel.queue_declare(name, passive=True).message_count for name in queues
+                )
                 quiet = quiet + 1 if waiting == 0 else 0
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the services did not apply the demo's events in {timeout}s "
-                                       f"({waiting} waiting): are they running?")
+                    raise RuntimeError(
+                        f"the services did not apply the demo's events in {timeout}s "
+                        f"({waiting} waiting): are they running?"
+                    )
                 time.sleep(0.2)
 
     def close(self):

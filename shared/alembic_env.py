@@ -3,6 +3,7 @@
 shared.db.migrate hands over an open connection (search_path already on the service's schema),
 so migrations never build their own engine.
 """
+
 from alembic import context
 
 

@@ -1,4 +1,5 @@
 """Time, one way: stored in UTC, and the councils' calendar is Morocco's."""
+
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 

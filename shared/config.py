@@ -2,6 +2,7 @@
 
 Every setting has a default that works on a developer machine, so `make run` needs none.
 """
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -9,6 +9,7 @@
   copy cannot be published the original is requeued after a pause, so nothing is lost and
   nothing spins in a hot loop.
 """
+
 import logging
 from functools import partial
 
@@ -73,9 +74,14 @@ class EventHandler(NamekoEventHandler):
         if not self.consumer.startswith(f"{service}."):
             raise ValueError(f"consumer {self.consumer!r} of {service} must be named '{service}.<name>'")
         queue = self.queue  # as Nameko declares it, named after the consumer instead of the method
-        self.queue = type(queue)(name=f"evt-{self.source_service}-{self.event_type}--{self.consumer}",
-                                 exchange=queue.exchange, routing_key=queue.routing_key, durable=queue.durable,
-                                 auto_delete=queue.auto_delete, exclusive=queue.exclusive)
+        self.queue = type(queue)(
+            name=f"evt-{self.source_service}-{self.event_type}--{self.consumer}",
+            exchange=queue.exchange,
+            routing_key=queue.routing_key,
+            durable=queue.durable,
+            auto_delete=queue.auto_delete,
+            exclusive=queue.exclusive,
+        )
         settings = settings_of(self.container)
         self.amqp_uri = settings.amqp_uri
         self.max_attempts = settings.event_max_attempts
@@ -100,19 +106,26 @@ class EventHandler(NamekoEventHandler):
 
     def side_queues(self):
         name = self.queue.name
-        retry = Queue(retry_queue_name(name), exchange=DEFAULT_EXCHANGE, routing_key=retry_queue_name(name),
-                      durable=True, queue_arguments={"x-dead-letter-exchange": "",
-                                                     "x-dead-letter-routing-key": name})
-        dead = Queue(dead_letter_queue_name(name), exchange=DEFAULT_EXCHANGE,
-                     routing_key=dead_letter_queue_name(name), durable=True)
+        retry = Queue(
+            retry_queue_name(name),
+            exchange=DEFAULT_EXCHANGE,
+            routing_key=retry_queue_name(name),
+            durable=True,
+            queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": name},
+        )
+        dead = Queue(
+            dead_letter_queue_name(name),
+            exchange=DEFAULT_EXCHANGE,
+            routing_key=dead_letter_queue_name(name),
+            durable=True,
+        )
         return retry, dead
 
     def handle_message(self, body, message):
         context_data = self.unpack_message_headers(message)
         handle_result = partial(self.handle_result, message)
         try:
-            self.container.spawn_worker(self, (body,), {}, context_data=context_data,
-                                        handle_result=handle_result)
+            self.container.spawn_worker(self, (body,), {}, context_data=context_data, handle_result=handle_result)
         except Exception:  # ContainerBeingKilled: leave it for the next consumer
             self.queue_consumer.requeue_message(message)
 
@@ -150,8 +163,7 @@ class EventHandler(NamekoEventHandler):
             return
         if final:
             metrics.EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.event_type).inc()
-            log.error("event %s dead-lettered to %s after %d attempt(s): %s",
-                      self.event_type, target, attempts, error)
+            log.error("event %s dead-lettered to %s after %d attempt(s): %s", self.event_type, target, attempts, error)
         self.queue_consumer.ack_message(message)
 
     def _republish(self, message, routing_key, headers, options):
@@ -163,10 +175,16 @@ class EventHandler(NamekoEventHandler):
             self._connection = Connection(self.amqp_uri, transport_options={"confirm_publish": True})
             self._producer = Producer(self._connection.channel(), exchange=DEFAULT_EXCHANGE)
         try:
-            self._producer.publish(message.body, routing_key=routing_key, headers=headers,
-                                   content_type=message.content_type,
-                                   content_encoding=message.content_encoding,
-                                   delivery_mode=2, retry=False, **options)
+            self._producer.publish(
+                message.body,
+                routing_key=routing_key,
+                headers=headers,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                delivery_mode=2,
+                retry=False,
+                **options,
+            )
         except Exception:
             self._connection.release()
             self._connection = self._producer = None
@@ -218,8 +236,13 @@ class BatchEventHandler(EventHandler):
     def _spawn(self, items):
         context_data = self.unpack_message_headers(items[0][1])
         try:
-            self.container.spawn_worker(self, ([body for body, _ in items],), {}, context_data=context_data,
-                                        handle_result=partial(self._group_result, items))
+            self.container.spawn_worker(
+                self,
+                ([body for body, _ in items],),
+                {},
+                context_data=context_data,
+                handle_result=partial(self._group_result, items),
+            )
         except Exception:  # ContainerBeingKilled: leave them for the next consumer
             for _, message in items:
                 self.queue_consumer.requeue_message(message)
@@ -233,8 +256,7 @@ class BatchEventHandler(EventHandler):
                 self.queue_consumer.ack_message(message)
             return result, None
         if len(items) > 1:
-            log.warning("a batch of %d %s failed (%s); replaying them one by one",
-                        len(items), event_type, exc_info[1])
+            log.warning("a batch of %d %s failed (%s); replaying them one by one", len(items), event_type, exc_info[1])
             for item in items:
                 self._spawn([item])
             return None, None

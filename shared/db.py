@@ -3,6 +3,7 @@
 A service owns its data: on PostgreSQL, a schema named after the service inside the
 configured database; embedded (no JOUDA_DATABASE_URL), a SQLite file under ./var/.
 """
+
 import logging
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,8 +21,10 @@ def _patch_psycopg_for_eventlet():
     # psycopg2 blocks in C; psycogreen makes its waits cooperative under eventlet.
     try:
         import eventlet.patcher
+
         if eventlet.patcher.is_monkey_patched("socket"):
             from psycogreen.eventlet import patch_psycopg
+
             patch_psycopg()
     except ImportError:  # pragma: no cover - eventlet is a hard dependency
         pass
@@ -32,7 +35,7 @@ def driver_url(url: str) -> str:
     (SQLAlchemy 2.1 would otherwise pick psycopg 3 for a bare postgresql:// URL)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix) :]
     return url
 
 
@@ -49,6 +52,7 @@ def make_engine(url: str, schema: str | None, *, runtime: bool, pool_size: int =
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
         return engine
 
     _patch_psycopg_for_eventlet()
@@ -69,6 +73,7 @@ def make_engine(url: str, schema: str | None, *, runtime: bool, pool_size: int =
                 cursor.execute(f"SET ROLE {RUNTIME_ROLE}")
         cursor.close()
         dbapi_connection.commit()
+
     return engine
 
 
@@ -130,8 +135,12 @@ class Database:
         if self.is_postgresql:
             connection.exec_driver_sql(
                 "SELECT set_config(%(name)s, %(value)s, false), set_config('synchronous_commit', %(flush)s, false)",
-                {"name": RLS_ALL_TENANTS_SETTING, "value": "on" if all_tenants else "off",
-                 "flush": "on" if flush else "off"})
+                {
+                    "name": RLS_ALL_TENANTS_SETTING,
+                    "value": "on" if all_tenants else "off",
+                    "flush": "on" if flush else "off",
+                },
+            )
 
     def ping(self):
         with self.engine.connect() as connection:
@@ -164,11 +173,15 @@ def migrate(service: str, url: str, migrations_dir: Path):
 
 
 def _grant_runtime_role(connection, schema):
-    connection.execute(text(
-        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') "
-        f"THEN CREATE ROLE {RUNTIME_ROLE} NOLOGIN; END IF; END $$"))
+    connection.execute(
+        text(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{RUNTIME_ROLE}') "
+            f"THEN CREATE ROLE {RUNTIME_ROLE} NOLOGIN; END IF; END $$"
+        )
+    )
     connection.execute(text(f"GRANT {RUNTIME_ROLE} TO CURRENT_USER"))
     connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO {RUNTIME_ROLE}'))
-    connection.execute(text(
-        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}'))
+    connection.execute(
+        text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}')
+    )
     connection.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}'))

@@ -43,23 +43,27 @@ class RoleNotAllowed(Forbidden):
 def require_role(role, allowed, doing):
     """`doing`: what was attempted, in words ("publish a policy")."""
     if role not in allowed:
-        raise RoleNotAllowed(f"Your role ({role}) cannot {doing}.",
-                             {"role": role, "allowed_roles": sorted(allowed)})
+        raise RoleNotAllowed(f"Your role ({role}) cannot {doing}.", {"role": role, "allowed_roles": sorted(allowed)})
 
 
 class TenantRequired(DomainError):
     """An entrypoint that works on tenant data was called without a tenant in its context."""
+
     code = "tenant_required"
     status = 403
 
 
 class DatabaseUnavailable(DomainError):
     """The database did not answer, or gave up, before the change was committed: nothing was changed."""
+
     code = "database_unavailable"
     status = 503
 
-    def __init__(self, message="Jouda cannot reach its database right now; nothing was changed. "
-                               "Please try again in a moment.", details=None):
+    def __init__(
+        self,
+        message="Jouda cannot reach its database right now; nothing was changed. Please try again in a moment.",
+        details=None,
+    ):
         super().__init__(message, details)
 
 
@@ -67,13 +71,16 @@ class CommitUnconfirmed(DatabaseUnavailable):
     """The database stopped answering while committing: the change may or may not have been saved."""
 
     def __init__(self):
-        super().__init__("Jouda lost its database while saving your change: it may or may not have been saved. "
-                         "Reload to check before trying again.")
+        super().__init__(
+            "Jouda lost its database while saving your change: it may or may not have been saved. "
+            "Reload to check before trying again."
+        )
 
 
 def database_outages():
     """The SQLAlchemy errors that mean the database is away or overwhelmed (not a refused write)."""
     from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+
     return (OperationalError, InterfaceError, PoolTimeout)
 
 
@@ -91,6 +98,7 @@ class ServiceError(Exception):
 
 def _register_for_rpc():
     from nameko.exceptions import deserialize_to_instance
+
     deserialize_to_instance(ServiceError)
 
 

@@ -4,6 +4,7 @@ A cell whose text starts with =, +, -, @, a tab or a carriage return is a formul
 spreadsheet program: a council named `=HYPERLINK(...)` would be a live link in the ministry's
 overview. Such text is prefixed with an apostrophe, which spreadsheets show as text; numbers stay
 numbers."""
+
 import csv
 import io
 

@@ -5,6 +5,7 @@ context data. The service's unit of work records the key in the same transaction
 so a retry after a lost answer (a 504, a dropped connection) finds the change and answers what the
 first request answered, never making it twice; the same key with another request is refused (422).
 Keys are scoped to the person (and council) that sent them and kept 24 hours."""
+
 import hashlib
 import json
 import time
@@ -76,16 +77,24 @@ def valid_key(key) -> bool:
 
 
 def _stored(session, request):
-    return session.scalars(select(IdempotencyKey).where(
-        IdempotencyKey.scope == request.scope, IdempotencyKey.key == request.key,
-        IdempotencyKey.created_at > utc_now() - KEPT).execution_options(populate_existing=True)).first()
+    return session.scalars(
+        select(IdempotencyKey)
+        .where(
+            IdempotencyKey.scope == request.scope,
+            IdempotencyKey.key == request.key,
+            IdempotencyKey.created_at > utc_now() - KEPT,
+        )
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def answer_of(row, request):
     """What to do with a request whose key is stored: refuse another request, or answer as before."""
     if row.request_hash != request.request_hash:
-        raise KeyReused("This Idempotency-Key was used for another request; use a new key for a new request.",
-                        {"Idempotency-Key": ["Already used for another request."]})
+        raise KeyReused(
+            "This Idempotency-Key was used for another request; use a new key for a new request.",
+            {"Idempotency-Key": ["Already used for another request."]},
+        )
     if row.response is None:
         raise AnswerLost("This request was already carried out; reload to see its result.")
     raise AlreadyAnswered(json.loads(row.response))
@@ -99,8 +108,12 @@ def _answer_when_written(read, request):
         row = read()
         if row is None:
             return None
-        if row.response is not None or row.request_hash != request.request_hash or not request.answer_kept \
-                or time.monotonic() > deadline:
+        if (
+            row.response is not None
+            or row.request_hash != request.request_hash
+            or not request.answer_kept
+            or time.monotonic() > deadline
+        ):
             answer_of(row, request)
         time.sleep(0.05)
 
@@ -112,21 +125,27 @@ def check(session, request):
 
 def record(session, request):
     """Called in the unit of work's commit: the key is stored with the change, or not at all."""
-    session.execute(IdempotencyKey.__table__.insert().values(
-        scope=request.scope, key=request.key, request_hash=request.request_hash, created_at=utc_now()))
+    session.execute(
+        IdempotencyKey.__table__.insert().values(
+            scope=request.scope, key=request.key, request_hash=request.request_hash, created_at=utc_now()
+        )
+    )
 
 
 def answer_of_twin(database, request):
     """A request with the same key committed first: its answer, once written (None if no twin)."""
+
     def read():
         with database.session(all_tenants=True) as session:
             return _stored(session, request)
+
     return _answer_when_written(read, request)
 
 
 def save_answer(database, request, response):
     with database.engine.begin() as connection:
-        connection.execute(update(IdempotencyKey).where(
-            IdempotencyKey.scope == request.scope, IdempotencyKey.key == request.key)
-            .values(response=json.dumps(response, ensure_ascii=False)))
-
+        connection.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.scope == request.scope, IdempotencyKey.key == request.key)
+            .values(response=json.dumps(response, ensure_ascii=False))
+        )

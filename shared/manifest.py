@@ -5,6 +5,7 @@ From that list come the runner, the migrations, the broker's queues and users, t
 routes and OpenAPI document, the event catalogue, the notifications' routes and templates, the
 demo seed and the deploy files. A manifest names modules rather than importing them, so that
 reading it costs nothing: what it points at is imported by whoever needs it."""
+
 import importlib
 from dataclasses import dataclass
 from importlib import resources
@@ -20,20 +21,20 @@ def load(reference):
 
 @dataclass(frozen=True)
 class Manifest:
-    name: str                      # the service's name: its Nameko name, database schema, queues, exchange
-    service: str                   # "module:Class" of its Nameko service
-    summary: str = ""              # one line, for the docs and the deploy files
-    events: str | None = None      # "module:CONTRACTS": {(event type, version): payload schema} it publishes
+    name: str  # the service's name: its Nameko name, database schema, queues, exchange
+    service: str  # "module:Class" of its Nameko service
+    summary: str = ""  # one line, for the docs and the deploy files
+    events: str | None = None  # "module:CONTRACTS": {(event type, version): payload schema} it publishes
     operations: str | None = None  # "module:OPERATIONS": the HTTP operations the gateway serves for it
-    notices: str | None = None     # "module:NOTICES": what its events tell whom (shared/notices.py)
-    seed: str | None = None        # "module:function": its step of the demo, given a jouda.seed.Demo
-    snapshots: str | None = None   # "module:function": (database, tenant) -> the present as events (jouda resync)
+    notices: str | None = None  # "module:NOTICES": what its events tell whom (shared/notices.py)
+    seed: str | None = None  # "module:function": its step of the demo, given a jouda.seed.Demo
+    snapshots: str | None = None  # "module:function": (database, tenant) -> the present as events (jouda resync)
     # --- for the deploy files (`jouda deploy render`) ---
-    http_edge: bool = False        # serves HTTP itself (the gateway): port 8000, /readyz
+    http_edge: bool = False  # serves HTTP itself (the gateway): port 8000, /readyz
     replicas: int = 2
-    deploy_notes: str = ""         # what ops should know: why replicas are safe, what egress it needs
+    deploy_notes: str = ""  # what ops should know: why replicas are safe, what egress it needs
     compose_environment: tuple = ()  # (variable, value) pairs of its own in the compose stack
-    secret_environment: tuple = ()   # (variable, Kubernetes Secret) pairs only its pods receive
+    secret_environment: tuple = ()  # (variable, Kubernetes Secret) pairs only its pods receive
 
     @property
     def package(self):

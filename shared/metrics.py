@@ -3,6 +3,7 @@
 Names start with `jouda_` and carry their unit; labels stay bounded (service, method, event
 type, outcome, tenant code) and never hold user ids or free text.
 """
+
 import logging
 
 from prometheus_client import REGISTRY, Counter, Histogram, disable_created_metrics
@@ -13,30 +14,35 @@ disable_created_metrics()
 
 log = logging.getLogger(__name__)
 
-LATENCY_BUCKETS = (.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 ENTRYPOINT_DURATION = Histogram(
-    "jouda_entrypoint_duration_seconds", "Time spent in a service entrypoint.",
-    ["service", "method"], buckets=LATENCY_BUCKETS)
+    "jouda_entrypoint_duration_seconds",
+    "Time spent in a service entrypoint.",
+    ["service", "method"],
+    buckets=LATENCY_BUCKETS,
+)
 ENTRYPOINT_CALLS = Counter(
-    "jouda_entrypoint_calls_total", "Entrypoint calls by outcome (success, client_error, error).",
-    ["service", "method", "outcome"])
+    "jouda_entrypoint_calls_total",
+    "Entrypoint calls by outcome (success, client_error, error).",
+    ["service", "method", "outcome"],
+)
 EVENTS_PUBLISHED = Counter(
-    "jouda_events_published_total", "Events published from the outbox.", ["service", "event_type"])
+    "jouda_events_published_total", "Events published from the outbox.", ["service", "event_type"]
+)
 EVENTS_UNROUTABLE = Counter(
-    "jouda_events_unroutable_total", "Published events no queue was bound for.",
-    ["service", "event_type"])
-EVENTS_CONSUMED = Counter(
-    "jouda_events_consumed_total", "Events handled successfully.", ["service", "event_type"])
+    "jouda_events_unroutable_total", "Published events no queue was bound for.", ["service", "event_type"]
+)
+EVENTS_CONSUMED = Counter("jouda_events_consumed_total", "Events handled successfully.", ["service", "event_type"])
 EVENTS_DUPLICATES = Counter(
-    "jouda_events_duplicates_total", "Redelivered events skipped by idempotency.",
-    ["service", "event_type"])
+    "jouda_events_duplicates_total", "Redelivered events skipped by idempotency.", ["service", "event_type"]
+)
 EVENTS_FAILED = Counter(
-    "jouda_events_failed_total", "Event handler failures (each is retried or dead-lettered).",
-    ["service", "event_type"])
+    "jouda_events_failed_total", "Event handler failures (each is retried or dead-lettered).", ["service", "event_type"]
+)
 EVENTS_DEAD_LETTERED = Counter(
-    "jouda_events_dead_lettered_total", "Events moved to a dead-letter queue.",
-    ["service", "event_type"])
+    "jouda_events_dead_lettered_total", "Events moved to a dead-letter queue.", ["service", "event_type"]
+)
 
 
 def by_tenant_and_status(name, documentation, rows, statuses):

@@ -1,12 +1,12 @@
 """Migration steps every service's first revision shares: the event backbone's tables."""
+
 import sqlalchemy as sa
 
 
 def create_backbone_tables(op):
     op.create_table(
         "outbox_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                  autoincrement=True),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(36), nullable=False, unique=True),
         sa.Column("event_type", sa.String(100), nullable=False),
         sa.Column("tenant_id", sa.String(64)),

@@ -1,5 +1,6 @@
 """Nameko extensions every Jouda service uses: its database (with the outbox relay and the
 scrape-time business gauges), the unit-of-work dependency and entrypoint metrics."""
+
 import contextlib
 import logging
 import time
@@ -32,9 +33,12 @@ class ServiceDatabase(SharedExtension):
         settings = settings_of(self.container)
         service = self.container.service_name
         self.database = Database(service, settings.database_url_for(service))
-        self.relay = OutboxRelay(self.database, settings.amqp_uri,
-                                 batch_size=settings.relay_batch_size,
-                                 idle_seconds=settings.relay_idle_seconds)
+        self.relay = OutboxRelay(
+            self.database,
+            settings.amqp_uri,
+            batch_size=settings.relay_batch_size,
+            idle_seconds=settings.relay_idle_seconds,
+        )
         self._gauges = outbox_gauges(self.relay)
         metrics.SCRAPE_TIME_GAUGES.add_source(self._gauges)
 
@@ -70,13 +74,14 @@ class ScrapeTimeGauges(DependencyProvider):
 def outbox_gauges(relay):
     def collect():
         count, oldest = relay.backlog()
-        backlog = GaugeMetricFamily("jouda_outbox_backlog", "Committed events not yet published.",
-                                    labels=["service"])
+        backlog = GaugeMetricFamily("jouda_outbox_backlog", "Committed events not yet published.", labels=["service"])
         backlog.add_metric([relay.service], count)
-        age = GaugeMetricFamily("jouda_outbox_oldest_age_seconds",
-                                "Age of the oldest unpublished event.", labels=["service"])
+        age = GaugeMetricFamily(
+            "jouda_outbox_oldest_age_seconds", "Age of the oldest unpublished event.", labels=["service"]
+        )
         age.add_metric([relay.service], (utc_now() - as_utc(oldest)).total_seconds() if oldest else 0)
         return [backlog, age]
+
     return collect
 
 
@@ -117,8 +122,10 @@ class UnitOfWorkFactory:
         request = idempotency.IdempotentRequest.from_context(self._ctx.data, self.tenant_id, self.actor)
         if request is None:
             return {}
-        return {"idempotent": request,
-                "on_recorded": lambda recorded: setattr(self._ctx, idempotency.RECORDED, recorded)}
+        return {
+            "idempotent": request,
+            "on_recorded": lambda recorded: setattr(self._ctx, idempotency.RECORDED, recorded),
+        }
 
     def _check_role(self):
         """An RPC answering HTTP operations checks the roles they declare, as the gateway did: the
@@ -132,8 +139,14 @@ class UnitOfWorkFactory:
         TenantRequired, when the caller has none: see shared.tenancy.scope_session), or the scope it
         says (PLATFORM for the ministry's views, EVERY_COUNCIL or Scope.council(code) for a timer)."""
         self._check_role()
-        return UnitOfWork(self.database, Scope.council(self.tenant_id) if scope is None else scope, actor=self.actor,
-                          role=self.role, on_commit=self._db.relay.wake, **self._idempotency())
+        return UnitOfWork(
+            self.database,
+            Scope.council(self.tenant_id) if scope is None else scope,
+            actor=self.actor,
+            role=self.role,
+            on_commit=self._db.relay.wake,
+            **self._idempotency(),
+        )
 
     def for_event(self, envelope):
         """For an event handler: the event's tenant, and the idempotency record of this handler."""
@@ -146,10 +159,17 @@ class UnitOfWorkFactory:
         if any(envelope.get("tenant_id") != tenant_id for envelope in envelopes):
             raise ValueError("one unit of work takes the events of one tenant")
         consumer = self._ctx.entrypoint.consumer
-        scope = EVERY_COUNCIL if tenant_id is None else Scope.council(tenant_id)  # of no council: the platform's (the catalogue)
-        return UnitOfWork(self.database, scope, actor=envelopes[0].get("actor", "system"),
-                          received=envelopes, consumer=consumer,
-                          on_commit=self._db.relay.wake)
+        scope = (
+            EVERY_COUNCIL if tenant_id is None else Scope.council(tenant_id)
+        )  # of no council: the platform's (the catalogue)
+        return UnitOfWork(
+            self.database,
+            scope,
+            actor=envelopes[0].get("actor", "system"),
+            received=envelopes,
+            consumer=consumer,
+            on_commit=self._db.relay.wake,
+        )
 
 
 @contextlib.contextmanager

@@ -7,29 +7,30 @@ the notifications service, which knows no service by name.
 - a DeadlineKind per kind of item the service announces with `deadline.set`: how it is named in
   each language and which days before the due date are reminded;
 - labels: the words its templates show for the codes its payloads carry (a status, say)."""
+
 from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Route:
-    roles: tuple = ()              # every active user of these roles in the council
-    everyone: bool = False         # every active user of the council
-    payload_users: tuple = ()      # payload fields holding a user id (an owner)
-    mandatory: bool = False        # always reaches the inbox, whatever the preferences
-    when: object = None            # payload -> bool: only some events of the type notify
-    link: str = "/"                # where the notification points, formatted with the payload
-    items: str | None = None       # a payload field listing items, each notified on its own
+    roles: tuple = ()  # every active user of these roles in the council
+    everyone: bool = False  # every active user of the council
+    payload_users: tuple = ()  # payload fields holding a user id (an owner)
+    mandatory: bool = False  # always reaches the inbox, whatever the preferences
+    when: object = None  # payload -> bool: only some events of the type notify
+    link: str = "/"  # where the notification points, formatted with the payload
+    items: str | None = None  # a payload field listing items, each notified on its own
 
 
 @dataclass(frozen=True)
 class DeadlineKind:
-    labels: dict                   # language -> how the kind is named ("objectif qualité")
+    labels: dict  # language -> how the kind is named ("objectif qualité")
     reminder_days: tuple = (30, 7, 1)  # days before the due date a reminder goes out (the nearest reached)
 
 
 @dataclass(frozen=True)
 class Notices:
-    routes: dict = field(default_factory=dict)     # event type -> Route
+    routes: dict = field(default_factory=dict)  # event type -> Route
     deadlines: dict = field(default_factory=dict)  # kind -> DeadlineKind
     # payload field -> language -> code -> words: a template shows `{<field>_label}` for the code
     labels: dict = field(default_factory=dict)

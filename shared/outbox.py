@@ -7,6 +7,7 @@ every service process, publishes committed rows in batches to the Nameko event e
 marks them published. When the broker is down the rows simply wait; several replicas share
 the work through row locks (FOR UPDATE SKIP LOCKED) on PostgreSQL.
 """
+
 import json
 import logging
 import time
@@ -17,8 +18,20 @@ import eventlet.queue
 import amqp
 from kombu import Connection
 from nameko.events import get_event_exchange
-from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Text, delete,
-                        func, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import declarative_base
 
 from jouda.shared import metrics
@@ -44,6 +57,7 @@ class OutboxEvent(OutboxBase):
 
 class ProcessedEvent(OutboxBase):
     """What each consumer has applied: the idempotency record, written with the effect."""
+
     __tablename__ = "processed_events"
     consumer = Column(String(200), nullable=False)
     event_id = Column(String(36), nullable=False)
@@ -56,6 +70,7 @@ IDEMPOTENCY_KEPT = timedelta(hours=24)
 
 class IdempotencyKey(OutboxBase):
     """A creating request's Idempotency-Key, written with its change (see shared/idempotency.py)."""
+
     __tablename__ = "idempotency_keys"
     scope = Column(String(140), nullable=False)  # tenant:person
     key = Column(String(255), nullable=False)
@@ -70,15 +85,28 @@ def add_events(session, envelopes):
     if not envelopes:
         return
     now = utc_now()
-    session.execute(OutboxEvent.__table__.insert(), [
-        {"event_id": envelope["event_id"], "event_type": envelope["type"], "tenant_id": envelope["tenant_id"],
-         "envelope": json.dumps(envelope), "created_at": now} for envelope in envelopes])
+    session.execute(
+        OutboxEvent.__table__.insert(),
+        [
+            {
+                "event_id": envelope["event_id"],
+                "event_type": envelope["type"],
+                "tenant_id": envelope["tenant_id"],
+                "envelope": json.dumps(envelope),
+                "created_at": now,
+            }
+            for envelope in envelopes
+        ],
+    )
 
 
 def message_headers(envelope) -> dict:
     """The Nameko context headers consumers read as worker_ctx.data."""
-    headers = {f"nameko.{TENANT_KEY}": envelope["tenant_id"], f"nameko.{USER_KEY}": envelope["actor"],
-               f"nameko.{ROLE_KEY}": "system"}
+    headers = {
+        f"nameko.{TENANT_KEY}": envelope["tenant_id"],
+        f"nameko.{USER_KEY}": envelope["actor"],
+        f"nameko.{ROLE_KEY}": "system",
+    }
     return {key: value for key, value in headers.items() if value is not None}
 
 
@@ -124,11 +152,15 @@ class ConfirmedPublisher:
         """items: (routing key, JSON text, envelope dict)."""
         self.refused = False
         for routing_key, body, envelope in items:
-            message = amqp.Message(body, content_type="application/json", content_encoding="utf-8",
-                                   delivery_mode=2, message_id=envelope["event_id"],
-                                   application_headers=message_headers(envelope))
-            self.channel.basic_publish(message, exchange=self.exchange_name, routing_key=routing_key,
-                                       mandatory=True)
+            message = amqp.Message(
+                body,
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                message_id=envelope["event_id"],
+                application_headers=message_headers(envelope),
+            )
+            self.channel.basic_publish(message, exchange=self.exchange_name, routing_key=routing_key, mandatory=True)
             self.last_tag += 1
             self.unconfirmed.add(self.last_tag)
         deadline = time.monotonic() + self.confirm_timeout
@@ -208,9 +240,12 @@ class OutboxRelay:
     def relay_once(self) -> int:
         """Publish up to batch_size committed events; returns how many were published."""
         with self.database.engine.begin() as connection:
-            query = (select(OutboxEvent.id, OutboxEvent.event_type, OutboxEvent.envelope)
-                     .where(OutboxEvent.published_at.is_(None))
-                     .order_by(OutboxEvent.id).limit(self.batch_size))
+            query = (
+                select(OutboxEvent.id, OutboxEvent.event_type, OutboxEvent.envelope)
+                .where(OutboxEvent.published_at.is_(None))
+                .order_by(OutboxEvent.id)
+                .limit(self.batch_size)
+            )
             if self.database.is_postgresql:
                 query = query.with_for_update(skip_locked=True)
             rows = connection.execute(query).all()
@@ -218,8 +253,9 @@ class OutboxRelay:
                 return 0
             producer = self._ensure_producer()
             producer.publish_batch((row.event_type, row.envelope, json.loads(row.envelope)) for row in rows)
-            connection.execute(update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
-                               .values(published_at=utc_now()))
+            connection.execute(
+                update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows])).values(published_at=utc_now())
+            )
         for row in rows:
             metrics.EVENTS_PUBLISHED.labels(self.service, row.event_type).inc()
         return len(rows)
@@ -227,17 +263,21 @@ class OutboxRelay:
     def purge_published(self):
         now = utc_now()
         with self.database.engine.begin() as connection:
-            connection.execute(delete(OutboxEvent).where(
-                OutboxEvent.published_at < now - timedelta(seconds=self.retention_seconds)))
-            connection.execute(delete(ProcessedEvent).where(
-                ProcessedEvent.processed_at < now - timedelta(seconds=self.processed_retention_seconds)))
+            connection.execute(
+                delete(OutboxEvent).where(OutboxEvent.published_at < now - timedelta(seconds=self.retention_seconds))
+            )
+            connection.execute(
+                delete(ProcessedEvent).where(
+                    ProcessedEvent.processed_at < now - timedelta(seconds=self.processed_retention_seconds)
+                )
+            )
             connection.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_KEPT))
 
     def backlog(self):
         with self.database.engine.connect() as connection:
             count, oldest = connection.execute(
-                select(func.count(), func.min(OutboxEvent.created_at))
-                .where(OutboxEvent.published_at.is_(None))).one()
+                select(func.count(), func.min(OutboxEvent.created_at)).where(OutboxEvent.published_at.is_(None))
+            ).one()
         return count, oldest
 
     def drain(self, timeout=10.0) -> int:

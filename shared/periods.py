@@ -7,6 +7,7 @@ counts as reported on time.
 A period is a value (`Period`) with its frequency, first and last day; `parse` refuses text
 that does not match the indicator's frequency.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -67,14 +68,16 @@ def parse(text, frequency) -> Period:
     if match is None:
         raise ValidationFailed(
             f"{text!r} is not a {frequency} period: write it like {EXAMPLES[frequency]}.",
-            {"period": [f"A {frequency} period, like {EXAMPLES[frequency]}."]})
+            {"period": [f"A {frequency} period, like {EXAMPLES[frequency]}."]},
+        )
     year = int(match.group(1))
     index = int(match.group(2)) if frequency != ANNUAL else 1
     if frequency == MONTHLY and not 1 <= index <= 12:
         raise ValidationFailed(f"{text!r}: there is no month {index}.", {"period": ["Month 01 to 12."]})
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed(f"{text!r}: the year is out of range.",
-                               {"period": [f"A year from {FIRST_YEAR} to {LAST_YEAR}."]})
+        raise ValidationFailed(
+            f"{text!r}: the year is out of range.", {"period": [f"A year from {FIRST_YEAR} to {LAST_YEAR}."]}
+        )
     return Period(year, index, frequency)
 
 
@@ -100,6 +103,7 @@ def between(first: Period, last: Period):
 
 
 # --- reporting on time ------------------------------------------------------------------------------
+
 
 def due_periods(frequency, start_period, today: date, grace_days, window_months=COMPLETENESS_WINDOW_MONTHS):
     """The periods of the last `window_months` whose report is due (closed for over `grace_days`)."""

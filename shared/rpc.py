@@ -1,6 +1,7 @@
 """`@rpc`: Nameko's RPC entrypoint, answering domain errors as ServiceError so the caller
 (the gateway) gets the code, HTTP status, message and field details, not a bare RemoteError;
 and answering a request retried with the same Idempotency-Key as it was answered the first time."""
+
 import logging
 
 from amqp.exceptions import AMQPError
@@ -22,8 +23,9 @@ BROKER_TROUBLE = (OSError, AMQPError, KombuError)
 class Rpc(NamekoRpc):
     service_database = ServiceDatabase()
 
-    def __init__(self, expected_exceptions=(DomainError, IntegrityError, idempotency.AlreadyAnswered, *OUTAGES),
-                 **kwargs):
+    def __init__(
+        self, expected_exceptions=(DomainError, IntegrityError, idempotency.AlreadyAnswered, *OUTAGES), **kwargs
+    ):
         # Domain errors are answers (404, 409, ...), not faults: Nameko logs them as expected.
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
@@ -38,8 +40,9 @@ class Rpc(NamekoRpc):
         elif exc_info is not None and isinstance(exc_info[1], IntegrityError):
             # The domain checked first; a constraint can still catch the twin of a request that
             # committed a moment earlier (a double click). Nothing of this one was written.
-            error = ServiceError("concurrent_change", 409,
-                                 "The same change was just made by another request; reload to see it.")
+            error = ServiceError(
+                "concurrent_change", 409, "The same change was just made by another request; reload to see it."
+            )
             exc_info = (ServiceError, error, exc_info[2])
         try:
             return super().handle_result(message, worker_ctx, result, exc_info)
@@ -67,9 +70,14 @@ class Rpc(NamekoRpc):
         if isinstance(exc_info[1], idempotency.AlreadyAnswered):
             return exc_info[1].response, None
         request = idempotency.IdempotentRequest.from_context(
-            worker_ctx.data, worker_ctx.data.get(TENANT_KEY), worker_ctx.data.get(USER_KEY) or "system")
-        if request is None or made is not None or isinstance(exc_info[1], idempotency.IDEMPOTENCY_ERRORS) \
-                or not isinstance(exc_info[1], (DomainError, IntegrityError)):
+            worker_ctx.data, worker_ctx.data.get(TENANT_KEY), worker_ctx.data.get(USER_KEY) or "system"
+        )
+        if (
+            request is None
+            or made is not None
+            or isinstance(exc_info[1], idempotency.IDEMPOTENCY_ERRORS)
+            or not isinstance(exc_info[1], (DomainError, IntegrityError))
+        ):
             return result, exc_info
         try:
             idempotency.answer_of_twin(database, request)

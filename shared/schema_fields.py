@@ -97,6 +97,7 @@ MAX_PAGE = 200  # the most rows one page of a list may hold
 def check_page(limit, offset):
     """A page of a list: 1 to MAX_PAGE rows from offset 0 on (ValidationFailed otherwise)."""
     from jouda.shared.errors import ValidationFailed
+
     if not (1 <= limit <= MAX_PAGE) or offset < 0:
         raise ValidationFailed("Bad page.", {"limit": [f"Between 1 and {MAX_PAGE}."], "offset": [">= 0"]})
 
@@ -104,6 +105,7 @@ def check_page(limit, offset):
 def check_choice(name, value, choices):
     """A list filter (?status=…): absent, or one of `choices` (ValidationFailed otherwise)."""
     from jouda.shared.errors import ValidationFailed
+
     if value is not None and value not in choices:
         raise ValidationFailed(f"Unknown {name} filter.", {name: [f"One of {', '.join(choices)}."]})
 
@@ -111,13 +113,13 @@ def check_choice(name, value, choices):
 def load_or_raise(schema: Schema, data, *, partial=None):
     """Load input; a marshmallow error becomes the domain's ValidationFailed (422 at the edge)."""
     from jouda.shared.errors import ValidationFailed
+
     if not isinstance(data, dict):
         raise ValidationFailed("The request body must be a JSON object.", {"_schema": ["Expected an object."]})
     try:
         return schema.load(data, partial=partial)
     except ValidationError as error:
         raise ValidationFailed("Some fields are invalid.", error.normalized_messages()) from None
-
 
 
 class StrictNumber(fields.Float):
@@ -144,6 +146,7 @@ class StrictBoolean(fields.Boolean):
 
 class ObjectiveCountsSchema(StrictSchema):
     """How many objectives stand where: their status, or their state when achieved or abandoned."""
+
     on_track = fields.Integer()
     at_risk = fields.Integer()
     off_track = fields.Integer()

@@ -21,7 +21,8 @@ class StaffMember(TenantOwned):
 def map_staff(mapper_registry):
     """A StaffMember class of this service, mapped to its `staff` table."""
     table = Table(
-        "staff", mapper_registry.metadata,
+        "staff",
+        mapper_registry.metadata,
         Column("user_id", String(64), primary_key=True),
         tenant_column(),
         Column("role", String(30), nullable=False),

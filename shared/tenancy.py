@@ -11,6 +11,7 @@ system jobs such as timers and the metrics collector, explicitly for all tenants
   transaction-local setting written when the transaction begins, so a query that escapes the
   ORM (or a forgotten filter) still cannot see another council's rows.
 """
+
 from sqlalchemy import Column, String, event, inspect
 from sqlalchemy.orm import Session, with_loader_criteria
 
@@ -97,9 +98,12 @@ def _add_tenant_criteria(state):
     # A plain expression per class: the tenant is a bound parameter, never part of a cache key.
     # Only the session's own service's classes: a service never queries another's tables, and
     # each class costs its criterion on every statement.
-    state.statement = state.statement.options(*(
-        with_loader_criteria(cls, cls.tenant_id == tenant_id, include_aliases=True)
-        for cls in tenant_owned_classes_for(session.info.get(SERVICE_KEY))))
+    state.statement = state.statement.options(
+        *(
+            with_loader_criteria(cls, cls.tenant_id == tenant_id, include_aliases=True)
+            for cls in tenant_owned_classes_for(session.info.get(SERVICE_KEY))
+        )
+    )
 
 
 @event.listens_for(Session, "before_flush")
@@ -124,19 +128,26 @@ def _set_rls_context(session, transaction, connection):
         return
     connection.exec_driver_sql(
         "SELECT set_config(%(t)s, %(tv)s, true), set_config(%(a)s, %(av)s, true)",
-        {"t": RLS_TENANT_SETTING, "tv": tenant_of(session) or "",
-         "a": RLS_ALL_TENANTS_SETTING, "av": "on" if is_all_tenants(session) else "off"},
+        {
+            "t": RLS_TENANT_SETTING,
+            "tv": tenant_of(session) or "",
+            "a": RLS_ALL_TENANTS_SETTING,
+            "av": "on" if is_all_tenants(session) else "off",
+        },
     )
 
 
 # --- migration helpers (PostgreSQL only; SQLite relies on the ORM criteria) -----------------
 
+
 def enable_row_level_security(op, table: str):
     """Called from a migration after creating a tenant-owned table."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    condition = (f"tenant_id = current_setting('{RLS_TENANT_SETTING}', true) "
-                 f"OR current_setting('{RLS_ALL_TENANTS_SETTING}', true) = 'on'")
+    condition = (
+        f"tenant_id = current_setting('{RLS_TENANT_SETTING}', true) "
+        f"OR current_setting('{RLS_ALL_TENANTS_SETTING}', true) = 'on'"
+    )
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({condition}) WITH CHECK ({condition})")

@@ -3,6 +3,7 @@
 Text pasted from a PDF or a word processor carries line breaks and other control or separator
 characters (\\n, \\r, \\x0b, \\x0c, \\x1c-\\x1f, \\x85, U+2028, U+2029). In a header they either
 break the message or inject a header of their own; folded to spaces they are harmless."""
+
 import re
 import unicodedata
 

@@ -1,5 +1,6 @@
 """One unit of work: a session of an explicit scope whose commit also writes the outbox rows and,
 for an event handler, the processed-event record — all in one transaction."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ class Scope:
     event of that council, or a system job working council by council), the platform's (a caller of
     no council, the ministry: no council's rows at all), or every council's (a system job finding
     which councils have work)."""
+
     tenant_id: str | None = None
     every_council: bool = False
     platform: bool = False
@@ -45,8 +47,19 @@ class UnitOfWork:
     Those this consumer already applied are left out of `fresh_events`; if none is left,
     entering raises DuplicateEvent. commit() records the fresh ones as processed."""
 
-    def __init__(self, database, scope, *, actor="system", role=None, received=(), consumer=None, on_commit=None,
-                 idempotent=None, on_recorded=None):
+    def __init__(
+        self,
+        database,
+        scope,
+        *,
+        actor="system",
+        role=None,
+        received=(),
+        consumer=None,
+        on_commit=None,
+        idempotent=None,
+        on_recorded=None,
+    ):
         """`scope`: a Scope, or a council's code for Scope.council(code)."""
         scope = scope if isinstance(scope, Scope) else Scope.council(scope)
         self.database = database
@@ -76,8 +89,13 @@ class UnitOfWork:
                 raise
         if self._received:
             ids = [event["event_id"] for event in self._received]
-            done = set(self.session.scalars(select(ProcessedEvent.event_id).where(
-                ProcessedEvent.consumer == self._consumer, ProcessedEvent.event_id.in_(ids))))
+            done = set(
+                self.session.scalars(
+                    select(ProcessedEvent.event_id).where(
+                        ProcessedEvent.consumer == self._consumer, ProcessedEvent.event_id.in_(ids)
+                    )
+                )
+            )
             self.fresh_events = [event for event in self._received if event["event_id"] not in done]
             if not self.fresh_events:
                 self.session.rollback()
@@ -96,8 +114,7 @@ class UnitOfWork:
 
     def emit(self, event_type, payload, *, tenant_id=None, occurred_at: datetime | None = None):
         """Queue an event; it is written to the outbox by commit(), with the change."""
-        envelope = build_event(event_type, tenant_id or self.tenant_id, self.actor, payload,
-                               occurred_at=occurred_at)
+        envelope = build_event(event_type, tenant_id or self.tenant_id, self.actor, payload, occurred_at=occurred_at)
         self._emitted.append(envelope)
         return envelope
 
@@ -107,9 +124,13 @@ class UnitOfWork:
             idempotency.record(self.session, self._idempotent)
         if self.fresh_events:
             now = utc_now()
-            self.session.execute(ProcessedEvent.__table__.insert(), [
-                {"consumer": self._consumer, "event_id": event["event_id"], "processed_at": now}
-                for event in self.fresh_events])
+            self.session.execute(
+                ProcessedEvent.__table__.insert(),
+                [
+                    {"consumer": self._consumer, "event_id": event["event_id"], "processed_at": now}
+                    for event in self.fresh_events
+                ],
+            )
         try:
             self.session.commit()
         except OUTAGES as error:
@@ -134,6 +155,11 @@ class UnitOfWork:
 
     def _any_processed(self):
         with self.database.session(all_tenants=True) as session:
-            return session.scalar(select(exists().where(
-                ProcessedEvent.consumer == self._consumer,
-                ProcessedEvent.event_id.in_([e["event_id"] for e in self.fresh_events]))))
+            return session.scalar(
+                select(
+                    exists().where(
+                        ProcessedEvent.consumer == self._consumer,
+                        ProcessedEvent.event_id.in_([e["event_id"] for e in self.fresh_events]),
+                    )
+                )
+            )

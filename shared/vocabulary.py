@@ -4,7 +4,12 @@ Defined once, here; each service's domain names its own rules with them."""
 
 # --- people -----------------------------------------------------------------------------------------
 QUALITY_MANAGER, DIRECTOR, PROCESS_OWNER, AUDITOR, STAFF = (
-    "quality_manager", "director", "process_owner", "auditor", "staff")
+    "quality_manager",
+    "director",
+    "process_owner",
+    "auditor",
+    "staff",
+)
 MINISTRY, ADMIN = "ministry", "admin"
 COUNCIL_ROLES = (QUALITY_MANAGER, DIRECTOR, PROCESS_OWNER, AUDITOR, STAFF)  # they belong to a council
 PLATFORM_ROLES = (MINISTRY, ADMIN)  # they belong to no council
@@ -21,7 +26,9 @@ OBJECTIVE_STATES = (ACTIVE, ACHIEVED, ABANDONED)
 ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA = "on_track", "at_risk", "off_track", "no_data"
 INDICATOR_STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NO_DATA)
 OBJECTIVE_STATUSES = INDICATOR_STATUSES + (ACHIEVED,)
-OBJECTIVE_BUCKETS = OBJECTIVE_STATUSES + (ABANDONED,)  # where an objective is counted: a declared state outranks its status
+OBJECTIVE_BUCKETS = OBJECTIVE_STATUSES + (
+    ABANDONED,
+)  # where an objective is counted: a declared state outranks its status
 INCREASE, DECREASE = "increase", "decrease"
 DIRECTIONS = (INCREASE, DECREASE)
 MONTHLY, QUARTERLY, SEMIANNUAL, ANNUAL = "monthly", "quarterly", "semiannual", "annual"

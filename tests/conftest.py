@@ -1,4 +1,5 @@
 """Test-wide setup. Nameko 2.14 expects eventlet's monkey patch before anything else runs."""
+
 import jouda  # noqa: F401 - first: its warning filters apply to what follows
 import eventlet  # noqa: E402
 
@@ -36,13 +37,19 @@ def amqp_uri():
 
 @pytest.fixture(scope="session")
 def settings(database_url, amqp_uri, tmp_path_factory):
-    return Settings(amqp_uri=amqp_uri, database_url=database_url,
-                    var_dir=tmp_path_factory.mktemp("var"),
-                    http_port=infrastructure.free_port(), metrics_port=infrastructure.free_port(),
-                    relay_idle_seconds=0.05, event_max_attempts=3, event_retry_base_seconds=0.05,
-                    # Every test client is 127.0.0.1: the throttle of failed authentications has
-                    # tests of its own, on a gateway of their own (tests/integration/test_edge.py).
-                    auth_failures_allowed=100_000)
+    return Settings(
+        amqp_uri=amqp_uri,
+        database_url=database_url,
+        var_dir=tmp_path_factory.mktemp("var"),
+        http_port=infrastructure.free_port(),
+        metrics_port=infrastructure.free_port(),
+        relay_idle_seconds=0.05,
+        event_max_attempts=3,
+        event_retry_base_seconds=0.05,
+        # Every test client is 127.0.0.1: the throttle of failed authentications has
+        # tests of its own, on a gateway of their own (tests/integration/test_edge.py).
+        auth_failures_allowed=100_000,
+    )
 
 
 @pytest.fixture
@@ -52,5 +59,7 @@ def tenant_code():
 
 
 def pytest_report_header(config):
-    return [f"PostgreSQL: {infrastructure.ADMIN_DATABASE_URL}",
-            f"RabbitMQ:   {os.environ.get('JOUDA_AMQP_URI', infrastructure.DEFAULT_AMQP)}"]
+    return [
+        f"PostgreSQL: {infrastructure.ADMIN_DATABASE_URL}",
+        f"RabbitMQ:   {os.environ.get('JOUDA_AMQP_URI', infrastructure.DEFAULT_AMQP)}",
+    ]

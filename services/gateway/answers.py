@@ -1,4 +1,5 @@
 """What the gateway answers itself (see its http.py)."""
+
 from werkzeug.wrappers import Response
 
 import jouda
@@ -7,8 +8,14 @@ from jouda.services.gateway.models import Tenant
 
 
 def index(gateway, request):
-    return 200, {"name": "Jouda", "version": jouda.__version__, "api": "/api/v1", "openapi": "/api/v1/openapi.json",
-                 "health": "/healthz", "ready": "/readyz"}
+    return 200, {
+        "name": "Jouda",
+        "version": jouda.__version__,
+        "api": "/api/v1",
+        "openapi": "/api/v1/openapi.json",
+        "health": "/healthz",
+        "ready": "/readyz",
+    }
 
 
 def openapi_document(gateway, request):
@@ -21,5 +28,12 @@ def me(gateway, request):
     if principal.tenant_id:
         with gateway.api.database.transaction(all_tenants=True) as session:
             tenant_name = session.get(Tenant, principal.tenant_id).name
-    return 200, {"id": principal.user_id, "email": principal.email, "name": principal.name, "role": principal.role,
-                 "tenant": principal.tenant_id, "tenant_name": tenant_name, "language": principal.language}
+    return 200, {
+        "id": principal.user_id,
+        "email": principal.email,
+        "name": principal.name,
+        "role": principal.role,
+        "tenant": principal.tenant_id,
+        "tenant_name": tenant_name,
+        "language": principal.language,
+    }

@@ -5,6 +5,7 @@ bad token, 403 role not allowed, 404 unknown or another council's id, 409 state 
 duplicate, 413 body over 1 MiB, 422 invalid fields, 429 too many failed authentications, 503 the
 broker or the database is away (nothing was changed), 504 a service did not answer in time.
 """
+
 import json
 import logging
 import re
@@ -50,8 +51,10 @@ class ApiError(Exception):
         self.headers = headers
 
 
-BROKER_UNAVAILABLE = ("broker_unavailable", "Jouda cannot reach its message broker right now; nothing was "
-                                            "changed. Please try again in a moment.")
+BROKER_UNAVAILABLE = (
+    "broker_unavailable",
+    "Jouda cannot reach its message broker right now; nothing was changed. Please try again in a moment.",
+)
 
 
 def rpc_proxy_options():
@@ -88,9 +91,13 @@ class RequestContext:
         wait = self._api.throttle.retry_after(address)
         if wait:
             AUTH_FAILURES.labels("throttled").inc()
-            raise ApiError(429, "too_many_attempts", f"Too many failed sign-ins from your address; try again in "
-                                                     f"{wait} seconds.", {"retry_after_seconds": wait},
-                           headers={"Retry-After": str(wait)})
+            raise ApiError(
+                429,
+                "too_many_attempts",
+                f"Too many failed sign-ins from your address; try again in {wait} seconds.",
+                {"retry_after_seconds": wait},
+                headers={"Retry-After": str(wait)},
+            )
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -112,8 +119,9 @@ class RequestContext:
             raise ApiError(401, "invalid_token", "This token is unknown, revoked, or its user is deactivated.")
         self.principal = principal
         # Decided once, here: every RPC call and event of this worker carries this tenant.
-        self.worker_ctx.data.update({TENANT_KEY: principal.tenant_id, USER_KEY: principal.user_id,
-                                     ROLE_KEY: principal.role})
+        self.worker_ctx.data.update(
+            {TENANT_KEY: principal.tenant_id, USER_KEY: principal.user_id, ROLE_KEY: principal.role}
+        )
         return principal
 
     def take_idempotency_key(self, request):
@@ -127,13 +135,20 @@ class RequestContext:
         if key is None:
             key = idempotency.generated_key()
         elif not idempotency.valid_key(key) or key.startswith(idempotency.GENERATED_PREFIX):
-            raise ApiError(422, "validation_failed", "The Idempotency-Key header is invalid.",
-                           {"Idempotency-Key": [f"1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters, "
-                                                "such as a UUID."]})
-        self.worker_ctx.data.update({
-            idempotency.KEY_CONTEXT: key,
-            idempotency.HASH_CONTEXT: idempotency.request_hash(request.method, request.full_path,
-                                                               request.environ.get("jouda.body", b""))})
+            raise ApiError(
+                422,
+                "validation_failed",
+                "The Idempotency-Key header is invalid.",
+                {"Idempotency-Key": [f"1 to {idempotency.MAX_KEY_LENGTH} visible ASCII characters, such as a UUID."]},
+            )
+        self.worker_ctx.data.update(
+            {
+                idempotency.KEY_CONTEXT: key,
+                idempotency.HASH_CONTEXT: idempotency.request_hash(
+                    request.method, request.full_path, request.environ.get("jouda.body", b"")
+                ),
+            }
+        )
 
     @staticmethod
     def body(request):
@@ -144,8 +159,9 @@ class RequestContext:
         try:
             data = json.loads(raw)
         except RecursionError:
-            raise ApiError(400, "malformed_json", f"The request body is nested deeper than {MAX_JSON_DEPTH} "
-                                                  "levels.") from None
+            raise ApiError(
+                400, "malformed_json", f"The request body is nested deeper than {MAX_JSON_DEPTH} levels."
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ApiError(400, "malformed_json", f"The request body is not valid JSON: {exc}.") from None
         refuse_unreadable(data)
@@ -153,8 +169,10 @@ class RequestContext:
 
     def page(self, request, default_limit=50):
         """?limit= and ?offset= of a list."""
-        return (self.int_arg(request, "limit", default_limit, 1, MAX_PAGE),
-                self.int_arg(request, "offset", 0, 0, 10**9))
+        return (
+            self.int_arg(request, "limit", default_limit, 1, MAX_PAGE),
+            self.int_arg(request, "offset", 0, 0, 10**9),
+        )
 
     @staticmethod
     def int_arg(request, name, default, low, high):
@@ -166,8 +184,12 @@ class RequestContext:
         except ValueError:
             number = None
         if number is None or not low <= number <= high:
-            raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
-                           {name: [f"A whole number from {low} to {high}."]})
+            raise ApiError(
+                422,
+                "validation_failed",
+                "Some query parameters are invalid.",
+                {name: [f"A whole number from {low} to {high}."]},
+            )
         return number
 
 
@@ -194,8 +216,11 @@ def _refuse_surrogates(text):
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(400, "malformed_json", "The request body holds an unpaired surrogate (\\ud800 to \\udfff), "
-                                              "which is not text.") from None
+        raise ApiError(
+            400,
+            "malformed_json",
+            "The request body holds an unpaired surrogate (\\ud800 to \\udfff), which is not text.",
+        ) from None
 
 
 def call(method, *args, **kwargs):
@@ -207,27 +232,37 @@ def call(method, *args, **kwargs):
         log.warning("RPC %s not sent: %s", getattr(method, "method_name", method), exc)
         raise ApiError(503, *BROKER_UNAVAILABLE) from None
     except UnknownService:
-        raise ApiError(503, "service_unavailable", "A Jouda service is not running; nothing was changed. "
-                                                   "Please try again in a moment.") from None
+        raise ApiError(
+            503,
+            "service_unavailable",
+            "A Jouda service is not running; nothing was changed. Please try again in a moment.",
+        ) from None
     try:
         with eventlet.Timeout(RPC_WAIT_SECONDS):
             return reply.result()
     except eventlet.Timeout:
-        raise ApiError(504, "service_unavailable",
-                       "A Jouda service did not answer in time. The change was most likely not made: "
-                       "check (for example reload the list) before trying again.") from None
+        raise ApiError(
+            504,
+            "service_unavailable",
+            "A Jouda service did not answer in time. The change was most likely not made: "
+            "check (for example reload the list) before trying again.",
+        ) from None
 
 
 def refuse_nul(request, path_arguments):
     """PostgreSQL cannot hold a NUL character: an id or a query argument with one matches nothing
     and must not reach a database as a query that fails."""
-    for name, value in path_arguments.items():
+    for value in path_arguments.values():
         if "\x00" in str(value):
             raise ApiError(404, "not_found", f"There is no resource at {request.path!r}.")
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
-            raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
-                           {name.replace("\x00", ""): ["May not contain the NUL character."]})
+            raise ApiError(
+                422,
+                "validation_failed",
+                "Some query parameters are invalid.",
+                {name.replace("\x00", ""): ["May not contain the NUL character."]},
+            )
 
 
 FORMATS = ("json", "csv")
@@ -240,8 +275,9 @@ def query_value(request, param):
     if param.kind == "flag":
         value = request.args.get(param.name, "false").lower()
         if value not in ("true", "false", "1", "0"):
-            raise ApiError(422, "validation_failed", "Some query parameters are invalid.",
-                           {param.name: ["true or false."]})
+            raise ApiError(
+                422, "validation_failed", "Some query parameters are invalid.", {param.name: ["true or false."]}
+            )
         return value in ("true", "1")
     return request.args.get(param.name, param.default)
 
@@ -256,8 +292,11 @@ def wants_csv(request):
 def csv_response(view, document, path):
     rows = view.rows(json.loads(document) if isinstance(document, str) else document)
     filename = UNSAFE_IN_FILENAME.sub("_", view.filename.format(**path))[:100]
-    return Response(csv_text(view.columns, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        csv_text(view.columns, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")  # a file name safe in a header, whatever the path held

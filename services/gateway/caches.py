@@ -7,6 +7,7 @@ refused within JOUDA_AUTH_CACHE_SECONDS, and another gateway replica shows a new
 policy within JOUDA_READ_CACHE_SECONDS (the replica that published it shows it at once).
 A TTL of 0 turns a cache off.
 """
+
 import time
 
 MISSING = object()

@@ -3,6 +3,7 @@ gateway's own successful publish calls, so the publisher reads its write at once
 
 GET /api/v1/policies/current is the hottest read of the platform: it is answered from here,
 without an RPC hop to the policy service."""
+
 import json
 import logging
 from datetime import datetime
@@ -29,8 +30,13 @@ def _utc_iso(value) -> str:
 
 
 def from_event(payload) -> dict:
-    version = {**payload, "id": payload["version_id"], "number": payload["version"], "status": "published",
-               "published_at": datetime.fromisoformat(payload["published_at"])}
+    version = {
+        **payload,
+        "id": payload["version_id"],
+        "number": payload["version"],
+        "status": "published",
+        "published_at": datetime.fromisoformat(payload["published_at"]),
+    }
     for day in ("effective_date", "next_review_date"):
         if version.get(day):
             version[day] = datetime.fromisoformat(version[day]).date()
@@ -50,13 +56,18 @@ def record(session, tenant_id, document):
     current one, else None."""
     table = CurrentPolicy.__table__
     text = json.dumps(document, ensure_ascii=False)
-    statement = upsert(session, table).values(tenant_id=tenant_id, version_id=document["id"],
-                                             published_at=_utc_iso(document["published_at"]), document=text)
+    statement = upsert(session, table).values(
+        tenant_id=tenant_id, version_id=document["id"], published_at=_utc_iso(document["published_at"]), document=text
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.tenant_id],
-        set_={"version_id": statement.excluded.version_id, "published_at": statement.excluded.published_at,
-              "document": statement.excluded.document},
-        where=table.c.published_at < statement.excluded.published_at)
+        set_={
+            "version_id": statement.excluded.version_id,
+            "published_at": statement.excluded.published_at,
+            "document": statement.excluded.document,
+        },
+        where=table.c.published_at < statement.excluded.published_at,
+    )
     return text if session.execute(statement).rowcount else None
 
 
@@ -66,6 +77,7 @@ def current_document(session):
 
 
 # --- answering GET /api/v1/policies/current -----------------------------------------------------------
+
 
 def answer(gateway, request):
     tenant_id = gateway.api.principal.tenant_id

@@ -1,5 +1,6 @@
 """The gateway's step of the demo (jouda/seed.py): two councils, their people and the platform's, each
 with a token."""
+
 from jouda.services.gateway import directory
 from jouda.services.gateway.regions import REGIONS
 
@@ -12,8 +13,13 @@ PEOPLE = [
     ("audit@fes-meknes.example", "auditor", "fes-meknes", "Auditeur interne", "fr"),
     ("agent1@fes-meknes.example", "staff", "fes-meknes", "Agent 1", "fr"),
     ("agent2@fes-meknes.example", "staff", "fes-meknes", "Agent 2", "ar"),
-    ("qualite@tanger-tetouan-al-hoceima.example", "quality_manager", "tanger-tetouan-al-hoceima",
-     "Responsable Qualité", "fr"),
+    (
+        "qualite@tanger-tetouan-al-hoceima.example",
+        "quality_manager",
+        "tanger-tetouan-al-hoceima",
+        "Responsable Qualité",
+        "fr",
+    ),
     ("dgs@tanger-tetouan-al-hoceima.example", "director", "tanger-tetouan-al-hoceima", "Directeur Général", "fr"),
     ("agent@tanger-tetouan-al-hoceima.example", "staff", "tanger-tetouan-al-hoceima", "Agent", "ar"),
     ("observatoire@ministere.example", "ministry", None, "Ministère - réforme de l'administration", "fr"),
@@ -29,8 +35,9 @@ def seed(demo):
     for code in COUNCILS:
         directory.add_tenant(database, code, REGIONS[code], actor="seed")
     for email, role, council, name, language in PEOPLE:
-        demo.people[email] = directory.add_user(database, email, role, tenant=council, name=name,
-                                                language=language, actor="seed")
+        demo.people[email] = directory.add_user(
+            database, email, role, tenant=council, name=name, language=language, actor="seed"
+        )
         demo.tokens.append((email, role, council, directory.create_token(database, email, tenant=council)))
     demo.told(f"councils {' and '.join(COUNCILS)}, {len(PEOPLE)} people with a token each")
     return True

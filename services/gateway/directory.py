@@ -5,6 +5,7 @@ request. Every change to a tenant or a user is announced through the outbox
 (gateway.tenant_created, gateway.user_created, gateway.user_updated) so the other services
 keep what they need of it (the policy service: who is active, for the acknowledgement rate).
 """
+
 import base64
 import hashlib
 import re
@@ -64,9 +65,14 @@ def could_be_valid(token: str) -> bool:
 
 def user_payload(user) -> dict:
     """What the other services are told of a person (gateway.user_*)."""
-    return {"user_id": user.id, "role": user.role, "active": user.active, "language": user.language,
-            "email": user.email, "name": user.name}
-
+    return {
+        "user_id": user.id,
+        "role": user.role,
+        "active": user.active,
+        "language": user.language,
+        "email": user.email,
+        "name": user.name,
+    }
 
 
 def add_tenant(database, code, name, *, actor="admin"):
@@ -105,11 +111,15 @@ def add_user(database, email, role, *, tenant=None, name=None, language="fr", ac
     with UnitOfWork(database, EVERY_COUNCIL, actor=actor) as uow:
         if tenant and uow.session.get(Tenant, tenant) is None:
             raise NotFound(f"No tenant {tenant}; add it first with `jouda tenant add`.", {"tenant": tenant})
-        if uow.session.scalars(select(User).where(User.email == email, User.tenant_id.is_(tenant)
-                                                  if tenant is None else User.tenant_id == tenant)).first():
+        if uow.session.scalars(
+            select(User).where(
+                User.email == email, User.tenant_id.is_(tenant) if tenant is None else User.tenant_id == tenant
+            )
+        ).first():
             raise Conflict(f"{email} already exists" + (f" in {tenant}." if tenant else "."), {"email": email})
-        user = User(id=str(uuid.uuid4()), email=email, name=name, role=role, tenant_id=tenant,
-                    language=language, active=True)
+        user = User(
+            id=str(uuid.uuid4()), email=email, name=name, role=role, tenant_id=tenant, language=language, active=True
+        )
         uow.session.add(user)
         uow.emit("gateway.user_created", user_payload(user), tenant_id=tenant)
         uow.commit()
@@ -123,8 +133,9 @@ def set_user_active(database, email, active, *, tenant=None, actor="admin"):
         user = _find_user(uow.session, email, tenant)
         user.active = active
         if not active:
-            uow.session.execute(update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None))
-                                .values(revoked_at=utc_now()))
+            uow.session.execute(
+                update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None)).values(revoked_at=utc_now())
+            )
         uow.emit("gateway.user_updated", user_payload(user), tenant_id=user.tenant_id)
         uow.commit()
     return user
@@ -148,8 +159,9 @@ def _find_user(session, email, tenant):
         raise NotFound(f"No user {email}" + (f" in {tenant}." if tenant else "."), {"email": email})
     if len(users) > 1:
         tenants = ", ".join(sorted(u.tenant_id or "-" for u in users))
-        raise Conflict(f"{email} exists in several councils ({tenants}); choose one with --tenant.",
-                       {"tenants": tenants})
+        raise Conflict(
+            f"{email} exists in several councils ({tenants}); choose one with --tenant.", {"tenants": tenants}
+        )
     return users[0]
 
 
@@ -180,9 +192,11 @@ def revoke_token(database, token=None, *, email=None, tenant=None) -> int:
     return len(live)
 
 
-AUTH_QUERY = (select(User.id, User.email, User.name, User.role, User.tenant_id, User.language)
-              .join(Token, Token.user_id == User.id)
-              .where(Token.revoked_at.is_(None), User.active.is_(True)))
+AUTH_QUERY = (
+    select(User.id, User.email, User.name, User.role, User.tenant_id, User.language)
+    .join(Token, Token.user_id == User.id)
+    .where(Token.revoked_at.is_(None), User.active.is_(True))
+)
 
 
 def authenticate(connection, token: str) -> Principal | None:

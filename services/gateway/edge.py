@@ -14,6 +14,7 @@ worker (of which a container has `max_workers`):
 - every answer, even to a request too malformed to route, is a JSON error envelope, and every
   response carries `X-Content-Type-Options: nosniff` and `Cache-Control: no-store`.
 """
+
 import io
 import json
 import logging
@@ -44,8 +45,7 @@ RETRY_AFTER_SECONDS = "5"
 
 
 def json_response(status, data, headers=None):
-    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers,
-                    mimetype="application/json")
+    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers, mimetype="application/json")
 
 
 def envelope(code, message, details=None):
@@ -60,15 +60,24 @@ def raw_error(status, reason, code, message, extra=()):
     """A whole HTTP/1.1 error response as bytes, for what is answered before any routing; the
     connection is closed after it."""
     body = json.dumps(envelope(code, message)).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close"),
-               *SECURITY_HEADERS, *extra]
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("Connection", "close"),
+        *SECURITY_HEADERS,
+        *extra,
+    ]
     head = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
     return head.encode("latin-1") + body
 
 
-OVERLOADED = raw_error(503, "Service Unavailable", "overloaded",
-                       "Jouda is answering as many people as it can right now; please try again in a moment.",
-                       [("Retry-After", "1")])
+OVERLOADED = raw_error(
+    503,
+    "Service Unavailable",
+    "overloaded",
+    "Jouda is answering as many people as it can right now; please try again in a moment.",
+    [("Retry-After", "1")],
+)
 
 
 def client_address(environ, trusted_hops):
@@ -87,6 +96,7 @@ SWEEP_SECONDS = 0.5
 
 class OpenConnection:
     """What the server knows of one connection: where it is, since when, and whether it overstayed."""
+
     __slots__ = ("conn_state", "phase", "since", "timed_out")
 
     def __init__(self, conn_state):
@@ -161,8 +171,9 @@ class EdgeProtocol(HttpOnlyProtocol):
         try:
             return self.parse_request()  # on a bad request line it answers through send_error
         except (HeaderLineTooLong, HeadersTooLarge):
-            self._refuse(431, "Request Header Fields Too Large", "headers_too_large",
-                         "The request's headers are too large.")
+            self._refuse(
+                431, "Request Header Fields Too Large", "headers_too_large", "The request's headers are too large."
+            )
             return False
         finally:
             self.rfile = plain
@@ -170,8 +181,12 @@ class EdgeProtocol(HttpOnlyProtocol):
     def _length_is_sound(self):
         length, chunked = self.headers.get("content-length"), self.headers.get("transfer-encoding")
         if length is not None and (not length.isdigit() or chunked is not None):
-            self._refuse(400, "Bad Request", "bad_request",
-                         "Content-Length must be a whole number, and cannot come with Transfer-Encoding.")
+            self._refuse(
+                400,
+                "Bad Request",
+                "bad_request",
+                "Content-Length must be a whole number, and cannot come with Transfer-Encoding.",
+            )
             return False
         return True
 
@@ -180,12 +195,20 @@ class EdgeProtocol(HttpOnlyProtocol):
         if self.server.edge.connection(self.conn_state).timed_out:
             self._refuse_late()
             return
-        self._refuse(code, self.responses.get(code, ("Error",))[0], "bad_request",
-                     f"This is not an HTTP request Jouda can read ({message or code}).")
+        self._refuse(
+            code,
+            self.responses.get(code, ("Error",))[0],
+            "bad_request",
+            f"This is not an HTTP request Jouda can read ({message or code}).",
+        )
 
     def _refuse_late(self):
-        self._refuse(408, "Request Timeout", "request_timeout",
-                     "The request's headers did not arrive in time; send them at once.")
+        self._refuse(
+            408,
+            "Request Timeout",
+            "request_timeout",
+            "The request's headers did not arrive in time; send them at once.",
+        )
 
     def _refuse(self, status, reason, code, message):
         self.close_connection = 1
@@ -208,8 +231,12 @@ class GatewayWebServer(WebServer):
         # How long each phase may last: waiting for a request, sending its headers, sending its body,
         # and being answered (the gateway's wait for a service, then writing to a client that may
         # have stopped reading).
-        self.deadlines = {IDLE: settings.http_idle_seconds, HEAD: settings.http_header_seconds,
-                          BODY: settings.http_body_seconds, BUSY: RPC_WAIT_SECONDS + settings.http_body_seconds}
+        self.deadlines = {
+            IDLE: settings.http_idle_seconds,
+            HEAD: settings.http_header_seconds,
+            BODY: settings.http_body_seconds,
+            BUSY: RPC_WAIT_SECONDS + settings.http_body_seconds,
+        }
         self._open = {}  # id(conn_state) -> OpenConnection
 
     def start(self):
@@ -295,8 +322,10 @@ class GatewayWebServer(WebServer):
 
     # --- probes, answered without a worker ------------------------------------------------------
     def readiness(self):
-        checks = {"database": self._check(self.service_database.database.ping),
-                  "broker": self._check(self._broker_answers)}
+        checks = {
+            "database": self._check(self.service_database.database.ping),
+            "broker": self._check(self._broker_answers),
+        }
         return all(value == "ok" for value in checks.values()), checks
 
     def _broker_answers(self):
@@ -356,8 +385,7 @@ class EdgeApp:
             return json_response(200, {"status": "ok"})
         if path == "/readyz":
             ready, checks = self.server.readiness()
-            return json_response(200 if ready else 503, {"status": "ready" if ready else "not_ready",
-                                                         "checks": checks})
+            return json_response(200 if ready else 503, {"status": "ready" if ready else "not_ready", "checks": checks})
         adapter = self.url_map.bind_to_environ(environ)
         if method == "OPTIONS":
             allowed = sorted(set(adapter.allowed_methods()) - {"OPTIONS"})
@@ -370,9 +398,13 @@ class EdgeApp:
             return _not_found(path)
         except MethodNotAllowed as refused:
             allowed = sorted(set(refused.valid_methods or ()) - {"HEAD", "OPTIONS"})
-            return error_response(405, "method_not_allowed",
-                                  f"{path} does not accept {method}; it accepts {', '.join(allowed)}.",
-                                  {"allowed_methods": allowed}, headers={"Allow": ", ".join(allowed)})
+            return error_response(
+                405,
+                "method_not_allowed",
+                f"{path} does not accept {method}; it accepts {', '.join(allowed)}.",
+                {"allowed_methods": allowed},
+                headers={"Allow": ", ".join(allowed)},
+            )
         refused = self._read_body(environ)
         if refused is not None:
             environ["jouda.close_connection"]()
@@ -397,8 +429,9 @@ class EdgeApp:
         except (ValueError, OSError):  # a chunked body that is not well formed, or cut short
             raw = None
         if connection.timed_out:  # the server let it go: the body stopped coming
-            return error_response(408, "request_timeout",
-                                  "The request's body did not arrive in time; nothing was changed.")
+            return error_response(
+                408, "request_timeout", "The request's body did not arrive in time; nothing was changed."
+            )
         if raw is None:
             return error_response(400, "bad_request", "The request's chunked body is not well formed.")
         if len(raw) > MAX_BODY_BYTES:
@@ -436,5 +469,4 @@ class EdgeHttp(HttpRequestHandler):
 
 http = EdgeHttp.decorator
 
-__all__ = ["http", "GatewayWebServer", "EdgeApp", "json_response", "error_response", "client_address",
-           "MAX_BODY_BYTES"]
+__all__ = ["http", "GatewayWebServer", "EdgeApp", "json_response", "error_response", "client_address", "MAX_BODY_BYTES"]

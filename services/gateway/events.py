@@ -1,4 +1,5 @@
 """Contracts of the events the gateway publishes: the platform's councils and people."""
+
 from marshmallow import fields, validate
 
 from jouda.shared.events.contracts import Payload
@@ -19,6 +20,7 @@ class UserChanged(Payload):
 
 class UserChangedV2(UserChanged):
     """v2: with the person's e-mail address and name, which the notifications service needs."""
+
     email = fields.Email(required=True)
     name = fields.String(required=True, allow_none=True)
 

@@ -1,4 +1,5 @@
 """The gateway: the one HTTP edge; the platform's councils, people and their tokens."""
+
 from jouda.shared.manifest import Manifest
 
 MANIFEST = Manifest(

@@ -1,5 +1,6 @@
 """The gateway's own data: tenants, users and their tokens (the identity of the platform), and
 the read model of each tenant's current policy, fed by policy.published events."""
+
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import declarative_base
 
@@ -19,6 +20,7 @@ class Tenant(Base):
 class User(Base):
     """Identity is looked up before a tenant is known (token -> user -> tenant), so this table is
     not tenant-scoped; every read of it goes through services/gateway/directory.py."""
+
     __tablename__ = "users"
     id = Column(String(36), primary_key=True)
     email = Column(String(254), nullable=False)

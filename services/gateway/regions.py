@@ -1,4 +1,5 @@
 """The twelve regions of Morocco (2015 division): the catalogue new tenants are picked from."""
+
 REGIONS = {
     "tanger-tetouan-al-hoceima": "Tanger-Tétouan-Al Hoceima",
     "oriental": "L'Oriental",

@@ -4,6 +4,7 @@ the service that owns it, by RPC, or answers from data of its own.
 Its routes are made from the HTTP operations every service declares (their manifests'
 `operations`, see shared/operations.py): one entrypoint per operation, one RPC proxy per service
 called. It knows no service's schemas beyond what those declarations hand it."""
+
 from nameko.rpc import RpcProxy
 
 from jouda import platform
@@ -55,6 +56,7 @@ def _entrypoint(operation):
 
     def handle(self, request, **path):
         return serve(self, operation, request, path, answer=answer, follow=follow)
+
     handle.__name__ = handle.__qualname__ = operation.operation_id
     return http(operation.method, operation.rule)(handle)
 

@@ -1,4 +1,5 @@
 """The councils and their people as they stand, for `jouda resync` (a consumer catching up)."""
+
 from sqlalchemy import select
 
 from jouda.services.gateway.directory import user_payload

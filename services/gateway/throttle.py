@@ -3,6 +3,7 @@
 A guesser of tokens (or, later, of passwords) gets 429 with Retry-After instead of an answer, and
 costs no database work while it waits. Counted in this process's memory: each gateway replica
 keeps its own count, which bounds a guesser to the allowance times the number of replicas."""
+
 import time
 from collections import OrderedDict, deque
 

@@ -1,4 +1,5 @@
 """Use cases of the ministry service. Each takes an open unit of work, applies the domain and commits."""
+
 import json
 from datetime import date
 
@@ -11,6 +12,7 @@ from jouda.shared.schema_fields import load_or_raise
 
 # --- the national catalogue ------------------------------------------------------------------------------
 
+
 def catalogue(uow):
     return {"items": CatalogueEntrySchema(many=True).dump(MinistryRepository(uow.session).catalogue())}
 
@@ -19,7 +21,9 @@ def add_catalogue_entry(uow, data):
     data = load_or_raise(CatalogueEntryInputSchema(), data)
     repo = MinistryRepository(uow.session)
     if repo.catalogue_entry(data["code"]) is not None:
-        raise domain.CatalogueCodeExists(f"{data['code']} is already in the national catalogue.", {"code": data["code"]})
+        raise domain.CatalogueCodeExists(
+            f"{data['code']} is already in the national catalogue.", {"code": data["code"]}
+        )
     entry = domain.CatalogueIndicator(**data, created_by=uow.actor, now=utc_now())
     repo.add(entry)
     uow.emit("ministry.catalogue_entry_added", data)
@@ -29,6 +33,7 @@ def add_catalogue_entry(uow, data):
 
 # --- the views: every council, encoded once here (they are large) and passed through by the gateway -----
 
+
 def overview(uow) -> str:
     return json.dumps({"items": views.overview(uow.session)}, ensure_ascii=False)
 
@@ -37,11 +42,14 @@ def national_indicator(uow, code) -> str:
     entry = MinistryRepository(uow.session).catalogue_entry(code)
     if entry is None:
         raise domain.IndicatorNotFound(f"{code!r} is not in the national indicator catalogue.", {"code": code})
-    return json.dumps({"indicator": CatalogueEntrySchema().dump(entry),
-                       "items": views.national_indicator(uow.session, code)}, ensure_ascii=False)
+    return json.dumps(
+        {"indicator": CatalogueEntrySchema().dump(entry), "items": views.national_indicator(uow.session, code)},
+        ensure_ascii=False,
+    )
 
 
 # --- events received ---------------------------------------------------------------------------------------
+
 
 def apply_events(uow, *, today: date | None = None):
     """The fresh events of a batch handler's unit of work, all of one council, in one transaction."""
@@ -57,6 +65,7 @@ def apply_events(uow, *, today: date | None = None):
 
 
 # --- the timer: completeness as days pass, council by council ------------------------------------------------
+
 
 def stale_councils(uow, today: date):
     return positions.stale_councils(uow.session, today)

@@ -5,6 +5,7 @@ councils map theirs to. No Nameko, no SQLAlchemy session, no I/O here.
 
 Events can arrive out of order (one may wait in a retry queue while a later one is applied), so
 each position keeps the time of the event it reflects and an older event never overwrites it."""
+
 from jouda.shared.errors import Conflict, NotFound
 from jouda.shared.periods import DEFAULT_GRACE_DAYS
 from jouda.shared.vocabulary import ACTIVE, MINISTRY, NO_DATA, OBJECTIVE_BUCKETS
@@ -62,8 +63,19 @@ class IndicatorPosition:
         self.status = NO_DATA
 
 
-INDICATOR_DEFINITION = ("catalogue_code", "unit", "direction", "frequency", "start_period", "baseline", "target",
-                        "status", "latest_period", "latest_value", "trend")
+INDICATOR_DEFINITION = (
+    "catalogue_code",
+    "unit",
+    "direction",
+    "frequency",
+    "start_period",
+    "baseline",
+    "target",
+    "status",
+    "latest_period",
+    "latest_value",
+    "trend",
+)
 
 
 def take(position, snapshot, *, active, at):

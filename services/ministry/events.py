@@ -1,4 +1,5 @@
 """Contracts of the events the ministry service publishes: its national indicator catalogue."""
+
 from marshmallow import fields, validate
 
 from jouda.shared.events.contracts import Payload

@@ -1,4 +1,5 @@
 """The ministry's national read model and indicator catalogue, fed by events only."""
+
 from jouda.shared.manifest import Manifest
 
 MANIFEST = Manifest(
@@ -9,5 +10,5 @@ MANIFEST = Manifest(
     operations="jouda.services.ministry.http:OPERATIONS",
     snapshots="jouda.services.ministry.snapshots:snapshot",
     deploy_notes="Safe with several replicas: read-model updates take a per-council row lock; the hourly\n"
-                 "completeness refresh every replica runs is idempotent and serialised by that lock.\n",
+    "completeness refresh every replica runs is idempotent and serialised by that lock.\n",
 )

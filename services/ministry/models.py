@@ -1,5 +1,6 @@
 """SQLAlchemy mapping of the ministry service (imperative, so domain.py stays plain Python). No table is
 a council's own: the read model covers every council and holds no personal data."""
+
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table
 from sqlalchemy.orm import registry
 
@@ -10,7 +11,8 @@ metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 
 national_indicators = Table(
-    "national_indicators", metadata,
+    "national_indicators",
+    metadata,
     Column("code", String(40), primary_key=True),
     Column("name_fr", String(300), nullable=False),
     Column("name_ar", String(300), nullable=False),
@@ -21,7 +23,8 @@ national_indicators = Table(
 )
 
 councils = Table(
-    "councils", metadata,
+    "councils",
+    metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("name", String(200)),
     Column("policy_version", Integer),
@@ -37,7 +40,8 @@ councils = Table(
 )
 
 objective_positions = Table(
-    "objective_positions", metadata,
+    "objective_positions",
+    metadata,
     Column("objective_id", String(36), primary_key=True),
     Column("tenant_id", String(64), nullable=False),
     Column("orientation_code", String(20), nullable=False),
@@ -49,7 +53,8 @@ objective_positions = Table(
 )
 
 indicator_positions = Table(
-    "indicator_positions", metadata,
+    "indicator_positions",
+    metadata,
     Column("indicator_id", String(36), primary_key=True),
     Column("tenant_id", String(64), nullable=False),
     Column("catalogue_code", String(40)),

@@ -1,4 +1,5 @@
 """Where the ministry's positions are kept: each council's row, its lock, its completeness."""
+
 from sqlalchemy import select
 
 from jouda.services.ministry import models
@@ -12,9 +13,11 @@ def council(session, tenant_id) -> CouncilPosition:
 
     Every change to a council's read model takes this lock first, so concurrent batches (one
     per event type) apply in turn: no lost update, no race to create a row, no deadlock."""
-    session.execute(upsert(session, models.councils).values(tenant_id=tenant_id, reported_periods=0, due_periods=0,
-                                                             grace_days=periods.DEFAULT_GRACE_DAYS)
-                    .on_conflict_do_nothing())
+    session.execute(
+        upsert(session, models.councils)
+        .values(tenant_id=tenant_id, reported_periods=0, due_periods=0, grace_days=periods.DEFAULT_GRACE_DAYS)
+        .on_conflict_do_nothing()
+    )
     return session.get(CouncilPosition, tenant_id, with_for_update=True, populate_existing=True)
 
 
@@ -37,15 +40,19 @@ def indicator(session, tenant_id, indicator_id) -> IndicatorPosition:
 def refresh_completeness(session, tenant_id, today):
     """Reporting completeness of a council's active indicators, as of `today`."""
     position = council(session, tenant_id)  # the lock first: a batch committing meanwhile is not overwritten
-    rows = session.execute(select(IndicatorPosition.frequency, IndicatorPosition.start_period,
-                                  IndicatorPosition.reported_periods)
-                           .where(IndicatorPosition.tenant_id == tenant_id,
-                                  IndicatorPosition.active.is_(True))).all()
+    rows = session.execute(
+        select(IndicatorPosition.frequency, IndicatorPosition.start_period, IndicatorPosition.reported_periods).where(
+            IndicatorPosition.tenant_id == tenant_id, IndicatorPosition.active.is_(True)
+        )
+    ).all()
     reported, due = periods.completeness(((f, s, set(r)) for f, s, r in rows), today, position.grace_days)
     position.reported_periods, position.due_periods, position.completeness_as_of = reported, due, today
 
 
 def stale_councils(session, today):
     """Councils whose completeness was last worked out before today (periods fall due as days pass)."""
-    return session.scalars(select(CouncilPosition.tenant_id).where(
-        (CouncilPosition.completeness_as_of.is_(None)) | (CouncilPosition.completeness_as_of < today))).all()
+    return session.scalars(
+        select(CouncilPosition.tenant_id).where(
+            (CouncilPosition.completeness_as_of.is_(None)) | (CouncilPosition.completeness_as_of < today)
+        )
+    ).all()

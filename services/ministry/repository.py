@@ -1,4 +1,5 @@
 """Queries of the ministry service."""
+
 from sqlalchemy import select
 
 from jouda.services.ministry import domain, models  # noqa: F401 - models maps the domain classes

@@ -1,4 +1,5 @@
 """Boundary schemas of the ministry service (RPC payloads in and out)."""
+
 from marshmallow import fields, validate
 
 from jouda.shared.schema_fields import LocalDateTime, ObjectiveCountsSchema, StrictSchema
@@ -6,8 +7,10 @@ from jouda.shared.vocabulary import CATALOGUE_CODE_PATTERN, DIRECTIONS
 
 
 class CatalogueEntryInputSchema(StrictSchema):
-    code = fields.String(required=True, validate=validate.Regexp(
-        CATALOGUE_CODE_PATTERN, error="Capital letters, digits and '_' (2 to 40)."))
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(CATALOGUE_CODE_PATTERN, error="Capital letters, digits and '_' (2 to 40)."),
+    )
     name_fr = fields.String(required=True, validate=validate.Length(1, 300))
     name_ar = fields.String(required=True, validate=validate.Length(1, 300))
     unit = fields.String(required=True, validate=validate.Length(1, 30))
@@ -25,6 +28,7 @@ class CatalogueEntrySchema(StrictSchema):
 
 class OverviewRowSchema(StrictSchema):
     """A council in the ministry's overview: figures only, no personal data."""
+
     tenant = fields.String()
     name = fields.String(allow_none=True)
     policy_published = fields.Boolean()

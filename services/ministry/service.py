@@ -1,4 +1,5 @@
 """The ministry service: the national read model and indicator catalogue, fed by events only."""
+
 import logging
 
 from nameko.timer import timer
@@ -18,9 +19,11 @@ TIMER_SECONDS = 3600
 
 def _projection(source, event_type, consumer):
     """A batch handler of the read model: one transaction per council's share of a batch."""
+
     def handle(self, events):
         with self.uow.for_events([checked(event) for event in events]) as uow:
             commands.apply_events(uow)
+
     handle.__name__ = consumer.split(".", 1)[1]
     return event_batch_handler(source, event_type, consumer=consumer)(handle)
 
@@ -63,8 +66,9 @@ class MinistryService:
     on_objective_updated = _projection("objectives", "objective.updated", "ministry.on_objective_updated")
     on_objective_snapshot = _projection("objectives", "objective.snapshot", "ministry.on_objective_snapshot")
     on_status_changed = _projection("objectives", "objective.status_changed", "ministry.on_status_changed")
-    on_measurement_recorded = _projection("objectives", "indicator.measurement_recorded",
-                                          "ministry.on_measurement_recorded")
+    on_measurement_recorded = _projection(
+        "objectives", "indicator.measurement_recorded", "ministry.on_measurement_recorded"
+    )
     on_reporting_settings = _projection("objectives", "reporting.settings_changed", "ministry.on_reporting_settings")
 
     # --- periods fall due as days pass: completeness brought up to today, council by council -----

@@ -1,5 +1,6 @@
 """The national indicator catalogue as it stands, for `jouda resync` (the objectives service keeps a
 copy to check indicator mappings against)."""
+
 from jouda.services.ministry.repository import MinistryRepository
 from jouda.services.ministry.schemas import CatalogueEntryInputSchema
 

@@ -2,6 +2,7 @@
 
 Each sender raises DeliveryFailed with a message an operator can act on; the dispatcher records
 it in the delivery log and retries later."""
+
 import hashlib
 import hmac
 import http.client
@@ -100,8 +101,9 @@ class Mailer:
     def _connection(self):
         if self._smtp is None:
             if self.scheme == "smtps":
-                smtp = smtplib.SMTP_SSL(self.host, self.port or 465, timeout=SMTP_TIMEOUT_SECONDS,
-                                        context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port or 465, timeout=SMTP_TIMEOUT_SECONDS, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port or 25, timeout=SMTP_TIMEOUT_SECONDS)
                 if self.starttls:
@@ -143,9 +145,18 @@ def post_webhook(url, secret, envelope, address):
         connection = http.client.HTTPConnection(address, port, timeout=WEBHOOK_TIMEOUT_SECONDS)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection.request("POST", target, body=body, headers={
-            "Host": parts.netloc, "Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body),
-            EVENT_HEADER: one_line(envelope.get("type", "")), "User-Agent": "Jouda-Webhooks/1"})
+        connection.request(
+            "POST",
+            target,
+            body=body,
+            headers={
+                "Host": parts.netloc,
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: signature(secret, body),
+                EVENT_HEADER: one_line(envelope.get("type", "")),
+                "User-Agent": "Jouda-Webhooks/1",
+            },
+        )
         reply = connection.getresponse()
         reply.read()
         if not 200 <= reply.status < 300:

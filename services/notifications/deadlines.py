@@ -1,6 +1,7 @@
 """Deadlines any service announces (deadline.set / deadline.cleared, shared/events/contracts.py): the items
 followed, and the reminders before their due date, the overdue notice and the escalation after it,
 each once. The kinds, their names and reminder days are the announcing services' (their notices)."""
+
 from datetime import date
 
 from jouda.services.notifications import domain, routing
@@ -13,8 +14,17 @@ from jouda.shared.vocabulary import DIRECTOR, QUALITY_MANAGER
 
 def on_deadline_set(uow, event):
     payload = event["payload"]
-    track(uow, payload["kind"], payload["ref_id"], payload["title"], payload["due_date"], payload["owner_id"],
-          payload["link"], occurred_at(event), reset=payload.get("restart", False))
+    track(
+        uow,
+        payload["kind"],
+        payload["ref_id"],
+        payload["title"],
+        payload["due_date"],
+        payload["owner_id"],
+        payload["link"],
+        occurred_at(event),
+        reset=payload.get("restart", False),
+    )
     uow.commit()
 
 
@@ -47,8 +57,9 @@ def track(uow, kind, ref_id, title, due_date, owner_id, link, as_of, *, reset=Fa
 
 def _horizon(today):
     """The farthest due date a reminder may already concern."""
-    farthest = max((max(kind.reminder_days) for kind in routing.deadline_kinds().values()),
-                   default=max(domain.REMINDER_DAYS))
+    farthest = max(
+        (max(kind.reminder_days) for kind in routing.deadline_kinds().values()), default=max(domain.REMINDER_DAYS)
+    )
     return date.fromordinal(today.toordinal() + farthest)
 
 
@@ -70,17 +81,29 @@ def send_reminders(uow, today: date, public_url):
     for item in items:
         kind = routing.deadline_kind(item.kind)
         reminder_days = kind.reminder_days if kind is not None else domain.REMINDER_DAYS
-        for mark, notice, days in domain.reminders_due(item, today, sent_marks.get(item.id, set()), escalation_days,
-                                                      reminder_days):
+        for mark, notice, days in domain.reminders_due(
+            item, today, sent_marks.get(item.id, set()), escalation_days, reminder_days
+        ):
             owner = repo.recipient(item.owner_id) if item.owner_id else None
-            values = {"item_title": item.title, "item_kind": item.kind, "due_date": item.due_date.isoformat(),
-                      "days_left": days, "days_overdue": days,
-                      "owner_name": (owner.name or owner.email) if owner else notifier.council}
+            values = {
+                "item_title": item.title,
+                "item_kind": item.kind,
+                "due_date": item.due_date.isoformat(),
+                "days_left": days,
+                "days_overdue": days,
+                "owner_name": (owner.name or owner.email) if owner else notifier.council,
+            }
             # Keyed by the due date too: a new deadline starts its reminders again.
-            notifier.notify(_reminder_recipients(item, mark, staff), notice,
-                            f"{item.id}:{mark}:{item.due_date.isoformat()}", values,
-                            mandatory=not mark.startswith(domain.DUE_SOON), link=item.link, occurred_at=utc_now(),
-                            people=people)
+            notifier.notify(
+                _reminder_recipients(item, mark, staff),
+                notice,
+                f"{item.id}:{mark}:{item.due_date.isoformat()}",
+                values,
+                mandatory=not mark.startswith(domain.DUE_SOON),
+                link=item.link,
+                occurred_at=utc_now(),
+                people=people,
+            )
             repo.add(domain.ReminderSent(item, mark, today))
     notifier.done()
     return notifier.created

@@ -1,4 +1,5 @@
 """Daily digests: one e-mail a day for the people who chose it, with what would have been separate ones."""
+
 from datetime import date
 
 from jouda.services.notifications import domain, routing, templates
@@ -33,10 +34,18 @@ def send_digests(uow, today: date, public_url):
         language = preferences.language or person.language
         items = templates.listing([n.subject for n in notifications], language)
         council = repo.council(tenant_id)
-        rendered = templates.render(routing.DIGEST, language, {
-            "recipient_name": person.name or person.email, "council": council.name if council else tenant_id,
-            "link": public_url + "/",
-            "count": len(notifications), "date": today.isoformat(), "items": items})
+        rendered = templates.render(
+            routing.DIGEST,
+            language,
+            {
+                "recipient_name": person.name or person.email,
+                "council": council.name if council else tenant_id,
+                "link": public_url + "/",
+                "count": len(notifications),
+                "date": today.isoformat(),
+                "items": items,
+            },
+        )
         repo.add(email_delivery(tenant_id, person, rendered, min(n.occurred_at for n in notifications), now))
         for notification in notifications:
             notification.email_state = domain.EMAIL_DIGESTED

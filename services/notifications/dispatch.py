@@ -1,5 +1,6 @@
 """The delivery log: sending what is due (e-mail over SMTP, signed webhook calls), recording each outcome,
 and reading the log."""
+
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,8 +22,18 @@ DISPATCH_BATCH = 25  # deliveries claimed at once
 CLAIM_LEASE = timedelta(minutes=5)
 
 
-def dispatch(database, mailer, now, *, retry_base_seconds, allow_private, resolve, unrecorded,
-             limit=DISPATCH_BATCH, lease=CLAIM_LEASE):
+def dispatch(
+    database,
+    mailer,
+    now,
+    *,
+    retry_base_seconds,
+    allow_private,
+    resolve,
+    unrecorded,
+    limit=DISPATCH_BATCH,
+    lease=CLAIM_LEASE,
+):
     """Sends the due deliveries of every council and records each outcome.
 
     The batch is claimed in one short transaction; then each delivery is sent and its outcome
@@ -40,8 +51,11 @@ def dispatch(database, mailer, now, *, retry_base_seconds, allow_private, resolv
                 NotificationsRepository.record_outcome(connection, unrecorded[0])
                 unrecorded.pop(0)
     with UnitOfWork(database, EVERY_COUNCIL) as uow:
-        due = [delivery for delivery in NotificationsRepository(uow.session).due_deliveries(now, limit)
-               if domain.claim(delivery, now, lease)]
+        due = [
+            delivery
+            for delivery in NotificationsRepository(uow.session).due_deliveries(now, limit)
+            if domain.claim(delivery, now, lease)
+        ]
         uow.commit()
     disabled, smtp_down = [], None
     # An outcome lost in a crash of the database server itself means one more attempt of that
@@ -82,12 +96,18 @@ def _kept_if_unwritten(delivery, unrecorded):
 def _send_email(delivery, mailer, now, retry_base_seconds):
     payload = delivery.payload
     try:
-        message = channels.email_message(mailer.mail_from, payload["to"], payload.get("name"), payload["subject"],
-                                         payload["text"], payload["html"])
+        message = channels.email_message(
+            mailer.mail_from, payload["to"], payload.get("name"), payload["subject"], payload["text"], payload["html"]
+        )
     except Exception as exc:  # noqa: BLE001 - it will never build: this one fails, the others go on
         log.error("e-mail %s cannot be built: %s", delivery.id, exc)
-        _failed(delivery, f"the message cannot be built: {type(exc).__name__}: {exc}", now, retry_base_seconds,
-                permanent=True)
+        _failed(
+            delivery,
+            f"the message cannot be built: {type(exc).__name__}: {exc}",
+            now,
+            retry_base_seconds,
+            permanent=True,
+        )
         return None
     try:
         mailer.send(message)
@@ -142,6 +162,7 @@ def list_deliveries(uow, status=None, channel=None, limit=50, offset=0):
     check_choice("status", status, domain.DELIVERY_STATUSES)
     check_choice("channel", channel, (domain.EMAIL, domain.WEBHOOK))
     check_page(limit, offset)
-    items, total = NotificationsRepository(uow.session).deliveries(status=status, channel=channel, limit=limit,
-                                                                   offset=offset)
+    items, total = NotificationsRepository(uow.session).deliveries(
+        status=status, channel=channel, limit=limit, offset=offset
+    )
     return {"items": DeliverySchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}

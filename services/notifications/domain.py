@@ -11,6 +11,7 @@ An attempt is counted when a dispatcher claims the delivery, before anything is 
 dispatcher that dies in the middle of an attempt cannot make a delivery go out again and again:
 after the lease it is tried once more, and no attempt beyond the last is ever made.
 """
+
 import ipaddress
 import secrets
 import uuid
@@ -25,9 +26,9 @@ INBOX, EMAIL, WEBHOOK = "inbox", "email", "webhook"
 USER_CHANNELS = (INBOX, EMAIL)
 PENDING, SENT, FAILED, RETRYING = "pending", "sent", "failed", "retrying"
 DELIVERY_STATUSES = (PENDING, SENT, FAILED, RETRYING)
-MAX_EMAIL_ATTEMPTS = 36           # with the delay doubling up to an hour (from 5 s): 26 hours of outage
+MAX_EMAIL_ATTEMPTS = 36  # with the delay doubling up to an hour (from 5 s): 26 hours of outage
 MAX_WEBHOOK_ATTEMPTS = 8
-WEBHOOK_FAILURES_TO_DISABLE = 5   # consecutive failed deliveries before a webhook is switched off
+WEBHOOK_FAILURES_TO_DISABLE = 5  # consecutive failed deliveries before a webhook is switched off
 MAX_RETRY_DELAY_SECONDS = 3600
 REMINDER_DAYS = (30, 7, 1)
 DEFAULT_ESCALATION_DAYS = 7
@@ -127,6 +128,7 @@ class ReminderSent(TenantOwned):
 
 
 # --- rules --------------------------------------------------------------------------------------
+
 
 def channels_for(preferences, kind, mandatory):
     """The user channels a notification of `kind` takes: inbox always when mandatory."""
@@ -233,11 +235,14 @@ def check_webhook_url(url, resolve, allow_private=False):
     again, so a name that resolves elsewhere a moment later (DNS rebinding) cannot redirect it."""
     parts = urlsplit(url or "")
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed("A webhook URL starts with http:// or https:// and names a host.",
-                               {"url": ["An http(s) URL."]})
+        raise ValidationFailed(
+            "A webhook URL starts with http:// or https:// and names a host.", {"url": ["An http(s) URL."]}
+        )
     if "@" in parts.netloc:
-        raise ValidationFailed("A webhook URL carries no user name or password: Jouda signs every call instead.",
-                               {"url": ["No user:password@ part."]})
+        raise ValidationFailed(
+            "A webhook URL carries no user name or password: Jouda signs every call instead.",
+            {"url": ["No user:password@ part."]},
+        )
     try:
         port = parts.port
     except ValueError:
@@ -253,8 +258,10 @@ def check_webhook_url(url, resolve, allow_private=False):
     if not allow_private:
         for address in addresses:
             if not is_public_address(address):
-                raise ValidationFailed("Webhooks may not target loopback or private addresses.",
-                                       {"url": [f"{parts.hostname} is {address}, not a public address."]})
+                raise ValidationFailed(
+                    "Webhooks may not target loopback or private addresses.",
+                    {"url": [f"{parts.hostname} is {address}, not a public address."]},
+                )
     return list(addresses)
 
 
@@ -288,4 +295,3 @@ def reminders_due(item, today: date, sent_marks, escalation_days, reminder_days=
     if overdue >= 2 * escalation_days and ESCALATED_DIRECTOR not in sent_marks:
         due.append((ESCALATED_DIRECTOR, "reminder.escalated", overdue))
     return due
-

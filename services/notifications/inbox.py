@@ -1,4 +1,5 @@
 """A person's inbox and preferences, and the council's escalation setting."""
+
 from jouda.services.notifications import domain, routing
 from jouda.services.notifications.repository import NotificationsRepository
 from jouda.services.notifications.schemas import CouncilSettingsSchema, NotificationSchema, PreferencesSchema
@@ -7,11 +8,11 @@ from jouda.shared.errors import ValidationFailed
 from jouda.shared.schema_fields import check_page, load_or_raise
 
 
-
 def inbox(uow, unread_only=False, limit=50, offset=0):
     check_page(limit, offset)
-    items, total = NotificationsRepository(uow.session).inbox(uow.actor, unread_only=unread_only,
-                                                              limit=limit, offset=offset)
+    items, total = NotificationsRepository(uow.session).inbox(
+        uow.actor, unread_only=unread_only, limit=limit, offset=offset
+    )
     return {"items": NotificationSchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
 
 

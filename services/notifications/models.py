@@ -1,6 +1,20 @@
 """SQLAlchemy mapping of the notifications service (imperative, so domain.py stays plain Python)."""
-from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, text)
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import registry
 
 from jouda.services.notifications import domain
@@ -10,7 +24,8 @@ metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 
 recipients = Table(
-    "recipients", metadata,
+    "recipients",
+    metadata,
     Column("user_id", String(64), primary_key=True),
     tenant_column(),
     Column("role", String(30), nullable=False),
@@ -23,14 +38,16 @@ recipients = Table(
 )
 
 councils = Table(
-    "councils", metadata,
+    "councils",
+    metadata,
     tenant_column(primary_key=True),
     Column("name", String(200), nullable=False),
     Column("escalation_days", Integer, nullable=False),
 )
 
 preferences = Table(
-    "preferences", metadata,
+    "preferences",
+    metadata,
     Column("user_id", String(64), primary_key=True),
     tenant_column(),
     Column("channels", JSON, nullable=False),
@@ -40,7 +57,8 @@ preferences = Table(
 )
 
 notifications = Table(
-    "notifications", metadata,
+    "notifications",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("user_id", String(64), nullable=False),
@@ -59,13 +77,18 @@ notifications = Table(
     # One notification per event (or reminder) and person, however often the event is delivered.
     UniqueConstraint("source_id", "user_id", name="uq_notifications_source_user"),
     Index("ix_notifications_inbox", "user_id", "created_at"),
-    Index("ix_notifications_unread", "user_id", postgresql_where=text("read_at IS NULL AND in_inbox"),
-          sqlite_where=text("read_at IS NULL AND in_inbox")),
+    Index(
+        "ix_notifications_unread",
+        "user_id",
+        postgresql_where=text("read_at IS NULL AND in_inbox"),
+        sqlite_where=text("read_at IS NULL AND in_inbox"),
+    ),
     Index("ix_notifications_digest", "tenant_id", "email_state"),
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("notification_id", String(36)),
@@ -80,13 +103,18 @@ deliveries = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
     # What the dispatcher polls: due deliveries only.
-    Index("ix_deliveries_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'retrying')"),
-          sqlite_where=text("status IN ('pending', 'retrying')")),
+    Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status IN ('pending', 'retrying')"),
+        sqlite_where=text("status IN ('pending', 'retrying')"),
+    ),
     Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),
 )
 
 webhooks = Table(
-    "webhooks", metadata,
+    "webhooks",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("url", String(2000), nullable=False),
@@ -101,7 +129,8 @@ webhooks = Table(
 )
 
 tracked_items = Table(
-    "tracked_items", metadata,
+    "tracked_items",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("kind", String(40), nullable=False),
@@ -117,7 +146,8 @@ tracked_items = Table(
 )
 
 reminders_sent = Table(
-    "reminders_sent", metadata,
+    "reminders_sent",
+    metadata,
     tenant_column(),
     Column("item_id", String(36), primary_key=True),
     Column("mark", String(30), primary_key=True),

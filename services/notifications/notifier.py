@@ -1,5 +1,6 @@
 """Creating notifications: each in its person's language, on the channels they chose, its e-mail
 queued in the delivery log (alone, grouped with others of the same run, or held for the digest)."""
+
 from jouda.services.notifications import domain, routing, templates
 from jouda.services.notifications.metrics import NOTIFICATIONS_CREATED
 from jouda.services.notifications.repository import NotificationsRepository
@@ -34,12 +35,15 @@ class Notifier:
             channels = domain.channels_for(preferences, kind, mandatory)
             if not channels:
                 continue
-            language = (preferences.language if preferences is not None and preferences.language
-                        else person.language)
-            rendered = templates.render(kind, language, {**values, "recipient_name": person.name or person.email,
-                                                         "council": self.council, "link": url})
-            notification = domain.Notification(self.uow.tenant_id, user_id, source_id, kind, mandatory, rendered,
-                                               link, occurred_at, now)
+            language = preferences.language if preferences is not None and preferences.language else person.language
+            rendered = templates.render(
+                kind,
+                language,
+                {**values, "recipient_name": person.name or person.email, "council": self.council, "link": url},
+            )
+            notification = domain.Notification(
+                self.uow.tenant_id, user_id, source_id, kind, mandatory, rendered, link, occurred_at, now
+            )
             notification.in_inbox = domain.INBOX in channels
             self.repo.add(notification)
             self.created += 1
@@ -57,15 +61,25 @@ class Notifier:
         person, rendered, notification = waiting[0]
         now = utc_now()
         if len(waiting) == 1:
-            self.repo.add(email_delivery(self.uow.tenant_id, person, rendered, notification.occurred_at, now,
-                                         notification.id))
+            self.repo.add(
+                email_delivery(self.uow.tenant_id, person, rendered, notification.occurred_at, now, notification.id)
+            )
             return
-        summary = templates.render(routing.DIGEST, language, {
-            "recipient_name": person.name or person.email, "council": self.council, "link": self.public_url + "/",
-            "count": len(waiting), "date": local_today().isoformat(),
-            "items": templates.listing([r.subject for _, r, _ in waiting], language)})
-        self.repo.add(email_delivery(self.uow.tenant_id, person, summary,
-                                     min(n.occurred_at for _, _, n in waiting), now))
+        summary = templates.render(
+            routing.DIGEST,
+            language,
+            {
+                "recipient_name": person.name or person.email,
+                "council": self.council,
+                "link": self.public_url + "/",
+                "count": len(waiting),
+                "date": local_today().isoformat(),
+                "items": templates.listing([r.subject for _, r, _ in waiting], language),
+            },
+        )
+        self.repo.add(
+            email_delivery(self.uow.tenant_id, person, summary, min(n.occurred_at for _, _, n in waiting), now)
+        )
 
     def queue_grouped(self):
         """Queues the e-mails held back for grouping; returns how many notifications were created."""
@@ -87,6 +101,19 @@ def staff_of(people):
 
 
 def email_delivery(tenant_id, person, rendered, occurred_at, now, notification_id=None):
-    return domain.Delivery(tenant_id, domain.EMAIL, person.email, {
-        "to": person.email, "name": person.name, "subject": rendered.subject, "text": rendered.text,
-        "html": rendered.html, "language": rendered.language}, occurred_at, now, notification_id)
+    return domain.Delivery(
+        tenant_id,
+        domain.EMAIL,
+        person.email,
+        {
+            "to": person.email,
+            "name": person.name,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "language": rendered.language,
+        },
+        occurred_at,
+        now,
+        notification_id,
+    )

@@ -1,5 +1,6 @@
 """Who is who: each council's people (contact details, role, language) and its name, as the gateway's
 events announce them."""
+
 from jouda.services.notifications import domain
 from jouda.services.notifications.repository import NotificationsRepository
 from jouda.shared.clock import not_older
@@ -17,8 +18,18 @@ def record_recipient(uow, event):
     repo = NotificationsRepository(uow.session)
     recipient = repo.recipient(payload["user_id"])
     if recipient is None:
-        repo.add(domain.Recipient(payload["user_id"], uow.tenant_id, payload["role"], payload["active"],
-                                  payload["email"], payload["name"], payload["language"], as_of))
+        repo.add(
+            domain.Recipient(
+                payload["user_id"],
+                uow.tenant_id,
+                payload["role"],
+                payload["active"],
+                payload["email"],
+                payload["name"],
+                payload["language"],
+                as_of,
+            )
+        )
     elif not_older(as_of, recipient.as_of):
         recipient.role, recipient.active, recipient.email = payload["role"], payload["active"], payload["email"]
         recipient.name, recipient.language, recipient.as_of = payload["name"], payload["language"], as_of

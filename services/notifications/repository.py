@@ -1,4 +1,5 @@
 """Queries of the notifications service. Tenant filtering is applied centrally (shared.tenancy)."""
+
 from sqlalchemy import delete, func, or_, select, update
 
 from jouda.services.notifications import domain, models
@@ -19,8 +20,10 @@ class NotificationsRepository:
     def recipients(self, user_ids):
         if not user_ids:
             return {}
-        return {r.user_id: r for r in self.session.scalars(
-            select(domain.Recipient).where(domain.Recipient.user_id.in_(user_ids)))}
+        return {
+            r.user_id: r
+            for r in self.session.scalars(select(domain.Recipient).where(domain.Recipient.user_id.in_(user_ids)))
+        }
 
     def people(self, roles=None, user_ids=()):
         """The council's active people by id: all of them, or those of `roles` and those named in
@@ -38,10 +41,12 @@ class NotificationsRepository:
         gateway.tenant_created has not arrived yet): what counts a council's things and then adds
         one (webhooks under their cap) holds it, so two requests cannot both pass the count."""
         statement = upsert(self.session, models.councils).values(
-            tenant_id=tenant_id, name=tenant_id, escalation_days=domain.DEFAULT_ESCALATION_DAYS)
+            tenant_id=tenant_id, name=tenant_id, escalation_days=domain.DEFAULT_ESCALATION_DAYS
+        )
         self.session.execute(statement.on_conflict_do_nothing(index_elements=["tenant_id"]))
-        return self.session.scalars(select(domain.Council).where(domain.Council.tenant_id == tenant_id)
-                                    .with_for_update()).one()
+        return self.session.scalars(
+            select(domain.Council).where(domain.Council.tenant_id == tenant_id).with_for_update()
+        ).one()
 
     def preferences(self, user_ids, *, lock=False):
         if not user_ids:
@@ -57,52 +62,90 @@ class NotificationsRepository:
         if unread_only:
             where.append(domain.Notification.read_at.is_(None))
         total = self.session.scalar(select(func.count()).select_from(domain.Notification).where(*where))
-        items = self.session.scalars(select(domain.Notification).where(*where)
-                                     .order_by(domain.Notification.created_at.desc(), domain.Notification.id)
-                                     .limit(limit).offset(offset)).all()
+        items = self.session.scalars(
+            select(domain.Notification)
+            .where(*where)
+            .order_by(domain.Notification.created_at.desc(), domain.Notification.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
         return items, total
 
     def unread_count(self, user_id):
-        return self.session.scalar(select(func.count()).select_from(domain.Notification).where(
-            domain.Notification.user_id == user_id, domain.Notification.in_inbox.is_(True),
-            domain.Notification.read_at.is_(None)))
+        return self.session.scalar(
+            select(func.count())
+            .select_from(domain.Notification)
+            .where(
+                domain.Notification.user_id == user_id,
+                domain.Notification.in_inbox.is_(True),
+                domain.Notification.read_at.is_(None),
+            )
+        )
 
     def notification(self, notification_id, user_id):
-        found = self.session.scalars(select(domain.Notification).where(
-            domain.Notification.id == str(notification_id), domain.Notification.user_id == user_id,
-            domain.Notification.in_inbox.is_(True))).first()
+        found = self.session.scalars(
+            select(domain.Notification).where(
+                domain.Notification.id == str(notification_id),
+                domain.Notification.user_id == user_id,
+                domain.Notification.in_inbox.is_(True),
+            )
+        ).first()
         if found is None:
             raise domain.NotificationNotFound(f"No notification {notification_id}.", {"id": str(notification_id)})
         return found
 
     def mark_all_read(self, user_id, now):
-        return self.session.execute(update(domain.Notification).where(
-            domain.Notification.user_id == user_id, domain.Notification.in_inbox.is_(True),
-            domain.Notification.read_at.is_(None))
-            .values(read_at=now)).rowcount
+        return self.session.execute(
+            update(domain.Notification)
+            .where(
+                domain.Notification.user_id == user_id,
+                domain.Notification.in_inbox.is_(True),
+                domain.Notification.read_at.is_(None),
+            )
+            .values(read_at=now)
+        ).rowcount
 
     def councils_awaiting_digest(self):
-        return self.session.scalars(select(domain.Notification.tenant_id).distinct().where(
-            domain.Notification.email_state == domain.EMAIL_IN_DIGEST)).all()
+        return self.session.scalars(
+            select(domain.Notification.tenant_id)
+            .distinct()
+            .where(domain.Notification.email_state == domain.EMAIL_IN_DIGEST)
+        ).all()
 
     def awaiting_digest(self):
-        return self.session.scalars(select(domain.Notification)
-                                    .where(domain.Notification.email_state == domain.EMAIL_IN_DIGEST)
-                                    .order_by(domain.Notification.user_id, domain.Notification.created_at)).all()
+        return self.session.scalars(
+            select(domain.Notification)
+            .where(domain.Notification.email_state == domain.EMAIL_IN_DIGEST)
+            .order_by(domain.Notification.user_id, domain.Notification.created_at)
+        ).all()
 
     # --- deliveries and webhooks --------------------------------------------------------------------
     def due_deliveries(self, now, limit):
         """Due deliveries of every council (a system session); rows another dispatcher holds are skipped."""
-        return self.session.scalars(select(domain.Delivery).where(
-            domain.Delivery.status.in_((domain.PENDING, domain.RETRYING)), domain.Delivery.next_attempt_at <= now)
-            .order_by(domain.Delivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)).all()
+        return self.session.scalars(
+            select(domain.Delivery)
+            .where(
+                domain.Delivery.status.in_((domain.PENDING, domain.RETRYING)), domain.Delivery.next_attempt_at <= now
+            )
+            .order_by(domain.Delivery.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
 
     @staticmethod
     def record_outcome(connection, delivery):
         """Writes an attempt's outcome on a delivery claimed (and loaded) earlier."""
-        connection.execute(update(models.deliveries).where(models.deliveries.c.id == delivery.id).values(
-            status=delivery.status, attempts=delivery.attempts, last_error=delivery.last_error,
-            next_attempt_at=delivery.next_attempt_at, sent_at=delivery.sent_at))
+        connection.execute(
+            update(models.deliveries)
+            .where(models.deliveries.c.id == delivery.id)
+            .values(
+                status=delivery.status,
+                attempts=delivery.attempts,
+                last_error=delivery.last_error,
+                next_attempt_at=delivery.next_attempt_at,
+                sent_at=delivery.sent_at,
+            )
+        )
 
     def deliveries(self, *, status=None, channel=None, limit, offset):
         where = []
@@ -111,9 +154,13 @@ class NotificationsRepository:
         if channel is not None:
             where.append(domain.Delivery.channel == channel)
         total = self.session.scalar(select(func.count()).select_from(domain.Delivery).where(*where))
-        items = self.session.scalars(select(domain.Delivery).where(*where)
-                                     .order_by(domain.Delivery.created_at.desc(), domain.Delivery.id)
-                                     .limit(limit).offset(offset)).all()
+        items = self.session.scalars(
+            select(domain.Delivery)
+            .where(*where)
+            .order_by(domain.Delivery.created_at.desc(), domain.Delivery.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
         return items, total
 
     def webhooks(self, *, active_only=False):
@@ -133,32 +180,44 @@ class NotificationsRepository:
 
     # --- reminders ----------------------------------------------------------------------------------
     def tracked_item(self, kind, ref_id, *, for_update=False):
-        query = select(domain.TrackedItem).where(domain.TrackedItem.kind == kind,
-                                                 domain.TrackedItem.ref_id == str(ref_id))
+        query = select(domain.TrackedItem).where(
+            domain.TrackedItem.kind == kind, domain.TrackedItem.ref_id == str(ref_id)
+        )
         return self.session.scalars(query.with_for_update() if for_update else query).first()
 
     def add_tracked_item(self, item) -> bool:
         """Insert unless the council already tracks this item; True when this call inserted it."""
         values = {column.key: getattr(item, column.key) for column in models.tracked_items.columns}
-        statement = upsert(self.session, models.tracked_items).values(**values).on_conflict_do_nothing(
-            index_elements=["tenant_id", "kind", "ref_id"])
+        statement = (
+            upsert(self.session, models.tracked_items)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "ref_id"])
+        )
         return self.session.execute(statement).rowcount == 1
 
     def open_items(self, up_to):
-        return self.session.scalars(select(domain.TrackedItem).where(
-            domain.TrackedItem.handled.is_(False), domain.TrackedItem.due_date <= up_to)
-            .with_for_update(skip_locked=True)).all()
+        return self.session.scalars(
+            select(domain.TrackedItem)
+            .where(domain.TrackedItem.handled.is_(False), domain.TrackedItem.due_date <= up_to)
+            .with_for_update(skip_locked=True)
+        ).all()
 
     def councils_with_open_items(self, up_to):
-        return self.session.scalars(select(domain.TrackedItem.tenant_id).distinct().where(
-            domain.TrackedItem.handled.is_(False), domain.TrackedItem.due_date <= up_to)
-            .order_by(domain.TrackedItem.tenant_id)).all()
+        return self.session.scalars(
+            select(domain.TrackedItem.tenant_id)
+            .distinct()
+            .where(domain.TrackedItem.handled.is_(False), domain.TrackedItem.due_date <= up_to)
+            .order_by(domain.TrackedItem.tenant_id)
+        ).all()
 
     def sent_marks(self, item_ids):
         found = {}
         if item_ids:
-            for item_id, mark in self.session.execute(select(domain.ReminderSent.item_id, domain.ReminderSent.mark)
-                                                      .where(domain.ReminderSent.item_id.in_(item_ids))):
+            for item_id, mark in self.session.execute(
+                select(domain.ReminderSent.item_id, domain.ReminderSent.mark).where(
+                    domain.ReminderSent.item_id.in_(item_ids)
+                )
+            ):
                 found.setdefault(item_id, set()).add(mark)
         return found
 

@@ -1,5 +1,6 @@
 """Routed events: what a service's event tells whom (the routes the services declare, see routing.py),
 and its webhook deliveries."""
+
 from jouda.services.notifications import domain, routing
 from jouda.services.notifications.notifier import Notifier, staff_of
 from jouda.shared.clock import utc_now
@@ -19,10 +20,19 @@ def on_event(uow, event, public_url):
     for index, item in enumerate(items):
         source_id = event["event_id"] if item is payload else f"{event['event_id']}:{index}"
         user_ids = routing.recipients(route, item, staff_of(people))
-        notifier.notify(user_ids, event_type, source_id, item, mandatory=route.mandatory,
-                        link=route.link.format_map(item), occurred_at=occurred, people=people)
+        notifier.notify(
+            user_ids,
+            event_type,
+            source_id,
+            item,
+            mandatory=route.mandatory,
+            link=route.link.format_map(item),
+            occurred_at=occurred,
+            people=people,
+        )
     now = utc_now()
     for webhook in notifier.repo.webhooks(active_only=True):
-        notifier.repo.add(domain.Delivery(uow.tenant_id, domain.WEBHOOK, webhook.id, {"envelope": event},
-                                          occurred, now))
+        notifier.repo.add(
+            domain.Delivery(uow.tenant_id, domain.WEBHOOK, webhook.id, {"envelope": event}, occurred, now)
+        )
     return notifier.queue_grouped()

@@ -2,6 +2,7 @@
 route per event type, from type to recipients in the event's council, and the kinds of deadline
 they announce. This service subscribes to every routed type and to every announcing service's
 deadlines; it names no service itself."""
+
 from functools import lru_cache
 
 from jouda import platform
@@ -62,12 +63,14 @@ def labels_of(kind, language, values) -> dict:
     declaring `kind` gave labels for, and `{item_kind_label}` for a deadline's kind."""
     found = {}
     notices = next((n for n in declared().values() if kind in n.routes), None)
-    for name, words in (notices.labels.items() if notices is not None else ()):
+    for name, words in notices.labels.items() if notices is not None else ():
         if name in values:
             found[f"{name}_label"] = words.get(language, {}).get(values[name], values[name])
     if "item_kind" in values:
         deadline = deadline_kind(values["item_kind"])
-        found["item_kind_label"] = deadline.labels.get(language, values["item_kind"]) if deadline else values["item_kind"]
+        found["item_kind_label"] = (
+            deadline.labels.get(language, values["item_kind"]) if deadline else values["item_kind"]
+        )
     return found
 
 

@@ -1,4 +1,5 @@
 """Boundary schemas of the notifications service (RPC payloads in and out)."""
+
 from marshmallow import fields, validate
 
 from jouda.services.notifications import domain
@@ -22,8 +23,13 @@ class NotificationSchema(StrictSchema):
 class PreferencesSchema(StrictSchema):
     """In and out: channels per kind of notification (inbox, email; both when a kind is not
     listed), the language of notifications (the account's when null), and the daily digest."""
-    channels = fields.Dict(keys=fields.String(), values=fields.List(
-        fields.String(validate=validate.OneOf(domain.USER_CHANNELS)), validate=validate.Length(max=2)))
+
+    channels = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(
+            fields.String(validate=validate.OneOf(domain.USER_CHANNELS)), validate=validate.Length(max=2)
+        ),
+    )
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
     digest = StrictBoolean()
 
@@ -31,6 +37,7 @@ class PreferencesSchema(StrictSchema):
 class CouncilSettingsSchema(StrictSchema):
     """How many days an overdue item waits before it is escalated to the quality managers
     (twice that to the director)."""
+
     escalation_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 90))
 
 
@@ -50,6 +57,7 @@ class WebhookSchema(StrictSchema):
 
 class RegisteredWebhookSchema(WebhookSchema):
     """The signing secret is shown once, when the webhook is registered."""
+
     secret = fields.String()
 
 

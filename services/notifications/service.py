@@ -1,6 +1,7 @@
 """The notifications service: thin Nameko entrypoints over its modules (inbox, people, routed, deadlines,
 webhooks, dispatch, digests), a handler per event type a service routes or deadline it announces,
 and the dispatcher that sends the delivery log."""
+
 import logging
 from datetime import timedelta
 
@@ -9,14 +10,28 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from jouda import platform
-from jouda.services.notifications import (channels, deadlines, digests, dispatch, inbox, people, routed, routing,
-                                          webhooks)
+from jouda.services.notifications import (
+    channels,
+    deadlines,
+    digests,
+    dispatch,
+    inbox,
+    people,
+    routed,
+    routing,
+    webhooks,
+)
 from jouda.services.notifications.metrics import NOTIFICATIONS_CREATED, NotificationsGauges
 from jouda.shared.clock import DISPLAY_ZONE, local_today, utc_now
 from jouda.shared.consumer import checked, event_batch_handler, event_handler
 from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
-from jouda.shared.nameko_ext import (EntrypointMetrics, ServiceDatabase, UnitOfWorkProvider, for_each_council,
-                                     settings_of)
+from jouda.shared.nameko_ext import (
+    EntrypointMetrics,
+    ServiceDatabase,
+    UnitOfWorkProvider,
+    for_each_council,
+    settings_of,
+)
 from jouda.shared.rpc import rpc
 from jouda.shared.unit_of_work import EVERY_COUNCIL, Scope, UnitOfWork
 
@@ -87,10 +102,15 @@ class Dispatcher(DependencyProvider):
     def dispatch_once(self):
         database = self.service_database.database
         attempted, disabled = dispatch.dispatch(
-            database, self.mailer, utc_now(),
+            database,
+            self.mailer,
+            utc_now(),
             retry_base_seconds=self.settings.delivery_retry_base_seconds,
-            allow_private=self.settings.webhook_allow_private, resolve=channels.resolve, unrecorded=self.unrecorded,
-            lease=timedelta(seconds=self.settings.delivery_lease_seconds))
+            allow_private=self.settings.webhook_allow_private,
+            resolve=channels.resolve,
+            unrecorded=self.unrecorded,
+            lease=timedelta(seconds=self.settings.delivery_lease_seconds),
+        )
         for tenant_id, webhook_id in disabled:
             with UnitOfWork(database, tenant_id) as uow:
                 webhooks.notify_webhook_disabled(uow, webhook_id, self.settings.public_url)
@@ -150,8 +170,9 @@ class NotificationsService:
     @rpc
     def add_webhook(self, data):
         with self.uow() as uow:
-            return webhooks.add_webhook(uow, data, allow_private=self.dispatcher.settings.webhook_allow_private,
-                                        resolve=channels.resolve)
+            return webhooks.add_webhook(
+                uow, data, allow_private=self.dispatcher.settings.webhook_allow_private, resolve=channels.resolve
+            )
 
     @rpc
     def list_webhooks(self):
@@ -198,8 +219,9 @@ class NotificationsService:
     def _on_routed_events(self, events):
         """A batch of one routed type, one council's share: one transaction for all of it."""
         with self.uow.for_events([checked(event) for event in events]) as uow:
-            created = sum(routed.on_event(uow, event, self.dispatcher.settings.public_url)
-                          for event in uow.fresh_events)
+            created = sum(
+                routed.on_event(uow, event, self.dispatcher.settings.public_url) for event in uow.fresh_events
+            )
             uow.commit()
             NOTIFICATIONS_CREATED.labels(uow.tenant_id).inc(created)
         self.dispatcher.wake()
@@ -238,6 +260,7 @@ class NotificationsService:
 def _subscribe(name, source, event_type, method, batch=False):
     def handle(self, event):
         return getattr(self, method)(event)
+
     handle.__name__ = handle.__qualname__ = name
     decorator = event_batch_handler if batch else event_handler
     setattr(NotificationsService, name, decorator(source, event_type, consumer=f"notifications.{name}")(handle))
@@ -246,8 +269,13 @@ def _subscribe(name, source, event_type, method, batch=False):
 # A handler per routed event type (in batches: one transaction per council's share of a batch),
 # and per service announcing deadlines: a route a service declares is a subscription here.
 for _event_type in routing.routes():
-    _subscribe("on_" + _event_type.replace(".", "_"), platform.publisher_of(_event_type), _event_type,
-               "_on_routed_events", batch=True)
+    _subscribe(
+        "on_" + _event_type.replace(".", "_"),
+        platform.publisher_of(_event_type),
+        _event_type,
+        "_on_routed_events",
+        batch=True,
+    )
 for _service in routing.deadline_publishers():
     for _event_type in (DEADLINE_SET, DEADLINE_CLEARED):
         _subscribe(f"on_{_service}_{_event_type.replace('.', '_')}", _service, _event_type, "_on_deadline")

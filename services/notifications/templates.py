@@ -2,6 +2,7 @@
 the service that declares the kind (routing.template_package), holds a subject line, a line `---`,
 then the body (paragraphs separated by blank lines) with str.format placeholders. French is the
 default; Arabic e-mails are written right-to-left."""
+
 import html
 from dataclasses import dataclass
 from functools import cache
@@ -29,12 +30,13 @@ class Rendered:
     @property
     def html(self):
         direction = "rtl" if self.language == "ar" else "ltr"
-        paragraphs = "".join(f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>"
-                             for part in self.text.split("\n\n"))
-        return (f'<!DOCTYPE html><html lang="{self.language}" dir="{direction}"><head><meta charset="utf-8">'
-                f"<title>{html.escape(self.subject)}</title></head>"
-                f'<body dir="{direction}" style="font-family: sans-serif; text-align: '
-                f'{"right" if direction == "rtl" else "left"}">{paragraphs}</body></html>')
+        paragraphs = "".join(f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>" for part in self.text.split("\n\n"))
+        return (
+            f'<!DOCTYPE html><html lang="{self.language}" dir="{direction}"><head><meta charset="utf-8">'
+            f"<title>{html.escape(self.subject)}</title></head>"
+            f'<body dir="{direction}" style="font-family: sans-serif; text-align: '
+            f'{"right" if direction == "rtl" else "left"}">{paragraphs}</body></html>'
+        )
 
 
 @cache

@@ -1,5 +1,6 @@
 """A council's webhooks: registering (a checked address, under a cap), listing, deleting, and telling the
 quality managers when one is switched off after failing."""
+
 from jouda.services.notifications import domain, routing
 from jouda.services.notifications.notifier import Notifier
 from jouda.services.notifications.repository import NotificationsRepository
@@ -7,7 +8,6 @@ from jouda.services.notifications.schemas import RegisteredWebhookSchema, Webhoo
 from jouda.shared.clock import utc_now
 from jouda.shared.schema_fields import load_or_raise
 from jouda.shared.vocabulary import QUALITY_MANAGER
-
 
 
 def add_webhook(uow, data, *, allow_private, resolve):
@@ -40,8 +40,13 @@ def notify_webhook_disabled(uow, webhook_id, public_url):
     webhook = repo.webhook(webhook_id)
     notifier = Notifier(uow, public_url)
     managers = sorted(repo.people((QUALITY_MANAGER,)))
-    notifier.notify(managers, routing.WEBHOOK_DISABLED, f"{webhook.id}:disabled:{webhook.disabled_at.isoformat()}",
-                    {"url": webhook.url, "failures": webhook.consecutive_failures,
-                     "last_error": webhook.last_error or ""},
-                    mandatory=True, link="/webhooks", occurred_at=utc_now())
+    notifier.notify(
+        managers,
+        routing.WEBHOOK_DISABLED,
+        f"{webhook.id}:disabled:{webhook.disabled_at.isoformat()}",
+        {"url": webhook.url, "failures": webhook.consecutive_failures, "last_error": webhook.last_error or ""},
+        mandatory=True,
+        link="/webhooks",
+        occurred_at=utc_now(),
+    )
     notifier.done()

@@ -1,15 +1,25 @@
 """Use cases of the objectives service. Each takes an open unit of work, applies the domain,
 queues its events and commits; the RPC entrypoints, the timers and the demo seed go through here."""
+
 from datetime import date
 
 from jouda.services.objectives import domain, status as rules
 from jouda.services.objectives.metrics import MEASUREMENTS_MISSING, MEASUREMENTS_RECORDED
 from jouda.services.objectives.notices import OBJECTIVE
 from jouda.services.objectives.repository import ObjectivesRepository
-from jouda.services.objectives.schemas import (CorrectionSchema, IndicatorDetailSchema, IndicatorInputSchema,
-                                               IndicatorSchema, MeasurementInputSchema, MeasurementSchema,
-                                               ObjectiveChangesSchema, ObjectiveInputSchema, ObjectiveSchema,
-                                               ObjectiveSummarySchema, ReportingSettingsSchema)
+from jouda.services.objectives.schemas import (
+    CorrectionSchema,
+    IndicatorDetailSchema,
+    IndicatorInputSchema,
+    IndicatorSchema,
+    MeasurementInputSchema,
+    MeasurementSchema,
+    ObjectiveChangesSchema,
+    ObjectiveInputSchema,
+    ObjectiveSchema,
+    ObjectiveSummarySchema,
+    ReportingSettingsSchema,
+)
 from jouda.shared import periods
 from jouda.shared.clock import local_today, utc_now
 from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
@@ -19,35 +29,58 @@ from jouda.shared.vocabulary import OBJECTIVE_BUCKETS
 
 # --- events -----------------------------------------------------------------------------------------
 
+
 def indicator_snapshot(indicator):
-    return {"indicator_id": indicator.id, **{name: getattr(indicator, name) for name in domain.Indicator.FIELDS},
-            **{name: getattr(indicator, name) for name in domain.Indicator.POSITION}}
+    return {
+        "indicator_id": indicator.id,
+        **{name: getattr(indicator, name) for name in domain.Indicator.FIELDS},
+        **{name: getattr(indicator, name) for name in domain.Indicator.POSITION},
+    }
 
 
 def objective_payload(objective, indicators, changed=None):
-    payload = {"objective_id": objective.id, "title": objective.title,
-               "orientation_code": objective.orientation_code, "owner_id": objective.owner_id,
-               "due_date": objective.due_date, "state": objective.state,
-               "abandon_reason": objective.abandon_reason, "status": objective.status,
-               "indicators": [indicator_snapshot(i) for i in indicators]}
+    payload = {
+        "objective_id": objective.id,
+        "title": objective.title,
+        "orientation_code": objective.orientation_code,
+        "owner_id": objective.owner_id,
+        "due_date": objective.due_date,
+        "state": objective.state,
+        "abandon_reason": objective.abandon_reason,
+        "status": objective.status,
+        "indicators": [indicator_snapshot(i) for i in indicators],
+    }
     if changed is not None:
         payload["changed"] = changed
     return payload
 
 
 def _emit_status_change(uow, objective, old_status, indicator_id=None):
-    uow.emit("objective.status_changed", {
-        "objective_id": objective.id, "title": objective.title, "orientation_code": objective.orientation_code,
-        "owner_id": objective.owner_id, "old_status": old_status, "new_status": objective.status,
-        "indicator_id": indicator_id})
+    uow.emit(
+        "objective.status_changed",
+        {
+            "objective_id": objective.id,
+            "title": objective.title,
+            "orientation_code": objective.orientation_code,
+            "owner_id": objective.owner_id,
+            "old_status": old_status,
+            "new_status": objective.status,
+            "indicator_id": indicator_id,
+        },
+    )
 
 
 def objective_deadline(objective):
     """An active objective's due date, for reminders and escalation; none once achieved or abandoned."""
     if objective.state == domain.ACTIVE:
-        return DEADLINE_SET, {"kind": OBJECTIVE, "ref_id": objective.id, "title": objective.title,
-                              "due_date": objective.due_date, "owner_id": objective.owner_id,
-                              "link": f"/objectives/{objective.id}"}
+        return DEADLINE_SET, {
+            "kind": OBJECTIVE,
+            "ref_id": objective.id,
+            "title": objective.title,
+            "due_date": objective.due_date,
+            "owner_id": objective.owner_id,
+            "link": f"/objectives/{objective.id}",
+        }
     return DEADLINE_CLEARED, {"kind": OBJECTIVE, "ref_id": objective.id}
 
 
@@ -58,12 +91,19 @@ def _dump_objective(objective, indicators):
 
 # --- objectives ------------------------------------------------------------------------------------
 
+
 def create_objective(uow, data):
     data = load_or_raise(ObjectiveInputSchema(), data)
     repo = ObjectivesRepository(uow.session)
     objective = domain.create_objective(
-        uow.tenant_id, data, uow.actor, uow.role, utc_now(),
-        orientations={o.code for o in repo.current_orientations()}, active_users=repo.active_users())
+        uow.tenant_id,
+        data,
+        uow.actor,
+        uow.role,
+        utc_now(),
+        orientations={o.code for o in repo.current_orientations()},
+        active_users=repo.active_users(),
+    )
     repo.add(objective)
     uow.emit("objective.created", objective_payload(objective, []))
     uow.emit(*objective_deadline(objective))
@@ -75,9 +115,14 @@ def update_objective(uow, objective_id, data):
     changes = load_or_raise(ObjectiveChangesSchema(), data)
     repo = ObjectivesRepository(uow.session)
     objective = repo.objective(objective_id, for_update=True)
-    changed = domain.edit_objective(objective, changes, uow.role, utc_now(),
-                                    orientations={o.code for o in repo.current_orientations()},
-                                    active_users=repo.active_users())
+    changed = domain.edit_objective(
+        objective,
+        changes,
+        uow.role,
+        utc_now(),
+        orientations={o.code for o in repo.current_orientations()},
+        active_users=repo.active_users(),
+    )
     indicators = repo.indicators_of(objective.id)
     if changed:
         uow.emit("objective.updated", objective_payload(objective, indicators, changed))
@@ -96,21 +141,28 @@ def list_objectives(uow, orientation=None, state=None, status=None, limit=50, of
     check_choice("state", state, domain.STATES)
     check_choice("status", status, rules.OBJECTIVE_STATUSES)
     check_page(limit, offset)
-    items, total = ObjectivesRepository(uow.session).objectives(orientation=orientation, state=state,
-                                                                status=status, limit=limit, offset=offset)
-    return {"items": ObjectiveSummarySchema(many=True).dump(items), "total": total, "limit": limit,
-            "offset": offset}
+    items, total = ObjectivesRepository(uow.session).objectives(
+        orientation=orientation, state=state, status=status, limit=limit, offset=offset
+    )
+    return {"items": ObjectiveSummarySchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
 
 
 # --- indicators and measurements -------------------------------------------------------------------
+
 
 def add_indicator(uow, objective_id, data):
     data = load_or_raise(IndicatorInputSchema(), data)
     repo = ObjectivesRepository(uow.session)
     objective = repo.objective(objective_id, for_update=True)
-    indicator = domain.add_indicator(objective, data, uow.role, utc_now(), active_users=repo.active_users(),
-                                     catalogue_entry=repo.catalogue_entry(data["catalogue_code"]),
-                                     today=local_today())
+    indicator = domain.add_indicator(
+        objective,
+        data,
+        uow.role,
+        utc_now(),
+        active_users=repo.active_users(),
+        catalogue_entry=repo.catalogue_entry(data["catalogue_code"]),
+        today=local_today(),
+    )
     repo.add(indicator)
     uow.session.flush()
     indicators = repo.indicators_of(objective.id)
@@ -126,8 +178,9 @@ def add_indicator(uow, objective_id, data):
 def get_indicator(uow, indicator_id):
     repo = ObjectivesRepository(uow.session)
     indicator = repo.indicator(indicator_id)
-    indicator.recent = [{"period": period, "value": value}
-                        for period, value in repo.latest_values(indicator.id, count=12)]
+    indicator.recent = [
+        {"period": period, "value": value} for period, value in repo.latest_values(indicator.id, count=12)
+    ]
     return IndicatorDetailSchema().dump(indicator)
 
 
@@ -142,8 +195,9 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
     existing = repo.measurement(indicator.id, str(indicator.period(data["period"])), for_update=True)
     previous_value = existing.value if existing is not None else None
     now = utc_now()
-    measurement, correction = domain.record_measurement(objective, indicator, data, existing, uow.actor, uow.role, now,
-                                                        today or local_today())
+    measurement, correction = domain.record_measurement(
+        objective, indicator, data, existing, uow.actor, uow.role, now, today or local_today()
+    )
     if correction is None:
         repo.add(measurement)
     else:
@@ -151,10 +205,19 @@ def record_measurement(uow, indicator_id, data, *, today: date | None = None):
     uow.session.flush()
     domain.refresh_indicator(indicator, repo.latest_values(indicator.id), now)
     old_status = domain.refresh_objective(objective, indicators)
-    uow.emit("indicator.measurement_recorded", {
-        "measurement_id": measurement.id, "objective_id": objective.id, "indicator_id": indicator.id,
-        "period": measurement.period, "value": measurement.value, "correction": correction is not None,
-        "previous_value": previous_value, "indicator": indicator_snapshot(indicator)})
+    uow.emit(
+        "indicator.measurement_recorded",
+        {
+            "measurement_id": measurement.id,
+            "objective_id": objective.id,
+            "indicator_id": indicator.id,
+            "period": measurement.period,
+            "value": measurement.value,
+            "correction": correction is not None,
+            "previous_value": previous_value,
+            "indicator": indicator_snapshot(indicator),
+        },
+    )
     if old_status is not None:
         objective.updated_at = now
         _emit_status_change(uow, objective, old_status, indicator.id)
@@ -175,11 +238,16 @@ def list_measurements(uow, indicator_id, limit=50, offset=0):
     indicator = repo.indicator(indicator_id)
     items, total = repo.measurements(indicator.id, limit=limit, offset=offset)
     corrections = repo.corrections([m.id for m in items])
-    return {"items": [_dump_measurement(m, corrections) for m in items], "total": total,
-            "limit": limit, "offset": offset}
+    return {
+        "items": [_dump_measurement(m, corrections) for m in items],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 # --- the council's dashboard and settings ------------------------------------------------------------
+
 
 def dashboard(uow, *, today: date | None = None):
     today = today or local_today()
@@ -204,21 +272,38 @@ def dashboard(uow, *, today: date | None = None):
             if str(period) in done:
                 reported_count += 1
             else:
-                late.append({"indicator_id": indicator.id, "indicator": indicator.name,
-                             "objective_id": objective.id, "objective": objective.title,
-                             "owner_id": indicator.owner_id, "period": str(period),
-                             "period_end": period.end.isoformat(), "days_late": (today - period.end).days - grace})
+                late.append(
+                    {
+                        "indicator_id": indicator.id,
+                        "indicator": indicator.name,
+                        "objective_id": objective.id,
+                        "objective": objective.title,
+                        "owner_id": indicator.owner_id,
+                        "period": str(period),
+                        "period_end": period.end.isoformat(),
+                        "days_late": (today - period.end).days - grace,
+                    }
+                )
     codes = sorted(set(by_orientation) | {code for code, o in orientations.items() if o.current})
     return {
-        "orientations": [{"code": code, "title": orientations[code].title if code in orientations else None,
-                          "current": bool(code in orientations and orientations[code].current),
-                          "objectives": sum(by_orientation.get(code, {}).values()),
-                          "objectives_by_status": by_orientation.get(code, {n: 0 for n in OBJECTIVE_BUCKETS})}
-                         for code in codes],
+        "orientations": [
+            {
+                "code": code,
+                "title": orientations[code].title if code in orientations else None,
+                "current": bool(code in orientations and orientations[code].current),
+                "objectives": sum(by_orientation.get(code, {}).values()),
+                "objectives_by_status": by_orientation.get(code, {n: 0 for n in OBJECTIVE_BUCKETS}),
+            }
+            for code in codes
+        ],
         "objectives_by_status": totals,
-        "reporting": {"reported_periods": reported_count, "due_periods": due_count,
-                      "completeness": periods.completeness_rate(reported_count, due_count),
-                      "grace_days": grace, "as_of": today.isoformat()},
+        "reporting": {
+            "reported_periods": reported_count,
+            "due_periods": due_count,
+            "completeness": periods.completeness_rate(reported_count, due_count),
+            "grace_days": grace,
+            "as_of": today.isoformat(),
+        },
         "late_measurements": sorted(late, key=lambda item: (item["period_end"], item["indicator"])),
     }
 
@@ -242,6 +327,7 @@ def set_reporting_settings(uow, data):
 
 # --- events received -------------------------------------------------------------------------------
 
+
 def apply_policy_published(uow, event):
     """The orientations objectives are set under: the published policy's."""
     payload = event["payload"]
@@ -255,7 +341,10 @@ def apply_policy_published(uow, event):
                 repo.add(domain.Orientation(uow.tenant_id, item["code"], item["title"], payload["version"]))
             else:
                 orientation.title, orientation.policy_version, orientation.current = (
-                    item["title"], payload["version"], True)
+                    item["title"],
+                    payload["version"],
+                    True,
+                )
     uow.commit()
 
 
@@ -273,6 +362,7 @@ def apply_catalogue_entry(uow, event):
 
 # --- timers: council by council, one transaction each, so that a national run holds no long locks ---
 
+
 def councils_with_active_indicators(uow):
     return ObjectivesRepository(uow.session).councils_with_active_indicators()
 
@@ -287,15 +377,24 @@ def notice_missing_measurements(uow, today: date):
     noticed = repo.noticed_missing()
     items = []
     for indicator, objective in active:
-        for period in periods.late_periods(indicator.frequency, indicator.start_period,
-                                          reported.get(indicator.id, set()), today, grace):
+        for period in periods.late_periods(
+            indicator.frequency, indicator.start_period, reported.get(indicator.id, set()), today, grace
+        ):
             if (indicator.id, str(period)) in noticed:
                 continue
             repo.add(domain.MissingMeasurement(indicator, period, today))
-            items.append({
-                "objective_id": objective.id, "indicator_id": indicator.id, "name": indicator.name,
-                "owner_id": indicator.owner_id, "catalogue_code": indicator.catalogue_code,
-                "period": str(period), "period_end": period.end, "days_late": (today - period.end).days - grace})
+            items.append(
+                {
+                    "objective_id": objective.id,
+                    "indicator_id": indicator.id,
+                    "name": indicator.name,
+                    "owner_id": indicator.owner_id,
+                    "catalogue_code": indicator.catalogue_code,
+                    "period": str(period),
+                    "period_end": period.end,
+                    "days_late": (today - period.end).days - grace,
+                }
+            )
     if items:
         uow.emit("indicator.measurement_missing", {"items": items})
     uow.commit()

@@ -1,5 +1,6 @@
 """The objectives' step of the demo (jouda/seed.py): the six objectives of the published Fès-Meknès
 policy, their indicators and a year of measurements up to the last period due (one left unreported)."""
+
 import json
 from importlib import resources
 
@@ -43,6 +44,7 @@ def seed(demo):
                 if value is None:
                     continue  # a report not made: the demo's late measurement
                 with demo.unit_of_work("objectives", COUNCIL, owner) as uow:
-                    commands.record_measurement(uow, indicator["id"], {"period": str(period), "value": value},
-                                                today=today)
+                    commands.record_measurement(
+                        uow, indicator["id"], {"period": str(period), "value": value}, today=today
+                    )
     demo.told(f"its {count} objectives with a year of measurements")

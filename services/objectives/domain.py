@@ -8,6 +8,7 @@ An objective lives through one guard table of states:
 Its *status* (on_track, at_risk, ...) is separate: it is computed from its indicators'
 measurements (see status.py). No Nameko, no SQLAlchemy session, no I/O here.
 """
+
 import math
 import uuid
 from dataclasses import dataclass
@@ -71,8 +72,7 @@ class Orientation(TenantOwned):
 
 
 class Objective(TenantOwned):
-    FIELDS = ("title", "description", "orientation_code", "owner_id", "resources", "due_date",
-              "evaluation_method")
+    FIELDS = ("title", "description", "orientation_code", "owner_id", "resources", "due_date", "evaluation_method")
 
     def __init__(self, tenant_id, data, created_by, now):
         self.id = _new_id()
@@ -87,8 +87,18 @@ class Objective(TenantOwned):
 
 
 class Indicator(TenantOwned):
-    FIELDS = ("name", "unit", "direction", "baseline", "target", "amber_threshold", "frequency",
-              "owner_id", "catalogue_code", "start_period")
+    FIELDS = (
+        "name",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "amber_threshold",
+        "frequency",
+        "owner_id",
+        "catalogue_code",
+        "start_period",
+    )
     POSITION = ("status", "latest_period", "latest_value", "trend")  # computed from its measurements
 
     def __init__(self, objective, data, now):
@@ -169,22 +179,27 @@ class CatalogueIndicator:
 
 # --- rules --------------------------------------------------------------------------------------
 
+
 def check_orientation(code, orientations):
     """`orientations`: codes of the council's published policy."""
     if not orientations:
         raise StateChangeNotAllowed(
             "This council has no published quality policy yet: objectives follow from its strategic "
-            "orientations, so publish the policy first.", {"orientation_code": ["No published policy."]})
+            "orientations, so publish the policy first.",
+            {"orientation_code": ["No published policy."]},
+        )
     if code not in orientations:
         raise ValidationFailed(
             f"{code!r} is not a strategic orientation of the published policy.",
-            {"orientation_code": [f"One of {', '.join(sorted(orientations))}."]})
+            {"orientation_code": [f"One of {', '.join(sorted(orientations))}."]},
+        )
 
 
 def check_owner(user_id, active_users, field="owner_id"):
     if user_id not in active_users:
-        raise ValidationFailed(f"{user_id!r} is not an active user of this council.",
-                               {field: ["An active user of this council."]})
+        raise ValidationFailed(
+            f"{user_id!r} is not an active user of this council.", {field: ["An active user of this council."]}
+        )
 
 
 def create_objective(tenant_id, data, actor, role, now, *, orientations, active_users):
@@ -204,14 +219,17 @@ def edit_objective(objective, changes, role, now, *, orientations, active_users)
     if objective.state != ACTIVE and changes:
         raise StateChangeNotAllowed(
             f"This objective is {objective.state}; reopen it (state: active) before changing it.",
-            {"state": objective.state})
+            {"state": objective.state},
+        )
     if "orientation_code" in changes and changes["orientation_code"] != objective.orientation_code:
         check_orientation(changes["orientation_code"], orientations)
     if "owner_id" in changes and changes["owner_id"] != objective.owner_id:
         check_owner(changes["owner_id"], active_users)
     if reason is not None and target != ABANDONED:
-        raise ValidationFailed("A reason goes with abandoning an objective (state: abandoned).",
-                               {"abandon_reason": ["Only with state abandoned."]})
+        raise ValidationFailed(
+            "A reason goes with abandoning an objective (state: abandoned).",
+            {"abandon_reason": ["Only with state abandoned."]},
+        )
     guard = state_guard(objective, target, role, reason) if target != objective.state else None
     changed = [name for name, value in changes.items() if getattr(objective, name) != value]
     for name in changed:
@@ -232,22 +250,27 @@ def state_guard(objective, target, role, reason=None) -> StateGuard:
     """The guard of moving `objective` to `target`, once every condition of it holds."""
     guard = STATE_GUARDS.get((objective.state, target))
     if guard is None:
-        raise StateChangeNotAllowed(f"An objective that is {objective.state} cannot become {target}.",
-                                    {"state": objective.state, "requested": target})
+        raise StateChangeNotAllowed(
+            f"An objective that is {objective.state} cannot become {target}.",
+            {"state": objective.state, "requested": target},
+        )
     require_role(role, guard.roles, f"{guard.action} an objective")
     if guard.reason_required and not (reason or "").strip():
-        raise ValidationFailed("Say why the objective is abandoned: abandon_reason is required.",
-                               {"abandon_reason": ["Required when abandoning."]})
+        raise ValidationFailed(
+            "Say why the objective is abandoned: abandon_reason is required.",
+            {"abandon_reason": ["Required when abandoning."]},
+        )
     return guard
 
 
 def add_indicator(objective, data, role, now, *, active_users, catalogue_entry, today: date):
     require_role(role, EDITORS, "define indicators")
     if objective.state != ACTIVE:
-        raise StateChangeNotAllowed(f"This objective is {objective.state}; indicators are added to "
-                                    "active objectives.", {"state": objective.state})
-    problem = rules.thresholds_problem(data["baseline"], data["target"], data["amber_threshold"],
-                                       data["direction"])
+        raise StateChangeNotAllowed(
+            f"This objective is {objective.state}; indicators are added to active objectives.",
+            {"state": objective.state},
+        )
+    problem = rules.thresholds_problem(data["baseline"], data["target"], data["amber_threshold"], data["direction"])
     if problem:
         raise ValidationFailed(problem[1], {problem[0]: [problem[1]]})
     check_owner(data["owner_id"], active_users)
@@ -256,8 +279,9 @@ def add_indicator(objective, data, role, now, *, active_users, catalogue_entry, 
         check_catalogue_mapping(data, catalogue_entry)
     data = dict(data)
     start = data.get("start_period")
-    data["start_period"] = str(periods.parse(start, data["frequency"]) if start is not None
-                               else periods.containing(today, data["frequency"]))
+    data["start_period"] = str(
+        periods.parse(start, data["frequency"]) if start is not None else periods.containing(today, data["frequency"])
+    )
     check_value(data["unit"], data["baseline"], "baseline")
     check_value(data["unit"], data["target"], "target")
     return Indicator(objective, data, now)
@@ -266,13 +290,20 @@ def add_indicator(objective, data, role, now, *, active_users, catalogue_entry, 
 def check_catalogue_mapping(data, entry):
     code = data["catalogue_code"]
     if entry is None:
-        raise ValidationFailed(f"{code!r} is not in the national indicator catalogue.",
-                               {"catalogue_code": ["A code of GET /api/v1/ministry/catalogue."]})
-    mismatched = {name: [f"The national indicator {code} is in {getattr(entry, name)!r}."]
-                  for name in ("unit", "direction") if data[name] != getattr(entry, name)}
+        raise ValidationFailed(
+            f"{code!r} is not in the national indicator catalogue.",
+            {"catalogue_code": ["A code of GET /api/v1/ministry/catalogue."]},
+        )
+    mismatched = {
+        name: [f"The national indicator {code} is in {getattr(entry, name)!r}."]
+        for name in ("unit", "direction")
+        if data[name] != getattr(entry, name)
+    }
     if mismatched:
-        raise ValidationFailed(f"An indicator mapped to {code} must have its unit and direction, so that "
-                               "regions can be compared.", mismatched)
+        raise ValidationFailed(
+            f"An indicator mapped to {code} must have its unit and direction, so that regions can be compared.",
+            mismatched,
+        )
 
 
 def check_value(unit, value, field="value"):
@@ -284,8 +315,10 @@ def check_value(unit, value, field="value"):
 
 def require_reporter(indicator, actor, role):
     if role not in REPORTERS and actor != indicator.owner_id:
-        raise RoleNotAllowed(f"Your role ({role}) cannot report this indicator: its owner, a process "
-                             "owner or the quality manager can.", {"role": role})
+        raise RoleNotAllowed(
+            f"Your role ({role}) cannot report this indicator: its owner, a process owner or the quality manager can.",
+            {"role": role},
+        )
 
 
 def record_measurement(objective, indicator, data, existing, actor, role, now: datetime, today: date):
@@ -294,31 +327,42 @@ def record_measurement(objective, indicator, data, existing, actor, role, now: d
     Returns (measurement, correction or None)."""
     require_reporter(indicator, actor, role)
     if objective.state != ACTIVE:
-        raise StateChangeNotAllowed(f"This indicator's objective is {objective.state}; reopen it "
-                                    "(state: active) to record measurements.", {"state": objective.state})
+        raise StateChangeNotAllowed(
+            f"This indicator's objective is {objective.state}; reopen it (state: active) to record measurements.",
+            {"state": objective.state},
+        )
     period = indicator.period(data["period"])
     if period.start > today:
-        raise ValidationFailed(f"{period} has not started yet; measurements are recorded for past or "
-                               "current periods.", {"period": ["Not in the future."]})
+        raise ValidationFailed(
+            f"{period} has not started yet; measurements are recorded for past or current periods.",
+            {"period": ["Not in the future."]},
+        )
     if period < periods.parse(indicator.start_period, indicator.frequency):
-        raise ValidationFailed(f"This indicator is reported from {indicator.start_period}.",
-                               {"period": [f"From {indicator.start_period}."]})
+        raise ValidationFailed(
+            f"This indicator is reported from {indicator.start_period}.",
+            {"period": [f"From {indicator.start_period}."]},
+        )
     check_value(indicator.unit, data["value"])
     if existing is None:
         if data.get("correction"):
-            raise ValidationFailed(f"There is no value for {period} to correct; record it without "
-                                   "correction.", {"correction": ["Nothing to correct."]})
-        return Measurement(indicator, period, data["value"], data.get("comment"), data.get("evidence_url"),
-                           actor, now), None
+            raise ValidationFailed(
+                f"There is no value for {period} to correct; record it without correction.",
+                {"correction": ["Nothing to correct."]},
+            )
+        return Measurement(
+            indicator, period, data["value"], data.get("comment"), data.get("evidence_url"), actor, now
+        ), None
     if not data.get("correction"):
         raise MeasurementExists(
             f"{period} already has a value ({existing.value:g}). To replace it, send it again with "
-            "\"correction\": true and a reason; the previous value is kept in the history.",
-            {"period": str(period), "value": existing.value})
+            '"correction": true and a reason; the previous value is kept in the history.',
+            {"period": str(period), "value": existing.value},
+        )
     reason = (data.get("reason") or "").strip() or None
     if not reason:
-        raise ValidationFailed("Say why the value is corrected: reason is required.",
-                               {"reason": ["Required with correction."]})
+        raise ValidationFailed(
+            "Say why the value is corrected: reason is required.", {"reason": ["Required with correction."]}
+        )
     correction = MeasurementCorrection(existing, actor, now, reason)
     existing.value = data["value"]
     existing.comment = data.get("comment")
@@ -335,10 +379,13 @@ def refresh_indicator(indicator, latest_values, now):
         indicator.latest_period, indicator.latest_value = latest_values[-1]
     else:
         indicator.latest_period = indicator.latest_value = None
-    indicator.status = rules.indicator_status(indicator.latest_value, baseline=indicator.baseline,
-                                              target=indicator.target,
-                                              amber_threshold=indicator.amber_threshold,
-                                              direction=indicator.direction)
+    indicator.status = rules.indicator_status(
+        indicator.latest_value,
+        baseline=indicator.baseline,
+        target=indicator.target,
+        amber_threshold=indicator.amber_threshold,
+        direction=indicator.direction,
+    )
     indicator.trend = rules.trend([value for _, value in latest_values], indicator.direction)
     indicator.updated_at = now
 
@@ -350,5 +397,3 @@ def refresh_objective(objective, indicators):
         return None
     old, objective.status = objective.status, new
     return old
-
-

@@ -1,9 +1,16 @@
 """Contracts of the events the objectives service publishes."""
+
 from marshmallow import fields, validate
 
 from jouda.shared.events.contracts import PERIOD, Payload
-from jouda.shared.vocabulary import (DIRECTIONS, FREQUENCIES, INDICATOR_STATUSES, OBJECTIVE_STATES, OBJECTIVE_STATUSES,
-                                     TRENDS)
+from jouda.shared.vocabulary import (
+    DIRECTIONS,
+    FREQUENCIES,
+    INDICATOR_STATUSES,
+    OBJECTIVE_STATES,
+    OBJECTIVE_STATUSES,
+    TRENDS,
+)
 
 
 class IndicatorSnapshot(Payload):
@@ -82,12 +89,14 @@ class ReportedIndicator(IndicatorSnapshot):
 
 class ObjectiveSnapshot(ObjectiveCreated):
     """An objective as it stands, for `jouda resync`: its indicators with the periods reported."""
+
     indicators = fields.List(fields.Nested(ReportedIndicator), required=True)
 
 
 class MeasurementsMissing(Payload):
     """v2: every measurement one run of the timer found missing in a council, in one event, so that
     a person owed many reports is told once (one e-mail listing them)."""
+
     items = fields.List(fields.Nested(MeasurementMissing), required=True, validate=validate.Length(min=1))
 
 

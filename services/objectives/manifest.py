@@ -1,4 +1,5 @@
 """Quality objectives, indicators and measurements (ISO 9001:2015 §6.2, §9.1)."""
+
 from jouda.shared.manifest import Manifest
 
 MANIFEST = Manifest(
@@ -11,5 +12,5 @@ MANIFEST = Manifest(
     notices="jouda.services.objectives.notices:NOTICES",
     seed="jouda.services.objectives.demo:seed",
     deploy_notes="Safe with several replicas: of the hourly timers every replica runs, the missing-measurement\n"
-                 "notice is kept unique by the (indicator, period) key.\n",
+    "notice is kept unique by the (indicator, period) key.\n",
 )

@@ -1,7 +1,21 @@
 """SQLAlchemy mapping of the objectives service: its domain (imperative, so domain.py stays plain
 Python), and its copies of the policy's orientations, of the staff and of the national catalogue."""
-from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint)
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import registry
 
 from jouda.services.objectives import domain
@@ -12,7 +26,8 @@ metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 
 orientations = Table(
-    "orientations", metadata,
+    "orientations",
+    metadata,
     tenant_column(primary_key=True),
     Column("code", String(20), primary_key=True),
     Column("title", String(300), nullable=False),
@@ -21,7 +36,8 @@ orientations = Table(
 )
 
 objectives = Table(
-    "objectives", metadata,
+    "objectives",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("title", String(200), nullable=False),
@@ -42,7 +58,8 @@ objectives = Table(
 )
 
 indicators = Table(
-    "indicators", metadata,
+    "indicators",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("objective_id", String(36), ForeignKey("objectives.id"), nullable=False),
@@ -67,7 +84,8 @@ indicators = Table(
 )
 
 measurements = Table(
-    "measurements", metadata,
+    "measurements",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("indicator_id", String(36), ForeignKey("indicators.id"), nullable=False),
@@ -86,7 +104,8 @@ measurements = Table(
 )
 
 corrections = Table(
-    "measurement_corrections", metadata,
+    "measurement_corrections",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("measurement_id", String(36), ForeignKey("measurements.id"), nullable=False),
@@ -101,7 +120,8 @@ corrections = Table(
 )
 
 missing_measurements = Table(
-    "missing_measurements", metadata,
+    "missing_measurements",
+    metadata,
     tenant_column(),
     Column("indicator_id", String(36), ForeignKey("indicators.id"), primary_key=True),
     Column("period", String(7), primary_key=True),
@@ -109,13 +129,15 @@ missing_measurements = Table(
 )
 
 reporting_settings = Table(
-    "reporting_settings", metadata,
+    "reporting_settings",
+    metadata,
     tenant_column(primary_key=True),
     Column("grace_days", Integer, nullable=False),
 )
 
 national_indicators = Table(
-    "national_indicators", metadata,
+    "national_indicators",
+    metadata,
     Column("code", String(40), primary_key=True),
     Column("name_fr", String(300), nullable=False),
     Column("name_ar", String(300), nullable=False),

@@ -1,4 +1,5 @@
 """Queries of the objectives service. Tenant filtering is applied centrally (shared.tenancy)."""
+
 from sqlalchemy import func, select, update
 
 from jouda.shared import periods
@@ -25,9 +26,11 @@ class ObjectivesRepository:
         return objective
 
     def objective_of_indicator(self, indicator_id, *, for_update=False) -> domain.Objective:
-        query = (select(domain.Objective)
-                 .join(domain.Indicator, domain.Indicator.objective_id == domain.Objective.id)
-                 .where(domain.Indicator.id == str(indicator_id)))
+        query = (
+            select(domain.Objective)
+            .join(domain.Indicator, domain.Indicator.objective_id == domain.Objective.id)
+            .where(domain.Indicator.id == str(indicator_id))
+        )
         if for_update:
             query = query.with_for_update(of=domain.Objective)
         objective = self.session.scalars(query).first()
@@ -44,10 +47,13 @@ class ObjectivesRepository:
         if status is not None:
             where.append(domain.Objective.status == status)
         total = self.session.scalar(select(func.count()).select_from(domain.Objective).where(*where))
-        items = self.session.scalars(select(domain.Objective).where(*where)
-                                     .order_by(domain.Objective.orientation_code, domain.Objective.created_at,
-                                               domain.Objective.id)
-                                     .limit(limit).offset(offset)).all()
+        items = self.session.scalars(
+            select(domain.Objective)
+            .where(*where)
+            .order_by(domain.Objective.orientation_code, domain.Objective.created_at, domain.Objective.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
         return items, total
 
     def all_objectives(self):
@@ -63,51 +69,65 @@ class ObjectivesRepository:
         return indicator
 
     def indicators_of(self, objective_id):
-        return self.session.scalars(select(domain.Indicator).where(domain.Indicator.objective_id == objective_id)
-                                    .order_by(domain.Indicator.created_at, domain.Indicator.id)).all()
+        return self.session.scalars(
+            select(domain.Indicator)
+            .where(domain.Indicator.objective_id == objective_id)
+            .order_by(domain.Indicator.created_at, domain.Indicator.id)
+        ).all()
 
     def active_indicators(self, *, skip_locked=False):
         """Indicators of active objectives, with their objective. `skip_locked`: lock the
         indicators and leave out those another transaction holds (two replicas running the
         missing-measurement timer never notice the same period twice)."""
-        query = (select(domain.Indicator, domain.Objective)
-                 .join(domain.Objective, domain.Objective.id == domain.Indicator.objective_id)
-                 .where(domain.Objective.state == domain.ACTIVE)
-                 .order_by(domain.Objective.orientation_code, domain.Indicator.created_at))
+        query = (
+            select(domain.Indicator, domain.Objective)
+            .join(domain.Objective, domain.Objective.id == domain.Indicator.objective_id)
+            .where(domain.Objective.state == domain.ACTIVE)
+            .order_by(domain.Objective.orientation_code, domain.Indicator.created_at)
+        )
         if skip_locked:
             query = query.with_for_update(skip_locked=True, of=domain.Indicator)
         return self.session.execute(query).all()
 
     # --- measurements -----------------------------------------------------------------------------
     def measurement(self, indicator_id, period, *, for_update=False):
-        query = select(domain.Measurement).where(domain.Measurement.indicator_id == indicator_id,
-                                                 domain.Measurement.period == period)
+        query = select(domain.Measurement).where(
+            domain.Measurement.indicator_id == indicator_id, domain.Measurement.period == period
+        )
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
 
     def latest_values(self, indicator_id, count=rules.TREND_PERIODS):
         """(period, value) of the `count` most recent periods, oldest first."""
-        rows = self.session.execute(select(domain.Measurement.period, domain.Measurement.value)
-                                    .where(domain.Measurement.indicator_id == indicator_id)
-                                    .order_by(domain.Measurement.period_start.desc()).limit(count)).all()
+        rows = self.session.execute(
+            select(domain.Measurement.period, domain.Measurement.value)
+            .where(domain.Measurement.indicator_id == indicator_id)
+            .order_by(domain.Measurement.period_start.desc())
+            .limit(count)
+        ).all()
         return [tuple(row) for row in reversed(rows)]
 
     def measurements(self, indicator_id, *, limit, offset):
         where = domain.Measurement.indicator_id == indicator_id
         total = self.session.scalar(select(func.count()).select_from(domain.Measurement).where(where))
-        items = self.session.scalars(select(domain.Measurement).where(where)
-                                     .order_by(domain.Measurement.period_start.desc())
-                                     .limit(limit).offset(offset)).all()
+        items = self.session.scalars(
+            select(domain.Measurement)
+            .where(where)
+            .order_by(domain.Measurement.period_start.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
         return items, total
 
     def corrections(self, measurement_ids):
         found = {}
         if measurement_ids:
             for correction in self.session.scalars(
-                    select(domain.MeasurementCorrection)
-                    .where(domain.MeasurementCorrection.measurement_id.in_(measurement_ids))
-                    .order_by(domain.MeasurementCorrection.corrected_at)):
+                select(domain.MeasurementCorrection)
+                .where(domain.MeasurementCorrection.measurement_id.in_(measurement_ids))
+                .order_by(domain.MeasurementCorrection.corrected_at)
+            ):
                 found.setdefault(correction.measurement_id, []).append(correction)
         return found
 
@@ -123,13 +143,15 @@ class ObjectivesRepository:
 
     def noticed_missing(self):
         """(indicator id, period) pairs already reported missing."""
-        return set(self.session.execute(select(domain.MissingMeasurement.indicator_id,
-                                               domain.MissingMeasurement.period)).all())
+        return set(
+            self.session.execute(select(domain.MissingMeasurement.indicator_id, domain.MissingMeasurement.period)).all()
+        )
 
     # --- reference data ---------------------------------------------------------------------------
     def current_orientations(self):
-        return self.session.scalars(select(domain.Orientation).where(domain.Orientation.current.is_(True))
-                                    .order_by(domain.Orientation.code)).all()
+        return self.session.scalars(
+            select(domain.Orientation).where(domain.Orientation.current.is_(True)).order_by(domain.Orientation.code)
+        ).all()
 
     def all_orientations(self):
         return {o.code: o for o in self.session.scalars(select(domain.Orientation))}
@@ -146,9 +168,12 @@ class ObjectivesRepository:
 
     def councils_with_active_indicators(self):
         return self.session.scalars(
-            select(domain.Indicator.tenant_id).distinct()
+            select(domain.Indicator.tenant_id)
+            .distinct()
             .join(domain.Objective, domain.Objective.id == domain.Indicator.objective_id)
-            .where(domain.Objective.state == domain.ACTIVE).order_by(domain.Indicator.tenant_id)).all()
+            .where(domain.Objective.state == domain.ACTIVE)
+            .order_by(domain.Indicator.tenant_id)
+        ).all()
 
     def catalogue(self):
         return self.session.scalars(select(domain.CatalogueIndicator).order_by(domain.CatalogueIndicator.code)).all()

@@ -1,11 +1,19 @@
 """Boundary schemas of the objectives service (RPC payloads in and out)."""
+
 from marshmallow import fields, validate
 
 from jouda.services.objectives import domain, status as rules
 from jouda.shared import periods
 from jouda.shared.vocabulary import CATALOGUE_CODE_PATTERN
-from jouda.shared.schema_fields import (ChangesSchema, LocalDateTime, ObjectiveCountsSchema, StrictBoolean,
-                                        StrictNumber, StrictSchema, deadline_date)
+from jouda.shared.schema_fields import (
+    ChangesSchema,
+    LocalDateTime,
+    ObjectiveCountsSchema,
+    StrictBoolean,
+    StrictNumber,
+    StrictSchema,
+    deadline_date,
+)
 
 USER_ID = validate.Length(1, 64)
 CATALOGUE_CODE = validate.Regexp(CATALOGUE_CODE_PATTERN, error="Capital letters, digits and '_' (2 to 40).")
@@ -24,9 +32,11 @@ class ObjectiveInputSchema(StrictSchema):
 
 class ObjectiveChangesSchema(ChangesSchema, ObjectiveInputSchema):
     """PATCH: any subset of the fields, and the life cycle through `state` (at least one field)."""
+
     state = fields.String(validate=validate.OneOf(domain.STATES))
-    abandon_reason = fields.String(validate=[validate.Length(1, 5000),
-                                             validate.Regexp(r"\S", error="Say why, in words.")])
+    abandon_reason = fields.String(
+        validate=[validate.Length(1, 5000), validate.Regexp(r"\S", error="Say why, in words.")]
+    )
 
 
 class IndicatorInputSchema(StrictSchema):
@@ -46,8 +56,9 @@ class MeasurementInputSchema(StrictSchema):
     period = fields.String(required=True, validate=validate.Length(1, 7))
     value = StrictNumber(required=True)
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
-    evidence_url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"},
-                              validate=validate.Length(max=2000))
+    evidence_url = fields.Url(
+        load_default=None, allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2000)
+    )
     correction = StrictBoolean(load_default=False)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
@@ -57,6 +68,7 @@ class ReportingSettingsSchema(StrictSchema):
 
 
 # --- out ------------------------------------------------------------------------------------------
+
 
 class IndicatorSchema(StrictSchema):
     id = fields.String()
@@ -87,6 +99,7 @@ class RecentValueSchema(StrictSchema):
 
 class IndicatorDetailSchema(IndicatorSchema):
     """An indicator read on its own: with its last 12 values, oldest first."""
+
     recent = fields.List(fields.Nested(RecentValueSchema))
 
 
@@ -165,6 +178,7 @@ class LateMeasurementSchema(StrictSchema):
 
 class DashboardSchema(StrictSchema):
     """The council's objectives by status per orientation, reporting completeness, late reports."""
+
     orientations = fields.List(fields.Nested(OrientationCountsSchema))
     objectives_by_status = fields.Nested(ObjectiveCountsSchema)
     reporting = fields.Nested(ReportingSchema)

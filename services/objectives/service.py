@@ -1,4 +1,5 @@
 """The objectives service: thin Nameko entrypoints over services/objectives/commands.py."""
+
 import logging
 
 from nameko.timer import timer

@@ -1,5 +1,6 @@
 """Each council's objectives as they stand (their indicators, the periods reported, the deadlines)
 and its reporting settings, for `jouda resync`."""
+
 from sqlalchemy import select
 
 from jouda.services.objectives import domain
@@ -16,9 +17,10 @@ def snapshot(database, tenant=None):
             yield "reporting.settings_changed", council, {"grace_days": repo.grace_days(council)}
             reported = repo.reported_periods()
             for objective in repo.all_objectives():
-                indicators = [{**indicator_snapshot(indicator),
-                               "reported_periods": sorted(reported.get(indicator.id, ()))}
-                              for indicator in repo.indicators_of(objective.id)]
+                indicators = [
+                    {**indicator_snapshot(indicator), "reported_periods": sorted(reported.get(indicator.id, ()))}
+                    for indicator in repo.indicators_of(objective.id)
+                ]
                 yield "objective.snapshot", council, {**objective_payload(objective, []), "indicators": indicators}
                 event_type, payload = objective_deadline(objective)
                 yield event_type, council, payload

@@ -13,6 +13,7 @@ An objective takes the worst status of its indicators (off_track, then at_risk, 
 no_data, then on_track); it is `achieved` when every one of its indicators meets its target,
 and `no_data` when it has none. Plain functions, no I/O.
 """
+
 INCREASE, DECREASE = "increase", "decrease"
 DIRECTIONS = (INCREASE, DECREASE)
 
@@ -75,8 +76,8 @@ def thresholds_problem(baseline, target, amber_threshold, direction):
     if not better(target, baseline, direction):
         word = "above" if direction == INCREASE else "below"
         return "target", f"With direction {direction}, the target must be {word} the baseline."
-    if not (better(amber_threshold, baseline, direction)
-            and at_least_as_good(target, amber_threshold, direction)):
-        return "amber_threshold", ("The amber threshold must lie between the baseline (excluded) and the "
-                                   "target (included).")
+    if not (better(amber_threshold, baseline, direction) and at_least_as_good(target, amber_threshold, direction)):
+        return "amber_threshold", (
+            "The amber threshold must lie between the baseline (excluded) and the target (included)."
+        )
     return None

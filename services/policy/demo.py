@@ -1,5 +1,6 @@
 """The policy's step of the demo (jouda/seed.py): the Fès-Meknès quality policy through its real life
 cycle (written, submitted, approved by the director, published)."""
+
 import json
 from importlib import resources
 

@@ -8,6 +8,7 @@ A tenant's policy has versions; each version moves through one guard table:
 Every move is kept as a Transition (actor, role, time, comment): the audit trail of §7.5.
 No Nameko, no SQLAlchemy session, no I/O here.
 """
+
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,8 +16,7 @@ from datetime import date, datetime
 from jouda.shared.errors import Conflict, NotFound, ValidationFailed, require_role
 from jouda.shared.tenancy import TenantOwned
 
-DRAFT, IN_REVIEW, APPROVED, PUBLISHED, SUPERSEDED = (
-    "draft", "in_review", "approved", "published", "superseded")
+DRAFT, IN_REVIEW, APPROVED, PUBLISHED, SUPERSEDED = ("draft", "in_review", "approved", "published", "superseded")
 STATUSES = (DRAFT, IN_REVIEW, APPROVED, PUBLISHED, SUPERSEDED)
 OPEN_STATUSES = (DRAFT, IN_REVIEW, APPROVED)  # at most one open version per policy
 REVIEW_NOTICE_DAYS = 30
@@ -39,8 +39,9 @@ class Guard:
 GUARDS = {
     "submit": Guard(DRAFT, IN_REVIEW, EDITORS, "policy.submitted"),
     "approve": Guard(IN_REVIEW, APPROVED, frozenset({DIRECTOR}), "policy.approved"),
-    "request_changes": Guard(IN_REVIEW, DRAFT, frozenset({DIRECTOR}), "policy.changes_requested",
-                             comment_required=True),
+    "request_changes": Guard(
+        IN_REVIEW, DRAFT, frozenset({DIRECTOR}), "policy.changes_requested", comment_required=True
+    ),
     "publish": Guard(APPROVED, PUBLISHED, EDITORS, "policy.published"),
 }
 SUPERSEDE = Guard(PUBLISHED, SUPERSEDED, frozenset(), "policy.superseded")
@@ -79,8 +80,16 @@ class Policy(TenantOwned):
 
 
 class PolicyVersion(TenantOwned):
-    CONTENT_FIELDS = ("title", "body", "language", "orientations", "commitments", "signatory",
-                      "effective_date", "next_review_date")
+    CONTENT_FIELDS = (
+        "title",
+        "body",
+        "language",
+        "orientations",
+        "commitments",
+        "signatory",
+        "effective_date",
+        "next_review_date",
+    )
 
     def __init__(self, policy_id, tenant_id, number, content, created_by, created_at):
         self.id = _new_id()
@@ -135,14 +144,17 @@ class Acknowledgement(TenantOwned):
 
 # --- rules --------------------------------------------------------------------------------------
 
+
 def draft_policy(tenant_id, content, actor, role, now: datetime, existing=None):
     """A new policy and its first version, as a draft. A council has one quality policy:
     once it exists, it changes through revisions."""
     require_role(role, EDITORS, "write a quality policy")
     if existing is not None:
-        raise PolicyExists("This council already has a quality policy; start a revision of one of its "
-                           "versions (POST /api/v1/policies/{id}/revisions) instead.",
-                           {"policy_id": existing.id})
+        raise PolicyExists(
+            "This council already has a quality policy; start a revision of one of its "
+            "versions (POST /api/v1/policies/{id}/revisions) instead.",
+            {"policy_id": existing.id},
+        )
     policy = Policy(tenant_id, actor, now)
     version = PolicyVersion(policy.id, tenant_id, 1, content, actor, now)
     return policy, version, Transition(version, "create", None, DRAFT, actor, role, now)
@@ -152,8 +164,8 @@ def edit_draft(version, changes, role, now: datetime):
     require_role(role, EDITORS, "edit a quality policy")
     if version.status != DRAFT:
         raise TransitionNotAllowed(
-            f"Version {version.number} is {version.status}; only a draft can be edited.",
-            {"status": version.status})
+            f"Version {version.number} is {version.status}; only a draft can be edited.", {"status": version.status}
+        )
     for name, value in changes.items():
         if name not in PolicyVersion.CONTENT_FIELDS:
             raise ValidationFailed(f"{name} cannot be changed.", {name: ["Unknown field."]})
@@ -170,11 +182,13 @@ def apply_transition(version, action, actor, role, now: datetime, comment=None):
         raise TransitionNotAllowed(
             f"Cannot {action.replace('_', ' ')} version {version.number}: it is {version.status}, "
             f"and this step needs it {guard.source}.",
-            {"status": version.status, "required_status": guard.source})
+            {"status": version.status, "required_status": guard.source},
+        )
     comment = (comment or "").strip() or None
     if guard.comment_required and not comment:
-        raise ValidationFailed("Say what must change: a comment is required.",
-                               {"comment": ["Required when requesting changes."]})
+        raise ValidationFailed(
+            "Say what must change: a comment is required.", {"comment": ["Required when requesting changes."]}
+        )
     return _move(version, guard, action, actor, role, now, comment)
 
 
@@ -195,8 +209,11 @@ def publish(version, currently_published, actor, role, now: datetime, comment=No
         version.next_review_date = one_year_after(now.date())
     moves = [transition]
     if currently_published is not None and currently_published.id != version.id:
-        moves.append(_move(currently_published, SUPERSEDE, "supersede", actor, role, now,
-                           f"Superseded by version {version.number}"))
+        moves.append(
+            _move(
+                currently_published, SUPERSEDE, "supersede", actor, role, now, f"Superseded by version {version.number}"
+            )
+        )
     return moves
 
 
@@ -207,19 +224,20 @@ def start_revision(source, open_version, number, actor, role, now: datetime):
         raise OpenVersionExists(
             f"Version {open_version.number} of this policy is still {open_version.status}; "
             "finish or publish it before starting another revision.",
-            {"open_version_id": open_version.id, "status": open_version.status})
+            {"open_version_id": open_version.id, "status": open_version.status},
+        )
     content = source.content()
     content["next_review_date"] = None  # set again when the revision is published
     version = PolicyVersion(source.policy_id, source.tenant_id, number, content, actor, now)
-    return version, Transition(version, "revise", None, DRAFT, actor, role, now,
-                               f"Revision of version {source.number}")
+    return version, Transition(version, "revise", None, DRAFT, actor, role, now, f"Revision of version {source.number}")
 
 
 def acknowledge(version, user_id, already, now: datetime):
     if version.status != PUBLISHED:
         raise TransitionNotAllowed(
-            f"Version {version.number} is {version.status}; only the published policy can be "
-            "acknowledged.", {"status": version.status})
+            f"Version {version.number} is {version.status}; only the published policy can be acknowledged.",
+            {"status": version.status},
+        )
     if already:
         raise AlreadyAcknowledged("You have already acknowledged this version of the policy.")
     return Acknowledgement(version, user_id, now)
@@ -249,6 +267,9 @@ def one_year_after(day: date) -> date:
 
 def review_notice_due(version, today: date, notice_days=REVIEW_NOTICE_DAYS) -> bool:
     """Once per version: published, review date within `notice_days`, no notice sent yet."""
-    return (version.status == PUBLISHED and version.next_review_date is not None
-            and version.review_notice_sent_on is None
-            and (version.next_review_date - today).days <= notice_days)
+    return (
+        version.status == PUBLISHED
+        and version.next_review_date is not None
+        and version.review_notice_sent_on is None
+        and (version.next_review_date - today).days <= notice_days
+    )

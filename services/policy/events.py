@@ -1,4 +1,5 @@
 """Contracts of the events the policy service publishes."""
+
 from marshmallow import fields, validate
 
 from jouda.shared.events.contracts import Payload
@@ -50,6 +51,7 @@ class PolicyReviewDue(PolicyRef):
 
 class PolicySnapshot(PolicyPublished):
     """The published version as it stands, with its acknowledgements so far, for `jouda resync`."""
+
     acknowledgements = fields.Integer(required=True, validate=validate.Range(min=0))
     active_users = fields.Integer(required=True, validate=validate.Range(min=0))
     acknowledgement_rate = fields.Float(required=True, validate=validate.Range(min=0, max=1))

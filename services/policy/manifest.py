@@ -1,4 +1,5 @@
 """The quality policy (ISO 9001:2015 §5.2): versions, review and approval, acknowledgements."""
+
 from jouda.shared.manifest import Manifest
 
 MANIFEST = Manifest(

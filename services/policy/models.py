@@ -1,6 +1,20 @@
 """SQLAlchemy mapping of the policy domain (imperative, so domain.py stays plain Python)."""
-from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, text)
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import registry
 
 from jouda.services.policy import domain
@@ -11,7 +25,8 @@ metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 
 policies = Table(
-    "policies", metadata,
+    "policies",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("created_by", String(64), nullable=False),
@@ -22,7 +37,8 @@ policies = Table(
 OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in domain.OPEN_STATUSES))
 
 policy_versions = Table(
-    "policy_versions", metadata,
+    "policy_versions",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("policy_id", String(36), ForeignKey("policies.id"), nullable=False),
@@ -45,12 +61,14 @@ policy_versions = Table(
     Index("ix_policy_versions_tenant_status", "tenant_id", "status"),
     # One open version per policy, even against two racing requests; with the row lock taken
     # on publish this also keeps a single published version per policy.
-    Index("uq_policy_versions_one_open", "policy_id", unique=True,
-          postgresql_where=text(OPEN), sqlite_where=text(OPEN)),
+    Index(
+        "uq_policy_versions_one_open", "policy_id", unique=True, postgresql_where=text(OPEN), sqlite_where=text(OPEN)
+    ),
 )
 
 policy_transitions = Table(
-    "policy_transitions", metadata,
+    "policy_transitions",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("version_id", String(36), ForeignKey("policy_versions.id"), nullable=False),
@@ -65,7 +83,8 @@ policy_transitions = Table(
 )
 
 acknowledgements = Table(
-    "policy_acknowledgements", metadata,
+    "policy_acknowledgements",
+    metadata,
     Column("id", String(36), primary_key=True),
     tenant_column(),
     Column("version_id", String(36), ForeignKey("policy_versions.id"), nullable=False),

@@ -1,5 +1,6 @@
 """What the policy's events tell whom, and its deadline (the policy's review), for the notifications
 service. The words are in templates/<language>/<event type>.txt."""
+
 from jouda.shared.notices import DeadlineKind, Notices, Route
 from jouda.shared.vocabulary import DIRECTOR, QUALITY_MANAGER
 
@@ -15,7 +16,8 @@ NOTICES = Notices(
         "policy.review_due": Route(roles=(QUALITY_MANAGER,), link=VERSION_LINK),
     },
     deadlines={
-        REVIEW: DeadlineKind(labels={"fr": "revue de la politique qualité", "ar": "مراجعة سياسة الجودة"},
-                             reminder_days=(7, 1)),  # policy.review_due has told the managers 30 days ahead
+        REVIEW: DeadlineKind(
+            labels={"fr": "revue de la politique qualité", "ar": "مراجعة سياسة الجودة"}, reminder_days=(7, 1)
+        ),  # policy.review_due has told the managers 30 days ahead
     },
 )

@@ -1,4 +1,5 @@
 """Boundary schemas of the policy service (RPC payloads in and out)."""
+
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from jouda.shared.schema_fields import ChangesSchema, LocalDateTime, StrictSchema, deadline_date, record_date
@@ -8,9 +9,13 @@ MAX_BODY = 200_000
 
 
 class OrientationSchema(StrictSchema):
-    code = fields.String(required=True, validate=[validate.Length(1, 20),
-                                                  validate.Regexp(r"^[A-Za-z0-9_.-]+$",
-                                                                  error="Use letters, digits, '-', '_' or '.'.")])
+    code = fields.String(
+        required=True,
+        validate=[
+            validate.Length(1, 20),
+            validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="Use letters, digits, '-', '_' or '.'."),
+        ],
+    )
     title = fields.String(required=True, validate=validate.Length(1, 300))
 
 
@@ -18,10 +23,10 @@ class PolicyContentSchema(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(1, 200))
     body = fields.String(load_default="", validate=validate.Length(max=MAX_BODY))
     language = fields.String(load_default="fr", validate=validate.OneOf(LANGUAGES))
-    orientations = fields.List(fields.Nested(OrientationSchema), load_default=list,
-                               validate=validate.Length(max=50))
-    commitments = fields.List(fields.String(validate=validate.Length(1, 2000)), load_default=list,
-                              validate=validate.Length(max=100))
+    orientations = fields.List(fields.Nested(OrientationSchema), load_default=list, validate=validate.Length(max=50))
+    commitments = fields.List(
+        fields.String(validate=validate.Length(1, 2000)), load_default=list, validate=validate.Length(max=100)
+    )
     signatory = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     effective_date = record_date(load_default=None, allow_none=True)
     next_review_date = deadline_date(load_default=None, allow_none=True)
@@ -94,6 +99,7 @@ class AcknowledgementSummarySchema(StrictSchema):
 
 class HistorySchema(StrictSchema):
     """A version's audit trail."""
+
     version_id = fields.String()
     version = fields.Integer()
     transitions = fields.List(fields.Nested(TransitionSchema))

@@ -1,4 +1,5 @@
 """The policy service: thin Nameko entrypoints over services/policy/commands.py."""
+
 import logging
 
 from nameko.timer import timer
@@ -22,22 +23,32 @@ REVIEW_CHECK_SECONDS = 3600
 class PolicyGauges(ScrapeTimeGauges):
     def collect(self):
         with self.service_database.database.transaction(all_tenants=True) as session:
-            by_status = session.execute(select(domain.PolicyVersion.tenant_id, domain.PolicyVersion.status,
-                                               func.count()).group_by(domain.PolicyVersion.tenant_id,
-                                                                      domain.PolicyVersion.status)).all()
-            active = dict(session.execute(select(StaffMember.tenant_id, func.count())
-                                          .where(StaffMember.active.is_(True))
-                                          .group_by(StaffMember.tenant_id)).all())
+            by_status = session.execute(
+                select(domain.PolicyVersion.tenant_id, domain.PolicyVersion.status, func.count()).group_by(
+                    domain.PolicyVersion.tenant_id, domain.PolicyVersion.status
+                )
+            ).all()
+            active = dict(
+                session.execute(
+                    select(StaffMember.tenant_id, func.count())
+                    .where(StaffMember.active.is_(True))
+                    .group_by(StaffMember.tenant_id)
+                ).all()
+            )
             acknowledged = session.execute(
                 select(domain.PolicyVersion.tenant_id, func.count(domain.Acknowledgement.id))
                 .outerjoin(domain.Acknowledgement, domain.Acknowledgement.version_id == domain.PolicyVersion.id)
                 .where(domain.PolicyVersion.status == domain.PUBLISHED)
-                .group_by(domain.PolicyVersion.tenant_id)).all()
-        policies = metrics.by_tenant_and_status("jouda_policies", "Policy versions by status.", by_status,
-                                                domain.STATUSES)
-        rate = GaugeMetricFamily("jouda_policy_acknowledgement_ratio",
-                                 "Share of active users who acknowledged the published policy.",
-                                 labels=["tenant"])
+                .group_by(domain.PolicyVersion.tenant_id)
+            ).all()
+        policies = metrics.by_tenant_and_status(
+            "jouda_policies", "Policy versions by status.", by_status, domain.STATUSES
+        )
+        rate = GaugeMetricFamily(
+            "jouda_policy_acknowledgement_ratio",
+            "Share of active users who acknowledged the published policy.",
+            labels=["tenant"],
+        )
         for tenant, count in acknowledged:
             rate.add_metric([tenant], domain.acknowledgement_rate(count, active.get(tenant, 0)))
         users = GaugeMetricFamily("jouda_tenant_active_users", "Active council users.", labels=["tenant"])

@@ -4,6 +4,7 @@ Producers build events only through `build_event`, which validates the payload, 
 leaves a service that its consumers' contract would refuse. Consumers may call
 `validate_event` on what they receive.
 """
+
 from functools import lru_cache
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
@@ -16,6 +17,7 @@ from jouda.shared.events.envelope import EnvelopeSchema, new_envelope
 def _catalogue():
     """(type, version) -> payload contract: the shared ones and each service's (its manifest's)."""
     from jouda import platform
+
     found = dict(shared_contracts.CONTRACTS)
     for manifest in platform.manifests():
         for key, schema in manifest.contracts().items():
@@ -60,8 +62,7 @@ def latest_version(event_type):
     return _latest().get(event_type)
 
 
-def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurred_at=None,
-                version=None) -> dict:
+def build_event(event_type: str, tenant_id, actor: str, payload: dict, *, occurred_at=None, version=None) -> dict:
     """A validated envelope, JSON-ready (payload dumped through its contract); the latest
     version of the contract unless `version` asks for an earlier one."""
     version = version or latest_version(event_type)
@@ -88,5 +89,13 @@ def validate_event(envelope: dict) -> dict:
     return contract(loaded["type"], loaded["version"]).load(envelope["payload"])
 
 
-__all__ = ["build_event", "validate_event", "contract", "latest_version", "UnknownEventType", "ValidationError",
-           "EXCLUDE", "RAISE"]
+__all__ = [
+    "build_event",
+    "validate_event",
+    "contract",
+    "latest_version",
+    "UnknownEventType",
+    "ValidationError",
+    "EXCLUDE",
+    "RAISE",
+]

@@ -2,6 +2,7 @@
 
 Each service declares the contracts of the events it publishes in its own `events.py` (its
 manifest points at them); shared/events/catalogue.py gathers them into the one catalogue."""
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from jouda.shared.vocabulary import PERIOD_PATTERN
@@ -19,6 +20,7 @@ class DeadlineSet(Payload):
     """Something of a council falls due: reminders before, an overdue notice after, then escalation
     (the notifications service). `kind` is declared in the publisher's notices (shared/notices.py);
     `ref_id` is unique within the kind; a new due date starts the reminders again."""
+
     kind = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+$"))
     ref_id = fields.String(required=True, validate=validate.Length(1, 64))
     title = fields.String(required=True, validate=validate.Length(1, 300))
@@ -30,6 +32,7 @@ class DeadlineSet(Payload):
 
 class DeadlineCleared(Payload):
     """The item needs no more reminders (done, abandoned, replaced)."""
+
     kind = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+$"))
     ref_id = fields.String(required=True, validate=validate.Length(1, 64))
 

@@ -1,4 +1,5 @@
 """The one envelope every Jouda event travels in."""
+
 import uuid
 from datetime import datetime, timezone
 

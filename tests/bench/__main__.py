@@ -19,6 +19,7 @@ another pair of their own, (f) and (g) on a third.
 Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10), and those of
 tests/bench/objectives.py and tests/bench/notifications.py.
 """
+
 import jouda  # noqa: F401 - warning filters first
 import eventlet
 
@@ -52,24 +53,28 @@ def main():
         raw_confirmed = raw_publish_consume(amqp_uri, EVENTS, confirms=True, durable=True)
         raw_unconfirmed = raw_publish_consume(amqp_uri, EVENTS, confirms=False, durable=True)
         ours = backbone.measure(database_url, amqp_uri, EVENTS)
-        for label, value in (("commit -> relay -> consume (pipeline)", ours["pipeline_events_per_second"]),
-                             ("committed backlog drained (relay -> consume)", ours["drain_events_per_second"])):
+        for label, value in (
+            ("commit -> relay -> consume (pipeline)", ours["pipeline_events_per_second"]),
+            ("committed backlog drained (relay -> consume)", ours["drain_events_per_second"]),
+        ):
             line(label, value, raw_confirmed["messages_per_second"], "raw kombu, confirms", "/s", "goal >= 0.5x")
             line("", value, raw_unconfirmed["messages_per_second"], "raw kombu, no confirms", "/s")
-        print(f"      raw kombu phases: confirmed publish {EVENTS / raw_confirmed['publish_seconds']:.0f}/s, "
-              f"unconfirmed publish {EVENTS / raw_unconfirmed['publish_seconds']:.0f}/s, "
-              f"consume {EVENTS / raw_unconfirmed['consume_seconds']:.0f}/s")
+        print(
+            f"      raw kombu phases: confirmed publish {EVENTS / raw_confirmed['publish_seconds']:.0f}/s, "
+            f"unconfirmed publish {EVENTS / raw_unconfirmed['publish_seconds']:.0f}/s, "
+            f"consume {EVENTS / raw_unconfirmed['consume_seconds']:.0f}/s"
+        )
 
         print(f"\n(b) latency under 20 concurrent clients, {SECONDS:.0f} s (ms, lower is better)")
         bare = measure_bare_http(clients=20, duration=SECONDS)
-        with tempfile.TemporaryDirectory() as var_dir, jouda_services(database_url, amqp_uri, var_dir) as (
-                base, token, pids):
+        with (
+            tempfile.TemporaryDirectory() as var_dir,
+            jouda_services(database_url, amqp_uri, var_dir) as (base, token, pids),
+        ):
             current = measure_current_policy(base, token, clients=20, duration=SECONDS)
             rss = {name: peak_rss_mb(pid) for name, pid in pids.items()}
-        line("GET /api/v1/policies/current p50", current.p50_ms, bare.p50_ms, "bare Nameko @http", "ms",
-             "goal <= 2x")
-        line("GET /api/v1/policies/current p99", current.p99_ms, bare.p99_ms, "bare Nameko @http", "ms",
-             "goal <= 2x")
+        line("GET /api/v1/policies/current p50", current.p50_ms, bare.p50_ms, "bare Nameko @http", "ms", "goal <= 2x")
+        line("GET /api/v1/policies/current p99", current.p99_ms, bare.p99_ms, "bare Nameko @http", "ms", "goal <= 2x")
         line("throughput", current.requests_per_second, bare.requests_per_second, "bare Nameko @http", "req/s")
         print(f"      errors: jouda {current.errors} of {current.requests}, bare {bare.errors} of {bare.requests}")
 

@@ -1,6 +1,7 @@
 """Event backbone throughput: N events committed through a service's outbox, relayed to
 RabbitMQ, and consumed by an idempotent Nameko handler running in its own process (each event:
 processed-event record + effect row, one transaction), from first commit to last effect."""
+
 import os
 import signal
 import subprocess
@@ -20,10 +21,13 @@ from jouda.shared.unit_of_work import UnitOfWork
 
 PRODUCER, CONSUMER = "bench", "bench_consumer"
 BATCH = 200
-EFFECTS = sa.Table("bench_effects", sa.MetaData(),
-                   sa.Column("event_id", sa.String(36), primary_key=True),
-                   sa.Column("tenant_id", sa.String(64), nullable=False),
-                   sa.Column("version", sa.Integer, nullable=False))
+EFFECTS = sa.Table(
+    "bench_effects",
+    sa.MetaData(),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
 
 
 class BenchConsumer:
@@ -33,9 +37,13 @@ class BenchConsumer:
     @event_batch_handler(PRODUCER, "policy.submitted", consumer=f"{CONSUMER}.on_submitted", max_batch=BATCH)
     def on_submitted(self, events):
         with self.uow.for_events(events) as uow:
-            uow.session.execute(EFFECTS.insert(), [
-                {"event_id": e["event_id"], "tenant_id": e["tenant_id"], "version": e["payload"]["version"]}
-                for e in uow.fresh_events])
+            uow.session.execute(
+                EFFECTS.insert(),
+                [
+                    {"event_id": e["event_id"], "tenant_id": e["tenant_id"], "version": e["payload"]["version"]}
+                    for e in uow.fresh_events
+                ],
+            )
             uow.commit()
 
 
@@ -54,8 +62,10 @@ def prepare(database_url):
 
 def _consume_forever(database_url, amqp_uri):  # runs in the child process
     import eventlet
+
     eventlet.monkey_patch()
     from nameko.containers import ServiceContainer
+
     settings = Settings(amqp_uri=amqp_uri, database_url=database_url, max_workers=BATCH)
     container = ServiceContainer(BenchConsumer, settings.nameko_config())
     stopping = []
@@ -73,11 +83,16 @@ def effects_count(database):
 
 
 def _commit(producer, relay, first, last, commit_batch):
-    payload = {"policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "title": "Politique Qualité",
-               "from_status": "draft", "to_status": "in_review", "comment": None}
+    payload = {
+        "policy_id": str(uuid.uuid4()),
+        "version_id": str(uuid.uuid4()),
+        "title": "Politique Qualité",
+        "from_status": "draft",
+        "to_status": "in_review",
+        "comment": None,
+    }
     for start in range(first, last, commit_batch):
-        with UnitOfWork(producer, "fes-meknes", actor="bench", role="quality_manager",
-                        on_commit=relay.wake) as uow:
+        with UnitOfWork(producer, "fes-meknes", actor="bench", role="quality_manager", on_commit=relay.wake) as uow:
             for number in range(start, min(last, start + commit_batch)):
                 uow.emit("policy.submitted", {**payload, "version": number + 1})
             uow.commit()
@@ -85,6 +100,7 @@ def _commit(producer, relay, first, last, commit_batch):
 
 def _wait_for_effects(consumer, expected, n):
     import eventlet
+
     deadline = time.monotonic() + max(float(os.environ.get("BENCH_WAIT", 120)), n / 200)
     while effects_count(consumer) < expected:
         if time.monotonic() > deadline:
@@ -97,9 +113,13 @@ def measure(database_url, amqp_uri, n, *, commit_batch=100):
     the last effect, relay running throughout; `drain`, N events already committed (as after a
     broker outage) from relay start to the last effect."""
     import eventlet
+
     prepare(database_url)
-    child = subprocess.Popen([sys.executable, "-m", "tests.bench.backbone", "--consume", database_url, amqp_uri],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.backbone", "--consume", database_url, amqp_uri],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     producer = Database(PRODUCER, database_url, pool_size=2)
     consumer = Database(CONSUMER, database_url, pool_size=1)
     relay = OutboxRelay(producer, amqp_uri, batch_size=500, idle_seconds=0.01)
@@ -123,9 +143,14 @@ def measure(database_url, amqp_uri, n, *, commit_batch=100):
         drain = time.perf_counter() - started
         relay.stop()
         relay_thread.kill()
-        return {"n": n, "commit_seconds": committed, "pipeline_seconds": pipeline,
-                "pipeline_events_per_second": n / pipeline, "drain_seconds": drain,
-                "drain_events_per_second": n / drain}
+        return {
+            "n": n,
+            "commit_seconds": committed,
+            "pipeline_seconds": pipeline,
+            "pipeline_events_per_second": n / pipeline,
+            "drain_seconds": drain,
+            "drain_events_per_second": n / drain,
+        }
     finally:
         child.terminate()
         child.wait(timeout=30)

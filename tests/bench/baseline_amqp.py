@@ -22,8 +22,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 __all__ = ["raw_publish_consume", "DEFAULT_AMQP_URI", "make_body"]
 
-DEFAULT_AMQP_URI = os.environ.get(
-    "JOUDA_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+DEFAULT_AMQP_URI = os.environ.get("JOUDA_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
 PREFETCH = 100
 
@@ -37,16 +36,20 @@ def make_body(size=300):
         "tenant_id": "fes-meknes",
         "occurred_at": "2026-01-01T12:00:00+00:00",
         "actor": "00000000-0000-0000-0000-000000000001",
-        "payload": {"policy_id": str(uuid.UUID(int=1)), "version": 2, "title": "", "from_status": "draft",
-                    "to_status": "in_review"},
+        "payload": {
+            "policy_id": str(uuid.UUID(int=1)),
+            "version": 2,
+            "title": "",
+            "from_status": "draft",
+            "to_status": "in_review",
+        },
     }
     raw = json.dumps(doc, separators=(",", ":"))
     doc["payload"]["title"] = "x" * max(0, size - len(raw))
     return json.dumps(doc, separators=(",", ":")).encode("utf-8")
 
 
-def raw_publish_consume(amqp_uri, n, *, confirms=True, durable=False, body_size=300,
-                        timeout=None):
+def raw_publish_consume(amqp_uri, n, *, confirms=True, durable=False, body_size=300, timeout=None):
     """Publish ``n`` messages with kombu, then consume them all; time both.
 
     The two phases run **one after the other, not concurrently**: all ``n``
@@ -83,27 +86,26 @@ def raw_publish_consume(amqp_uri, n, *, confirms=True, durable=False, body_size=
     body = make_body(body_size)
     qname = f"bench.raw.{uuid.uuid4().hex}"
     default_exchange = Exchange("", type="direct")
-    queue = Queue(qname, exchange=default_exchange, routing_key=qname,
-                  durable=durable, exclusive=True, auto_delete=False)
+    queue = Queue(
+        qname, exchange=default_exchange, routing_key=qname, durable=durable, exclusive=True, auto_delete=False
+    )
     transport_options = {"confirm_publish": True} if confirms else {}
 
-    with Connection(amqp_uri, transport_options=transport_options,
-                    connect_timeout=10, heartbeat=0) as conn:
+    with Connection(amqp_uri, transport_options=transport_options, connect_timeout=10, heartbeat=0) as conn:
         conn.ensure_connection(max_retries=3)
         pub_channel = conn.channel()
         con_channel = conn.channel()
         bound = queue(con_channel)
         bound.declare()
         try:
-            producer = Producer(pub_channel, exchange=default_exchange,
-                                routing_key=qname, auto_declare=False)
+            producer = Producer(pub_channel, exchange=default_exchange, routing_key=qname, auto_declare=False)
             publish = producer.publish
 
             t0 = time.perf_counter()
             for _ in range(n):
-                publish(body, routing_key=qname, delivery_mode=2,
-                        content_type="application/json",
-                        content_encoding="utf-8")
+                publish(
+                    body, routing_key=qname, delivery_mode=2, content_type="application/json", content_encoding="utf-8"
+                )
             t1 = time.perf_counter()
 
             received = 0
@@ -115,15 +117,18 @@ def raw_publish_consume(amqp_uri, n, *, confirms=True, durable=False, body_size=
 
             deadline = time.monotonic() + timeout
             t2 = time.perf_counter()
-            with Consumer(con_channel, queues=[bound], no_ack=False,
-                          on_message=on_message, auto_declare=False,
-                          prefetch_count=PREFETCH):
+            with Consumer(
+                con_channel,
+                queues=[bound],
+                no_ack=False,
+                on_message=on_message,
+                auto_declare=False,
+                prefetch_count=PREFETCH,
+            ):
                 while received < n:
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        raise TimeoutError(
-                            f"consumed only {received}/{n} messages "
-                            f"within {timeout:.0f}s")
+                        raise TimeoutError(f"consumed only {received}/{n} messages within {timeout:.0f}s")
                     try:
                         conn.drain_events(timeout=min(1.0, left))
                     except TimeoutError:
@@ -162,9 +167,11 @@ def _main(argv=None):
     args = ap.parse_args(argv)
     res = raw_publish_consume(args.uri, args.n, confirms=not args.no_confirms)
     print(res)
-    print(f"publish {res['n'] / res['publish_seconds']:,.0f} msg/s, "
-          f"consume+ack {res['n'] / res['consume_seconds']:,.0f} msg/s, "
-          f"serial round trip {res['messages_per_second']:,.0f} msg/s")
+    print(
+        f"publish {res['n'] / res['publish_seconds']:,.0f} msg/s, "
+        f"consume+ack {res['n'] / res['consume_seconds']:,.0f} msg/s, "
+        f"serial round trip {res['messages_per_second']:,.0f} msg/s"
+    )
 
 
 if __name__ == "__main__":

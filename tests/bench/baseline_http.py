@@ -84,8 +84,7 @@ class BareHttpService:
     @http("GET", "/bare")
     def bare(self, request):
         # Serialise per request, as a real endpoint would.
-        return Response(json.dumps(SUMMARY), status=200,
-                        mimetype="application/json")
+        return Response(json.dumps(SUMMARY), status=200, mimetype="application/json")
 
 
 def free_port():
@@ -105,13 +104,10 @@ def _runner_config(port):
 def _probe(port, timeout=1.0):
     """True once GET /bare answers 200 on ``port``."""
     try:
-        with socket.create_connection(("127.0.0.1", port),
-                                      timeout=timeout) as s:
-            s.sendall(b"GET /bare HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      b"Connection: close\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"GET /bare HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             data = s.recv(64)
-            return data.startswith(b"HTTP/1.1 200") or \
-                data.startswith(b"HTTP/1.0 200")
+            return data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200")
     except OSError:
         return False
 
@@ -136,14 +132,16 @@ def serve_bare_http(port):
     ``RuntimeError`` with the child's stderr if it fails to come up.
     """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryFile(mode="w+b") as errlog:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.bench.baseline_http",
-             "--port", str(port)],
-            cwd=str(PROJECT_ROOT), env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=errlog)
+            [sys.executable, "-m", "tests.bench.baseline_http", "--port", str(port)],
+            cwd=str(PROJECT_ROOT),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errlog,
+        )
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
             while not _probe(port):
@@ -152,22 +150,19 @@ def serve_bare_http(port):
                     errlog.seek(0)
                     tail = errlog.read()[-4000:].decode("utf-8", "replace")
                     raise RuntimeError(
-                        f"bare http service did not come up on port {port} "
-                        f"(exit code {proc.returncode}):\n{tail}")
+                        f"bare http service did not come up on port {port} (exit code {proc.returncode}):\n{tail}"
+                    )
                 time.sleep(0.1)
             yield f"http://127.0.0.1:{port}"
         finally:
             _stop_child(proc)
 
 
-def measure_bare_http(clients=20, duration=10.0, *, warmup=2.0,
-                      processes=None) -> LoadResult:
+def measure_bare_http(clients=20, duration=10.0, *, warmup=2.0, processes=None) -> LoadResult:
     """Serve the bare endpoint on a free port and load it with loadgen."""
     port = free_port()
     with serve_bare_http(port) as base_url:
-        return run_load(base_url + "/bare", clients=clients,
-                        duration=duration, warmup=warmup,
-                        processes=processes)
+        return run_load(base_url + "/bare", clients=clients, duration=duration, warmup=warmup, processes=processes)
 
 
 def _serve_forever(port):  # pragma: no cover - runs in the child process
@@ -202,10 +197,8 @@ def _serve_forever(port):  # pragma: no cover - runs in the child process
 def _main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = ap.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--port", type=int,
-                      help="serve BareHttpService on this port (child mode)")
-    mode.add_argument("--measure", action="store_true",
-                      help="serve on a free port and run the load generator")
+    mode.add_argument("--port", type=int, help="serve BareHttpService on this port (child mode)")
+    mode.add_argument("--measure", action="store_true", help="serve on a free port and run the load generator")
     ap.add_argument("-c", "--clients", type=int, default=20)
     ap.add_argument("-d", "--duration", type=float, default=10.0)
     ap.add_argument("-w", "--warmup", type=float, default=2.0)
@@ -213,8 +206,7 @@ def _main(argv=None):
     if args.port is not None:
         _serve_forever(args.port)
     else:
-        res = measure_bare_http(args.clients, args.duration,
-                                warmup=args.warmup)
+        res = measure_bare_http(args.clients, args.duration, warmup=args.warmup)
         print(format_result(res))
 
 

@@ -1,6 +1,7 @@
 """Gateway latency of GET /api/v1/policies/current under concurrent clients, and the peak memory
 of service processes. The gateway and the policy service run as production does: one
 `jouda run SERVICE` process each, on PostgreSQL and RabbitMQ."""
+
 import contextlib
 import os
 import subprocess
@@ -36,19 +37,32 @@ def peak_rss_mb(pid) -> float:
 def jouda_services(database_url, amqp_uri, var_dir):
     """Seed the demo, start `jouda run gateway` and `jouda run policy`; yields (base url, token, pids)."""
     http_port = free_port()
-    env = {**os.environ, "JOUDA_DATABASE_URL": database_url, "JOUDA_AMQP_URI": amqp_uri,
-           "JOUDA_VAR_DIR": str(var_dir), "JOUDA_HTTP_PORT": str(http_port), "JOUDA_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        "JOUDA_DATABASE_URL": database_url,
+        "JOUDA_AMQP_URI": amqp_uri,
+        "JOUDA_VAR_DIR": str(var_dir),
+        "JOUDA_HTTP_PORT": str(http_port),
+        "JOUDA_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     jouda = [sys.executable, "-m", "jouda.cli"]
     subprocess.run([*jouda, "seed"], env=env, check=True, capture_output=True, timeout=300)
     processes = {}
     try:
         for name in ("gateway", "policy"):
-            processes[name] = subprocess.Popen([*jouda, "run", name], env={**env, "JOUDA_METRICS_PORT": str(free_port())},
-                                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.DEVNULL)
-        token = next(line.split()[-1] for line in (Path(var_dir) / "demo-tokens.txt").read_text().splitlines()
-                     if line.startswith("staff") and "fes-meknes" in line)
+            processes[name] = subprocess.Popen(
+                [*jouda, "run", name],
+                env={**env, "JOUDA_METRICS_PORT": str(free_port())},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        token = next(
+            line.split()[-1]
+            for line in (Path(var_dir) / "demo-tokens.txt").read_text().splitlines()
+            if line.startswith("staff") and "fes-meknes" in line
+        )
         base = f"http://127.0.0.1:{http_port}"
         headers = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 60
@@ -75,5 +89,9 @@ def stop_processes(processes):
 
 
 def measure_current_policy(base, token, *, clients=20, duration=10.0):
-    return run_load(base + "/api/v1/policies/current", clients=clients, duration=duration,
-                    headers={"Authorization": f"Bearer {token}"})
+    return run_load(
+        base + "/api/v1/policies/current",
+        clients=clients,
+        duration=duration,
+        headers={"Authorization": f"Bearer {token}"},
+    )

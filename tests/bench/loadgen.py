@@ -81,6 +81,7 @@ class LoadResult:
 # request building / response framing
 # ---------------------------------------------------------------------------
 
+
 def _build_request(url, headers, method="GET", body=None):
     parts = urlsplit(url)
     if parts.scheme != "http":
@@ -90,8 +91,7 @@ def _build_request(url, headers, method="GET", body=None):
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    hdrs = {"Host": f"{host}:{port}", "User-Agent": "bench-loadgen",
-            "Accept": "*/*"}
+    hdrs = {"Host": f"{host}:{port}", "User-Agent": "bench-loadgen", "Accept": "*/*"}
     if headers:
         items = headers.items() if hasattr(headers, "items") else headers
         for k, v in items:
@@ -102,8 +102,7 @@ def _build_request(url, headers, method="GET", body=None):
         hdrs["Content-Length"] = str(len(body))
     else:
         body = b""
-    head = f"{method} {path} HTTP/1.1\r\n" + "".join(
-        f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
+    head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hdrs.items()) + "\r\n"
     return host, port, head.encode("latin-1") + body
 
 
@@ -145,13 +144,13 @@ def _parse_response(buf):
         raise _Incomplete
     head = bytes(buf[:hend]).lower()
     status = int(head[9:12])
-    close = (b"\r\nconnection: close" in head
-             or (head.startswith(b"http/1.0")
-                 and b"\r\nconnection: keep-alive" not in head))
+    close = b"\r\nconnection: close" in head or (
+        head.startswith(b"http/1.0") and b"\r\nconnection: keep-alive" not in head
+    )
     i = head.find(b"\r\ncontent-length:")
     if i >= 0:
         e = head.find(b"\r\n", i + 17)
-        n = int(head[i + 17:e if e >= 0 else len(head)])
+        n = int(head[i + 17 : e if e >= 0 else len(head)])
         total = hend + 4 + n
         if len(buf) < total:
             raise _Incomplete
@@ -199,10 +198,8 @@ def _worker_main(fd):
         if msg[0] != "go":
             return
         _, t_start, rec_start, rec_end = msg
-        conn.send(("result", _drive(host, port, request, nclients, cap,
-                                    timeout, t_start, rec_start, rec_end)))
-    except (BrokenPipeError, ConnectionResetError, EOFError,
-            KeyboardInterrupt):
+        conn.send(("result", _drive(host, port, request, nclients, cap, timeout, t_start, rec_start, rec_end)))
+    except (BrokenPipeError, ConnectionResetError, EOFError, KeyboardInterrupt):
         pass
     finally:
         conn.close()
@@ -210,8 +207,7 @@ def _worker_main(fd):
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 _WORKER_CODE = (
-    "import sys; sys.path.insert(0, {root!r}); "
-    "from tests.bench.loadgen import _worker_main; _worker_main({fd})"
+    "import sys; sys.path.insert(0, {root!r}); from tests.bench.loadgen import _worker_main; _worker_main({fd})"
 )
 
 
@@ -226,10 +222,12 @@ def _spawn_worker():
     try:
         fd = child_sock.fileno()
         proc = subprocess.Popen(
-            [sys.executable, "-c",
-             _WORKER_CODE.format(root=_PROJECT_ROOT, fd=fd)],
-            pass_fds=(fd,), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, close_fds=True)
+            [sys.executable, "-c", _WORKER_CODE.format(root=_PROJECT_ROOT, fd=fd)],
+            pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            close_fds=True,
+        )
     except BaseException:
         parent_sock.close()
         raise
@@ -252,8 +250,7 @@ def _reap(proc, grace=1.0):
         proc.wait(timeout=grace)
 
 
-def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start,
-           rec_end):
+def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start, rec_end):
     mono = time.monotonic
     sel = selectors.DefaultSelector()
     EV_R, EV_W = selectors.EVENT_READ, selectors.EVENT_WRITE
@@ -351,7 +348,7 @@ def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start,
         now = mono()
         if now >= stop_at:
             break
-        for key, mask in sel.select(min(0.05, stop_at - now)):
+        for key, _mask in sel.select(min(0.05, stop_at - now)):
             c = key.data
             now = mono()
             st = c.state
@@ -443,6 +440,7 @@ def _drive(host, port, request, nclients, cap, timeout, t_start, rec_start,
 # parent side
 # ---------------------------------------------------------------------------
 
+
 def _percentile(sorted_vals, p):
     """Exact nearest-rank percentile of an already sorted sequence."""
     if not sorted_vals:
@@ -456,9 +454,19 @@ def _split(total, parts):
     return [base + (1 if i < extra else 0) for i in range(parts)]
 
 
-def run_load(url, *, clients=20, duration=10.0, warmup=2.0, headers=None,
-             max_requests=None, processes=None, timeout=DEFAULT_TIMEOUT,
-             method="GET", body=None):
+def run_load(
+    url,
+    *,
+    clients=20,
+    duration=10.0,
+    warmup=2.0,
+    headers=None,
+    max_requests=None,
+    processes=None,
+    timeout=DEFAULT_TIMEOUT,
+    method="GET",
+    body=None,
+):
     """Drive ``url`` with ``clients`` keep-alive connections and measure.
 
     ``clients`` connections are spread over ``processes`` worker processes
@@ -498,8 +506,7 @@ def run_load(url, *, clients=20, duration=10.0, warmup=2.0, headers=None,
                 try:
                     r.recv()
                 except EOFError:
-                    raise RuntimeError(
-                        "load generator worker died during start-up") from None
+                    raise RuntimeError("load generator worker died during start-up") from None
                 pending.discard(r)
 
         t_start = time.monotonic() + 0.05
@@ -568,8 +575,7 @@ def format_result(result):
     """One-line human readable summary of a :class:`LoadResult`."""
     kinds = ""
     if result.error_kinds:
-        kinds = " [" + ", ".join(
-            f"{k}: {v}" for k, v in sorted(result.error_kinds.items())) + "]"
+        kinds = " [" + ", ".join(f"{k}: {v}" for k, v in sorted(result.error_kinds.items())) + "]"
     return (
         f"{result.requests} req in {result.duration_seconds:.2f}s "
         f"= {result.requests_per_second:,.0f} req/s, "
@@ -583,6 +589,7 @@ def format_result(result):
 # ---------------------------------------------------------------------------
 # self-check
 # ---------------------------------------------------------------------------
+
 
 def _toy_server(port, ready):
     """Tiny keep-alive HTTP server (stdlib, threaded) for the self-check."""
@@ -637,21 +644,24 @@ def _main(argv=None):
         ctx = multiprocessing.get_context("spawn")
         port = _free_port()
         ready = ctx.Event()
-        server = ctx.Process(target=_toy_server, args=(port, ready),
-                             daemon=True)
+        server = ctx.Process(target=_toy_server, args=(port, ready), daemon=True)
         server.start()
         if not ready.wait(20):
             server.kill()
             sys.exit("toy server did not start")
         url = f"http://127.0.0.1:{port}/"
     try:
-        res = run_load(url, clients=args.clients, duration=args.duration,
-                       warmup=args.warmup, processes=args.processes,
-                       max_requests=args.max_requests)
+        res = run_load(
+            url,
+            clients=args.clients,
+            duration=args.duration,
+            warmup=args.warmup,
+            processes=args.processes,
+            max_requests=args.max_requests,
+        )
         print(format_result(res))
         if server is not None:
-            bad = run_load(url + "missing", clients=2, duration=2.0,
-                           warmup=0.0, max_requests=50)
+            bad = run_load(url + "missing", clients=2, duration=2.0, warmup=0.0, max_requests=50)
             print("404 check:", format_result(bad))
             assert res.requests > 0 and res.errors == 0, res
             assert bad.errors == bad.requests == 50, bad

@@ -4,6 +4,7 @@
 
 Needs what `make test` needs (RabbitMQ with rabbitmqctl, PostgreSQL); takes a database and a vhost
 of its own, removed at the end, and leaves the services' logs in var/chaos/."""
+
 import jouda  # noqa: F401 - first: its warning filters apply
 import eventlet  # noqa: E402
 
@@ -35,8 +36,11 @@ def main(argv=None):
             if args.only and name not in args.only:
                 continue
             print(f"{name}: {args.load:.0f} s of load, the fault for {args.fault:.0f} s ...", flush=True)
-            outcomes.append(run_scenario(stack, name, fault, councils=args.councils, load_seconds=args.load,
-                                         fault_seconds=args.fault))
+            outcomes.append(
+                run_scenario(
+                    stack, name, fault, councils=args.councils, load_seconds=args.load, fault_seconds=args.fault
+                )
+            )
             print(table(outcomes[-1:]).splitlines()[-1], flush=True)
     finally:
         stack.stop()

@@ -8,6 +8,7 @@ notifications service consumes, and an e-mail (the director's "submitted", the m
 back" quoting the comment). After the load the harness waits for the platform to settle, then
 counts: requests accepted, transitions persisted, events consumed, e-mails received, duplicates
 (a transition or an e-mail twice) and what was lost (accepted but missing anywhere)."""
+
 import itertools
 import re
 import uuid
@@ -19,8 +20,10 @@ from sqlalchemy import select, text
 from jouda.services.policy import domain as policy_domain, models as _policy_models  # noqa: F401 - maps the classes
 
 COMMENT = re.compile(r"\[chaos [^\]]+\]")  # the writers' comments, quoted in the "sent back" e-mails
-CONSUMERS = {"policy.submitted": "notifications.on_policy_submitted",
-             "policy.changes_requested": "notifications.on_policy_changes_requested"}
+CONSUMERS = {
+    "policy.submitted": "notifications.on_policy_submitted",
+    "policy.changes_requested": "notifications.on_policy_changes_requested",
+}
 POLICY = {"title": "Politique qualité", "orientations": [{"code": "OS1", "title": "Usagers"}]}
 
 
@@ -30,7 +33,7 @@ class Council:
     people: dict
     version_id: str = None
     accepted: list = field(default_factory=list)  # (action, comment)
-    answers: dict = field(default_factory=dict)   # status -> count, of every attempt
+    answers: dict = field(default_factory=dict)  # status -> count, of every attempt
 
 
 class Writer:
@@ -96,13 +99,28 @@ class Outcome:
     refused: dict = field(default_factory=dict)
 
     def row(self):
-        return [self.scenario, self.accepted, self.persisted, f"{self.events_consumed}/{self.events_emitted}",
-                f"{self.emails_received}/{self.emails_expected}", self.duplicates, self.lost,
-                ", ".join(f"{k}: {v}" for k, v in sorted(self.refused.items(), key=str)) or "-"]
+        return [
+            self.scenario,
+            self.accepted,
+            self.persisted,
+            f"{self.events_consumed}/{self.events_emitted}",
+            f"{self.emails_received}/{self.emails_expected}",
+            self.duplicates,
+            self.lost,
+            ", ".join(f"{k}: {v}" for k, v in sorted(self.refused.items(), key=str)) or "-",
+        ]
 
 
-COLUMNS = ["scenario", "accepted", "persisted", "events consumed", "e-mails received", "duplicates", "lost",
-           "answers on the way (retried)"]
+COLUMNS = [
+    "scenario",
+    "accepted",
+    "persisted",
+    "events consumed",
+    "e-mails received",
+    "duplicates",
+    "lost",
+    "answers on the way (retried)",
+]
 
 
 def table(outcomes):
@@ -114,6 +132,7 @@ def table(outcomes):
 
 
 # --- faults ---------------------------------------------------------------------------------------------
+
 
 def broker_cut(stack, seconds):
     stack.broker.cut()
@@ -138,6 +157,7 @@ def killed(service):
         stack.kill(service)
         eventlet.sleep(seconds)
         stack.start_service(service)
+
     fault.__name__ = f"{service}_killed"
     return fault
 
@@ -145,6 +165,7 @@ def killed(service):
 def slow_clients(stack, seconds):
     """Stalled bodies and idle connections against the gateway, while the load goes on."""
     import socket
+
     held = []
     try:
         for index in range(150):
@@ -162,15 +183,23 @@ def no_fault(stack, seconds):
     eventlet.sleep(seconds)
 
 
-SCENARIOS = [("no fault", no_fault), ("broker cut", broker_cut), ("database cut", database_cut),
-             ("SMTP down", smtp_down), ("policy SIGKILL", killed("policy")),
-             ("notifications SIGKILL", killed("notifications")), ("slow clients", slow_clients)]
+SCENARIOS = [
+    ("no fault", no_fault),
+    ("broker cut", broker_cut),
+    ("database cut", database_cut),
+    ("SMTP down", smtp_down),
+    ("policy SIGKILL", killed("policy")),
+    ("notifications SIGKILL", killed("notifications")),
+    ("slow clients", slow_clients),
+]
 
 
 # --- a scenario ---------------------------------------------------------------------------------------
 
-def run_scenario(stack, name, fault, *, councils=3, load_seconds=20.0, fault_seconds=8.0, settle_seconds=120.0,
-                 tag=None):
+
+def run_scenario(
+    stack, name, fault, *, councils=3, load_seconds=20.0, fault_seconds=8.0, settle_seconds=120.0, tag=None
+):
     tag = tag or uuid.uuid4().hex[:6]
     made = []
     for index in range(councils):
@@ -195,8 +224,9 @@ def _wait_for_recipients(stack, codes, timeout=60):
         deadline = eventlet.hubs.get_hub().clock() + timeout
         while eventlet.hubs.get_hub().clock() < deadline:
             with database.transaction(all_tenants=True) as session:
-                known = session.execute(text("SELECT count(*) FROM recipients WHERE tenant_id = ANY(:codes)"),
-                                        {"codes": codes}).scalar()
+                known = session.execute(
+                    text("SELECT count(*) FROM recipients WHERE tenant_id = ANY(:codes)"), {"codes": codes}
+                ).scalar()
             if known == 2 * len(codes):
                 return
             eventlet.sleep(0.2)
@@ -211,8 +241,9 @@ def _settle_and_count(stack, name, councils, settle_seconds):
     while True:
         counted = _count(stack, name, councils)
         progress = (counted.persisted, counted.events_consumed, counted.emails_received)
-        settled = (counted.events_consumed == counted.events_emitted
-                   and counted.emails_received >= counted.emails_expected)
+        settled = (
+            counted.events_consumed == counted.events_emitted and counted.emails_received >= counted.emails_expected
+        )
         now = eventlet.hubs.get_hub().clock()
         if progress != last:
             last, unchanged_since = progress, now
@@ -236,17 +267,33 @@ def _count(stack, name, councils):
     try:
         with policy.transaction(all_tenants=True) as session:
             transitions = session.execute(
-                select(policy_domain.Transition.tenant_id, policy_domain.Transition.action,
-                       policy_domain.Transition.comment)
-                .where(policy_domain.Transition.tenant_id.in_(codes),
-                       policy_domain.Transition.action.in_(("submit", "request_changes")))).all()
-            emitted = session.execute(text(
-                "SELECT event_id FROM outbox_events WHERE tenant_id = ANY(:codes) AND event_type = ANY(:types)"),
-                {"codes": codes, "types": list(CONSUMERS)}).scalars().all()
+                select(
+                    policy_domain.Transition.tenant_id,
+                    policy_domain.Transition.action,
+                    policy_domain.Transition.comment,
+                ).where(
+                    policy_domain.Transition.tenant_id.in_(codes),
+                    policy_domain.Transition.action.in_(("submit", "request_changes")),
+                )
+            ).all()
+            emitted = (
+                session.execute(
+                    text(
+                        "SELECT event_id FROM outbox_events WHERE tenant_id = ANY(:codes) AND event_type = ANY(:types)"
+                    ),
+                    {"codes": codes, "types": list(CONSUMERS)},
+                )
+                .scalars()
+                .all()
+            )
         with notifications.transaction(all_tenants=True) as session:
-            consumed = session.execute(text(
-                "SELECT count(DISTINCT event_id) FROM processed_events WHERE consumer = ANY(:consumers) "
-                "AND event_id = ANY(:ids)"), {"consumers": list(CONSUMERS.values()), "ids": emitted}).scalar()
+            consumed = session.execute(
+                text(
+                    "SELECT count(DISTINCT event_id) FROM processed_events WHERE consumer = ANY(:consumers) "
+                    "AND event_id = ANY(:ids)"
+                ),
+                {"consumers": list(CONSUMERS.values()), "ids": emitted},
+            ).scalar()
     finally:
         policy.dispose()
         notifications.dispose()

@@ -1,6 +1,7 @@
 """A whole Jouda stack for fault runs: one OS process per service (so one can be killed with
 SIGKILL), its broker and database connections through TCP proxies the harness can cut, and a real
 SMTP server the harness can stop. Everything on loopback, in a database and a vhost of its own."""
+
 import dataclasses
 import os
 import signal
@@ -59,21 +60,33 @@ class Stack:
         return self
 
     def environment(self, service):
-        return {**os.environ,
-                "JOUDA_AMQP_URI": _through(self.amqp_uri, self.broker.port),
-                "JOUDA_DATABASE_URL": _through(self.database_url, self.database.port),
-                "JOUDA_SMTP_URL": self.smtp.url, "JOUDA_VAR_DIR": str(self.directory / "var"),
-                "JOUDA_HTTP_PORT": str(self.http_port), "JOUDA_METRICS_PORT": str(infrastructure.free_port()),
-                "JOUDA_RELAY_IDLE_SECONDS": "0.05", "JOUDA_EVENT_RETRY_BASE_SECONDS": "0.2",
-                "JOUDA_EVENT_MAX_ATTEMPTS": "12", "JOUDA_DELIVERY_RETRY_BASE_SECONDS": "0.5",
-                "JOUDA_DELIVERY_LEASE_SECONDS": "15", "JOUDA_AUTH_FAILURES_ALLOWED": "1000000",
-                "JOUDA_LOG_LEVEL": "WARNING"}
+        return {
+            **os.environ,
+            "JOUDA_AMQP_URI": _through(self.amqp_uri, self.broker.port),
+            "JOUDA_DATABASE_URL": _through(self.database_url, self.database.port),
+            "JOUDA_SMTP_URL": self.smtp.url,
+            "JOUDA_VAR_DIR": str(self.directory / "var"),
+            "JOUDA_HTTP_PORT": str(self.http_port),
+            "JOUDA_METRICS_PORT": str(infrastructure.free_port()),
+            "JOUDA_RELAY_IDLE_SECONDS": "0.05",
+            "JOUDA_EVENT_RETRY_BASE_SECONDS": "0.2",
+            "JOUDA_EVENT_MAX_ATTEMPTS": "12",
+            "JOUDA_DELIVERY_RETRY_BASE_SECONDS": "0.5",
+            "JOUDA_DELIVERY_LEASE_SECONDS": "15",
+            "JOUDA_AUTH_FAILURES_ALLOWED": "1000000",
+            "JOUDA_LOG_LEVEL": "WARNING",
+        }
 
     def start_service(self, service):
         log = open(self.directory / f"{service}.log", "ab")
         self.processes[service] = subprocess.Popen(
-            [sys.executable, "-m", "jouda.cli", "run", service], env=self.environment(service),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=str(Path(__file__).resolve().parents[2]))
+            [sys.executable, "-m", "jouda.cli", "run", service],
+            env=self.environment(service),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=str(Path(__file__).resolve().parents[2]),
+        )
 
     def kill(self, service):
         """SIGKILL: no clean stop, no goodbye to the broker or the database."""

@@ -1,5 +1,6 @@
 """The running platform for integration tests: every service the platform lists, on the real RabbitMQ
 (a vhost of the session), PostgreSQL (a database of the session) and an SMTP server of the session."""
+
 import dataclasses
 import json
 import time
@@ -37,8 +38,8 @@ def eventually(check, timeout=15.0, interval=0.05, message="condition not met"):
 @dataclass
 class Council:
     code: str
-    tokens: dict = field(default_factory=dict)   # role -> token (first user of that role)
-    users: dict = field(default_factory=dict)    # role -> user id
+    tokens: dict = field(default_factory=dict)  # role -> token (first user of that role)
+    users: dict = field(default_factory=dict)  # role -> user id
     staff_tokens: list = field(default_factory=list)
 
 
@@ -54,8 +55,13 @@ def smtp(tmp_path_factory):
 def settings(settings, smtp):
     """The session's settings, with its SMTP server; webhooks may target this machine (the tests'
     receiver listens on loopback)."""
-    return dataclasses.replace(settings, smtp_url=smtp.url, webhook_allow_private=True,
-                               delivery_retry_base_seconds=DELIVERY_RETRY_BASE_SECONDS, public_url=PUBLIC_URL)
+    return dataclasses.replace(
+        settings,
+        smtp_url=smtp.url,
+        webhook_allow_private=True,
+        delivery_retry_base_seconds=DELIVERY_RETRY_BASE_SECONDS,
+        public_url=PUBLIC_URL,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +96,7 @@ def database_of(settings):
         if service not in opened:
             opened[service] = Database(service, settings.database_url_for(service), pool_size=1)
         return opened[service]
+
     yield of
     for database in opened.values():
         database.dispose()
@@ -118,6 +125,7 @@ def make_council(gateway_db, tenant_code):
             if role == "staff":
                 council.staff_tokens.append(token)
         return council
+
     return make
 
 
@@ -149,17 +157,23 @@ class EventTap:
     def __init__(self, amqp_uri, services=("policy", "gateway", "objectives")):
         self.connection = Connection(amqp_uri)
         channel = self.connection.channel()
-        queue = Queue("", exclusive=True, auto_delete=True, bindings=[
-            binding(Exchange(f"{name}.events", type="topic", durable=True), routing_key="#")
-            for name in services])
+        queue = Queue(
+            "",
+            exclusive=True,
+            auto_delete=True,
+            bindings=[
+                binding(Exchange(f"{name}.events", type="topic", durable=True), routing_key="#") for name in services
+            ],
+        )
         self.received = []
         self.consumer = Consumer(channel, queues=[queue], callbacks=[self._on_message], accept=["json"])
         self.consumer.consume()
         self._gt = eventlet.spawn(self._drain)
 
     def _on_message(self, body, message):
-        self.received.append({"body": body if isinstance(body, dict) else json.loads(body),
-                              "headers": dict(message.headers or {})})
+        self.received.append(
+            {"body": body if isinstance(body, dict) else json.loads(body), "headers": dict(message.headers or {})}
+        )
         message.ack()
 
     def _drain(self):
@@ -172,9 +186,12 @@ class EventTap:
                 return
 
     def events(self, event_type=None, tenant_id=None):
-        return [item["body"] for item in self.received
-                if (event_type is None or item["body"]["type"] == event_type)
-                and (tenant_id is None or item["body"]["tenant_id"] == tenant_id)]
+        return [
+            item["body"]
+            for item in self.received
+            if (event_type is None or item["body"]["type"] == event_type)
+            and (tenant_id is None or item["body"]["tenant_id"] == tenant_id)
+        ]
 
     def close(self):
         self._gt.kill()

@@ -1,4 +1,5 @@
 """scripts/ensure-rabbitmq, which `make run` and `make test` call first: never hangs."""
+
 import os
 import subprocess
 from pathlib import Path
@@ -10,8 +11,9 @@ pytestmark = pytest.mark.integration
 
 
 def check(uri):
-    return subprocess.run(["bash", str(SCRIPT)], env={**os.environ, "JOUDA_AMQP_URI": uri},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["bash", str(SCRIPT)], env={**os.environ, "JOUDA_AMQP_URI": uri}, capture_output=True, text=True, timeout=30
+    )
 
 
 def test_a_reachable_broker_passes_silently():

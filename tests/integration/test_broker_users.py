@@ -2,6 +2,7 @@
 commands `jouda broker users` prints: the platform works with them, and a service's user cannot
 ask another service to act (an RPC request), publish another service's events, or read another
 service's queue."""
+
 import dataclasses
 import os
 import secrets
@@ -44,16 +45,22 @@ def restricted(settings):
     commands = broker.user_commands(admin, vhost, prefix=prefix)
     environment = {**os.environ, **{broker.PASSWORD_VARIABLE.format(s.upper()): p for s, p in passwords.items()}}
     ctl = shutil.which("rabbitmqctl")
-    subprocess.run(["bash", "-euc", "\n".join(line.replace("rabbitmqctl", f"{ctl} -q") for line in commands)],
-                   env=environment, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["bash", "-euc", "\n".join(line.replace("rabbitmqctl", f"{ctl} -q") for line in commands)],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert declare_topology(all_service_classes(), admin)  # the deployment's admin step
     uris = {service: as_user(admin_uri, broker.user_of(service, prefix), passwords[service]) for service in SERVICES}
     admin = dataclasses.replace(admin, http_port=infrastructure.free_port())
     runners = []
     try:
         for service in SERVICES:
-            runner = Runner([service], dataclasses.replace(admin, amqp_uri=uris[service],
-                                                           metrics_port=infrastructure.free_port()))
+            runner = Runner(
+                [service], dataclasses.replace(admin, amqp_uri=uris[service], metrics_port=infrastructure.free_port())
+            )
             runner.start()
             runners.append(runner)
         yield admin, uris
@@ -82,8 +89,11 @@ def test_the_platform_works_with_a_user_per_service(restricted):
     version = eventually(lambda: (r := manager.post("/api/v1/policies", {"title": "Politique"})).status == 201 and r)
     assert manager.post(f"/api/v1/policies/{version.json()['id']}/submit").status == 200  # RPC to policy
     # policy.submitted, relayed by policy's user, consumed by notifications' user, read over RPC.
-    inbox = eventually(lambda: (r := director.get("/api/v1/notifications")).status == 200 and r.json()["items"],
-                       timeout=30, message="the director notified")
+    inbox = eventually(
+        lambda: (r := director.get("/api/v1/notifications")).status == 200 and r.json()["items"],
+        timeout=30,
+        message="the director notified",
+    )
     assert inbox[0]["kind"] == "policy.submitted"
 
 
@@ -101,8 +111,12 @@ def test_a_services_user_cannot_act_as_another_service(restricted):
     notifications = uris["notifications"]
 
     def ask_policy(channel):  # an RPC request: only the gateway may send one
-        Producer(channel).publish({"args": [], "kwargs": {}}, exchange=Exchange("nameko-rpc", type="topic"),
-                                  routing_key="policy.create_policy", reply_to=str(uuid.uuid4()))
+        Producer(channel).publish(
+            {"args": [], "kwargs": {}},
+            exchange=Exchange("nameko-rpc", type="topic"),
+            routing_key="policy.create_policy",
+            reply_to=str(uuid.uuid4()),
+        )
 
     def publish_policy_event(channel):
         Producer(channel).publish({}, exchange=Exchange("policy.events", type="topic"), routing_key="policy.published")
@@ -115,5 +129,9 @@ def test_a_services_user_cannot_act_as_another_service(restricted):
     assert refused(notifications, read_policy_requests)
     assert refused(uris["policy"], ask_policy)
     # What each is allowed, for contrast: the gateway may ask.
-    assert not refused(uris["gateway"], lambda channel: Producer(channel).publish(
-        {"args": [], "kwargs": {}}, exchange=Exchange("nameko-rpc", type="topic"), routing_key="nobody.nothing"))
+    assert not refused(
+        uris["gateway"],
+        lambda channel: Producer(channel).publish(
+            {"args": [], "kwargs": {}}, exchange=Exchange("nameko-rpc", type="topic"), routing_key="nobody.nothing"
+        ),
+    )

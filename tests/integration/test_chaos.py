@@ -2,6 +2,7 @@
 and the database behind TCP proxies, a real SMTP server) under a steady write load while the
 broker or the database is cut, SMTP is down, a service is killed with SIGKILL, or slow clients
 hold connections. Nothing accepted is lost, nothing is done or sent twice."""
+
 import pytest
 
 from tests.chaos.scenarios import SCENARIOS, run_scenario, table

@@ -1,4 +1,5 @@
 """The event backbone's promises on the real broker: never lost, never twice, never in a hot loop."""
+
 import json
 from datetime import date
 import uuid
@@ -13,8 +14,13 @@ from sqlalchemy import select, text
 
 from jouda import platform
 from jouda.services.policy.models import StaffMember
-from jouda.shared.consumer import (ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name, event_batch_handler,
-                                   event_handler)
+from jouda.shared.consumer import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    dead_letter_queue_name,
+    event_batch_handler,
+    event_handler,
+)
 from jouda.shared.db import Database, _grant_runtime_role, make_engine
 from jouda.shared.events.catalogue import build_event
 from jouda.shared.outbox import OutboxBase, OutboxRelay, ProcessedEvent, message_headers
@@ -30,9 +36,13 @@ def publish(amqp_uri, envelope, routing_key=None):
     with Connection(amqp_uri) as connection:
         exchange = get_event_exchange(platform.publisher_of(routing_key or envelope["type"]), {})
         producer = Producer(connection.channel(), exchange=exchange)
-        producer.publish(json.dumps(envelope), routing_key=routing_key or envelope["type"],
-                         content_type="application/json", content_encoding="utf-8",
-                         headers=message_headers(envelope) if "actor" in envelope else {})
+        producer.publish(
+            json.dumps(envelope),
+            routing_key=routing_key or envelope["type"],
+            content_type="application/json",
+            content_encoding="utf-8",
+            headers=message_headers(envelope) if "actor" in envelope else {},
+        )
 
 
 def queue_messages(amqp_uri, name):
@@ -73,8 +83,7 @@ def test_a_redelivered_event_has_no_second_effect(platform, settings, policy_db,
     eventually(lambda: counter("jouda_events_duplicates_total", **labels) == duplicates_before + 1)
     assert staff_active(policy_db, tenant_code, user_id) is False
     with policy_db.transaction(all_tenants=True) as session:
-        records = session.scalars(select(ProcessedEvent).where(
-            ProcessedEvent.event_id == created["event_id"])).all()
+        records = session.scalars(select(ProcessedEvent).where(ProcessedEvent.event_id == created["event_id"])).all()
     assert [r.consumer for r in records] == ["policy.on_user_created"]
 
 
@@ -83,6 +92,7 @@ FAILURES = []
 
 class AlwaysFailing:
     """A consumer whose handler keeps failing, on the real broker."""
+
     name = "dlq_probe"
 
     @event_handler("policy", "policy.review_due", consumer="dlq_probe.handle")
@@ -96,9 +106,19 @@ def test_an_event_whose_handler_keeps_failing_ends_in_the_dead_letter_queue(plat
     container.start()
     try:
         queue = next(iter(container.entrypoints)).queue.name
-        event = build_event("policy.review_due", tenant_code, "system", {
-            "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 1, "title": "PQ",
-            "next_review_date": date(2027, 1, 1), "days_left": 20})
+        event = build_event(
+            "policy.review_due",
+            tenant_code,
+            "system",
+            {
+                "policy_id": str(uuid.uuid4()),
+                "version_id": str(uuid.uuid4()),
+                "version": 1,
+                "title": "PQ",
+                "next_review_date": date(2027, 1, 1),
+                "days_left": 20,
+            },
+        )
         publish(settings.amqp_uri, event)
         dlq = dead_letter_queue_name(queue)
         eventually(lambda: queue_messages(settings.amqp_uri, dlq) == 1, message="message dead-lettered")
@@ -114,14 +134,24 @@ def test_an_event_whose_handler_keeps_failing_ends_in_the_dead_letter_queue(plat
 
 
 def test_a_message_that_is_not_a_catalogue_event_is_dead_lettered_at_once(platform, settings, tenant_code):
-    poison = {"event_id": str(uuid.uuid4()), "type": "gateway.user_created", "version": 1,
-              "tenant_id": tenant_code, "occurred_at": "2026-01-01T00:00:00+00:00", "actor": "x",
-              "payload": {"user_id": "u", "role": "wizard", "active": True, "language": "fr"}}
+    poison = {
+        "event_id": str(uuid.uuid4()),
+        "type": "gateway.user_created",
+        "version": 1,
+        "tenant_id": tenant_code,
+        "occurred_at": "2026-01-01T00:00:00+00:00",
+        "actor": "x",
+        "payload": {"user_id": "u", "role": "wizard", "active": True, "language": "fr"},
+    }
     queue = "evt-gateway-gateway.user_created--policy.on_user_created"
     before = counter("jouda_events_dead_lettered_total", service="policy", event_type="gateway.user_created")
     publish(settings.amqp_uri, poison)
-    eventually(lambda: counter("jouda_events_dead_lettered_total", service="policy",
-                               event_type="gateway.user_created") == before + 1)
+    eventually(
+        lambda: (
+            counter("jouda_events_dead_lettered_total", service="policy", event_type="gateway.user_created")
+            == before + 1
+        )
+    )
     parked = take_message(settings.amqp_uri, dead_letter_queue_name(queue))
     assert parked.headers[ATTEMPTS_HEADER] == 1 and "ValidationError" in parked.headers[ERROR_HEADER]
 
@@ -142,12 +172,14 @@ def outage_database(settings):
 
 
 def test_events_committed_while_the_broker_is_unreachable_are_published_once_it_is_back(
-        settings, outage_database, tenant_code):
+    settings, outage_database, tenant_code
+):
     host, port = "127.0.0.1", 5672
     proxy = TcpProxy(host, port)
     vhost = settings.amqp_uri.rsplit("/", 1)[1]
-    relay = OutboxRelay(outage_database, f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost}",
-                        batch_size=20, idle_seconds=0.05)
+    relay = OutboxRelay(
+        outage_database, f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost}", batch_size=20, idle_seconds=0.05
+    )
     tap = EventTap(settings.amqp_uri, services=("outage",))
     running = eventlet.spawn(relay.run_forever)
     try:
@@ -155,9 +187,17 @@ def test_events_committed_while_the_broker_is_unreachable_are_published_once_it_
         sent = []
         for number in range(45):
             with UnitOfWork(outage_database, tenant_code, actor="qm", role="quality_manager") as uow:
-                envelope = uow.emit("policy.submitted", {
-                    "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": number + 1,
-                    "title": "PQ", "from_status": "draft", "to_status": "in_review"})
+                envelope = uow.emit(
+                    "policy.submitted",
+                    {
+                        "policy_id": str(uuid.uuid4()),
+                        "version_id": str(uuid.uuid4()),
+                        "version": number + 1,
+                        "title": "PQ",
+                        "from_status": "draft",
+                        "to_status": "in_review",
+                    },
+                )
                 uow.commit()
             sent.append(envelope["event_id"])
         eventlet.sleep(1.0)
@@ -180,9 +220,17 @@ def test_a_rolled_back_change_publishes_nothing(outage_database, tenant_code):
     before = outage_database_backlog(outage_database)
     with pytest.raises(RuntimeError):
         with UnitOfWork(outage_database, tenant_code, actor="qm", role="quality_manager") as uow:
-            uow.emit("policy.submitted", {
-                "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 1,
-                "title": "PQ", "from_status": "draft", "to_status": "in_review"})
+            uow.emit(
+                "policy.submitted",
+                {
+                    "policy_id": str(uuid.uuid4()),
+                    "version_id": str(uuid.uuid4()),
+                    "version": 1,
+                    "title": "PQ",
+                    "from_status": "draft",
+                    "to_status": "in_review",
+                },
+            )
             raise RuntimeError("the change failed before commit")
     assert outage_database_backlog(outage_database) == before
 
@@ -197,6 +245,7 @@ APPLIED = []
 
 class BatchProbe:
     """A batch consumer: one poisoned event among good ones must not hold the good ones back."""
+
     name = "batch_probe"
 
     @event_batch_handler("policy", "policy.review_due", consumer="batch_probe.handle", max_batch=50, max_wait=0.05)
@@ -213,16 +262,29 @@ def test_a_batch_handler_replays_a_failed_group_one_by_one(platform, settings, t
         queue = next(iter(container.entrypoints)).queue.name
 
         def review_due(title):
-            return build_event("policy.review_due", tenant_code, "system", {
-                "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 1, "title": title,
-                "next_review_date": date(2027, 1, 1), "days_left": 20})
+            return build_event(
+                "policy.review_due",
+                tenant_code,
+                "system",
+                {
+                    "policy_id": str(uuid.uuid4()),
+                    "version_id": str(uuid.uuid4()),
+                    "version": 1,
+                    "title": title,
+                    "next_review_date": date(2027, 1, 1),
+                    "days_left": 20,
+                },
+            )
+
         good = [review_due("PQ") for _ in range(20)]
         poison = review_due("poison")
         for event in good[:10] + [poison] + good[10:]:
             publish(settings.amqp_uri, event)
         eventually(lambda: set(APPLIED) >= {event["event_id"] for event in good}, message="good events applied")
-        eventually(lambda: queue_messages(settings.amqp_uri, dead_letter_queue_name(queue)) == 1,
-                   message="the poisoned event alone dead-lettered")
+        eventually(
+            lambda: queue_messages(settings.amqp_uri, dead_letter_queue_name(queue)) == 1,
+            message="the poisoned event alone dead-lettered",
+        )
         assert poison["event_id"] not in APPLIED
         parked = take_message(settings.amqp_uri, dead_letter_queue_name(queue))
         assert json.loads(parked.body)["event_id"] == poison["event_id"]
@@ -244,13 +306,24 @@ def test_a_parked_event_is_applied_once_replayed(platform, settings, policy_db, 
         if broken["on"] and staff_class is PolicyStaff and event["payload"]["user_id"].startswith("replay-"):
             raise RuntimeError("the database refuses the write")
         return original(uow, staff_class, event)
+
     monkeypatch.setattr(staff, "apply_user_event", failing_until_fixed)
 
     queue = "evt-gateway-gateway.user_created--policy.on_user_created"
     user_id = f"replay-{uuid.uuid4()}"
-    event = build_event("gateway.user_created", tenant_code, "admin",
-                        {"user_id": user_id, "role": "staff", "active": True, "language": "fr",
-                         "email": "agent@example.test", "name": None})
+    event = build_event(
+        "gateway.user_created",
+        tenant_code,
+        "admin",
+        {
+            "user_id": user_id,
+            "role": "staff",
+            "active": True,
+            "language": "fr",
+            "email": "agent@example.test",
+            "name": None,
+        },
+    )
     publish(settings.amqp_uri, event)
     eventually(lambda: dict(dead_letters.parked(settings))[queue] == 1, timeout=30, message="event parked")
     assert staff_active(policy_db, tenant_code, user_id) is None

@@ -5,6 +5,7 @@ and the broker or a database going away (through TCP proxies of the test's own).
 Attacks are bounded (a few hundred connections at most, each closed by the test) and the gateways
 they target are started by the test itself, with small limits, so that the session's platform is
 never the one under attack."""
+
 import dataclasses
 from http import client as http_client
 import json
@@ -34,6 +35,7 @@ POLICY = {"title": "Politique Qualité", "orientations": [{"code": "OS1", "title
 
 
 # --- raw HTTP on loopback -----------------------------------------------------------------------------
+
 
 def connect(port, timeout=5.0):
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -74,7 +76,7 @@ def read_response(sock):
             size = int(size_line, 16)
             if size == 0:
                 break
-            decoded, rest = decoded + rest[:size], rest[size + 2:]
+            decoded, rest = decoded + rest[:size], rest[size + 2 :]
         body = decoded
     return status, headers, body
 
@@ -103,7 +105,7 @@ def answered_within_a_second(port, path, token=None):
 
 
 def chunked(body: bytes, size=1000):
-    parts = [body[i:i + size] for i in range(0, len(body), size)]
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
     return b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in parts) + b"0\r\n\r\n"
 
 
@@ -117,6 +119,7 @@ def request_head(method, path, token=None, **headers):
 
 # --- gateways of the tests' own ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def own_gateway(platform, settings):
     """Starts a gateway of its own with the given settings; returns (runner, port)."""
@@ -124,11 +127,13 @@ def own_gateway(platform, settings):
 
     def start(**overrides):
         port = free_port()
-        runner = Runner(["gateway"], dataclasses.replace(settings, http_port=port, metrics_port=free_port(),
-                                                         **overrides))
+        runner = Runner(
+            ["gateway"], dataclasses.replace(settings, http_port=port, metrics_port=free_port(), **overrides)
+        )
         runner.start()
         started.append(runner)
         return runner, port
+
     yield start
     for runner in started:
         runner.stop()
@@ -150,6 +155,7 @@ def policies_of(policy_db, code):
 
 # --- slow and idle clients ------------------------------------------------------------------------------
 
+
 def test_stalled_bodies_hold_no_worker_and_are_let_go(own_gateway, council, manager, policy_db):
     # Ten clients announce 100 bytes of body and send one: the gateway has ten workers, which they
     # once held until they gave up, /healthz included.
@@ -158,8 +164,10 @@ def test_stalled_bodies_hold_no_worker_and_are_let_go(own_gateway, council, mana
     try:
         for _ in range(10):
             sock = connect(port, timeout=10)
-            sock.sendall(request_head("POST", "/api/v1/policies", manager, Content_Type="application/json",
-                                      Content_Length=100) + b"{")
+            sock.sendall(
+                request_head("POST", "/api/v1/policies", manager, Content_Type="application/json", Content_Length=100)
+                + b"{"
+            )
             stalled.append(sock)
         eventlet.sleep(0.3)
         for _ in range(3):
@@ -210,6 +218,7 @@ def test_idle_and_half_sent_connections_make_room_for_real_requests(own_gateway,
 
 class Sleepy:
     """A gateway-like service whose one endpoint keeps its worker for a while."""
+
     name = "gateway"
 
     @http("GET", "/api/v1/sleep")
@@ -228,6 +237,7 @@ def sleepy(settings):
         container.start()
         started.append(container)
         return port
+
     yield start
     for container in started:
         container.stop()
@@ -257,20 +267,33 @@ def test_when_every_connection_is_busy_a_newcomer_is_told_to_come_back(sleepy):
 
 # --- what every answer looks like -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data,status,code", [
-    pytest.param(b"GARBAGE\r\n\r\n", 400, "bad_request", id="not-a-request-line"),
-    pytest.param(b"GET / HTTP/9.9\r\n\r\n", 505, "bad_request", id="unknown-version"),
-    pytest.param(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", 414, "uri_too_long", id="uri-too-long"),
-    pytest.param(b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 70000 + b"\r\n\r\n", 431, "headers_too_large",
-                 id="header-too-large"),
-    pytest.param(b"POST /api/v1/policies HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400, "bad_request",
-                 id="length-not-a-number"),
-    pytest.param(b"POST /api/v1/policies HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-                 400, "bad_request", id="length-and-chunked"),
-    pytest.param(b"OPTIONS /api/v1/nowhere HTTP/1.1\r\n\r\n", 404, "not_found", id="options-unknown-path"),
-    pytest.param(b"DELETE /api/v1/policies HTTP/1.1\r\n\r\n", 405, "method_not_allowed", id="wrong-method"),
-    pytest.param(b"GET /nowhere HTTP/1.1\r\n\r\n", 404, "not_found", id="unknown-path"),
-])
+
+@pytest.mark.parametrize(
+    "data,status,code",
+    [
+        pytest.param(b"GARBAGE\r\n\r\n", 400, "bad_request", id="not-a-request-line"),
+        pytest.param(b"GET / HTTP/9.9\r\n\r\n", 505, "bad_request", id="unknown-version"),
+        pytest.param(b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", 414, "uri_too_long", id="uri-too-long"),
+        pytest.param(
+            b"GET / HTTP/1.1\r\nX-Big: " + b"b" * 70000 + b"\r\n\r\n", 431, "headers_too_large", id="header-too-large"
+        ),
+        pytest.param(
+            b"POST /api/v1/policies HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+            400,
+            "bad_request",
+            id="length-not-a-number",
+        ),
+        pytest.param(
+            b"POST /api/v1/policies HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            400,
+            "bad_request",
+            id="length-and-chunked",
+        ),
+        pytest.param(b"OPTIONS /api/v1/nowhere HTTP/1.1\r\n\r\n", 404, "not_found", id="options-unknown-path"),
+        pytest.param(b"DELETE /api/v1/policies HTTP/1.1\r\n\r\n", 405, "method_not_allowed", id="wrong-method"),
+        pytest.param(b"GET /nowhere HTTP/1.1\r\n\r\n", 404, "not_found", id="unknown-path"),
+    ],
+)
 def test_every_refusal_is_a_json_envelope(client, settings, data, status, code):
     got, headers, body = raw_request(settings.http_port, data)
     assert got == status
@@ -292,47 +315,61 @@ def test_every_response_forbids_sniffing_and_storing(client, council, path):
 
 # --- bodies ----------------------------------------------------------------------------------------------
 
+
 def test_a_chunked_body_is_read_whole(client, settings, council, manager, policy_db):
     body = json.dumps(POLICY).encode()
-    status, headers, created = raw_request(settings.http_port, request_head(
-        "POST", "/api/v1/policies", manager, Content_Type="application/json", Transfer_Encoding="chunked")
-        + chunked(body, size=7))
+    status, headers, created = raw_request(
+        settings.http_port,
+        request_head("POST", "/api/v1/policies", manager, Content_Type="application/json", Transfer_Encoding="chunked")
+        + chunked(body, size=7),
+    )
     assert status == 201, created
     version = json.loads(created)
     assert version["title"] == "Politique Qualité" and version["orientations"][0]["code"] == "OS1"
     # Once read as {}: the transition succeeded and the comment was silently dropped.
     comment = json.dumps({"comment": "Soumise avec ce commentaire."}).encode()
-    status, _, _ = raw_request(settings.http_port, request_head(
-        "POST", f"/api/v1/policies/{version['id']}/submit", manager, Transfer_Encoding="chunked") + chunked(comment, 5))
+    status, _, _ = raw_request(
+        settings.http_port,
+        request_head("POST", f"/api/v1/policies/{version['id']}/submit", manager, Transfer_Encoding="chunked")
+        + chunked(comment, 5),
+    )
     assert status == 200
     history = client.as_(manager).get(f"/api/v1/policies/{version['id']}/history").json()["transitions"]
     assert history[-1]["comment"] == "Soumise avec ce commentaire."
 
 
-def test_a_chunked_body_over_the_limit_is_refused_and_writes_nothing(client, settings, council, manager,
-                                                                      policy_db):
+def test_a_chunked_body_over_the_limit_is_refused_and_writes_nothing(client, settings, council, manager, policy_db):
     oversized = json.dumps({**POLICY, "body": "x" * (1536 * 1024)}).encode()
-    status, headers, body = raw_request(settings.http_port, request_head(
-        "POST", "/api/v1/policies", manager, Transfer_Encoding="chunked") + chunked(oversized, 64 * 1024))
+    status, headers, body = raw_request(
+        settings.http_port,
+        request_head("POST", "/api/v1/policies", manager, Transfer_Encoding="chunked") + chunked(oversized, 64 * 1024),
+    )
     assert status == 413 and envelope_of(status, headers, body)["code"] == "body_too_large"
     assert policies_of(policy_db, council.code) == 0
 
 
-@pytest.mark.parametrize("raw", [
-    pytest.param(b'{"title": "\\ud800", "orientations": []}', id="unpaired-surrogate-value"),
-    pytest.param(b'{"\\udfff": 1, "title": "x"}', id="unpaired-surrogate-key"),
-    pytest.param(b"[" * 5000 + b"]" * 5000, id="nested-5000-deep"),
-    pytest.param(b'{"a":' * 40 + b"1" + b"}" * 40, id="nested-40-deep"),
-    pytest.param(b"\xff\xfe{", id="not-utf8"),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b'{"title": "\\ud800", "orientations": []}', id="unpaired-surrogate-value"),
+        pytest.param(b'{"\\udfff": 1, "title": "x"}', id="unpaired-surrogate-key"),
+        pytest.param(b"[" * 5000 + b"]" * 5000, id="nested-5000-deep"),
+        pytest.param(b'{"a":' * 40 + b"1" + b"}" * 40, id="nested-40-deep"),
+        pytest.param(b"\xff\xfe{", id="not-utf8"),
+    ],
+)
 def test_json_that_is_not_text_is_a_400_and_writes_nothing(client, settings, council, manager, policy_db, raw):
-    status, headers, body = raw_request(settings.http_port, request_head(
-        "POST", "/api/v1/policies", manager, Content_Type="application/json", Content_Length=len(raw)) + raw)
+    status, headers, body = raw_request(
+        settings.http_port,
+        request_head("POST", "/api/v1/policies", manager, Content_Type="application/json", Content_Length=len(raw))
+        + raw,
+    )
     assert status == 400 and envelope_of(status, headers, body)["code"] == "malformed_json"
     assert policies_of(policy_db, council.code) == 0
 
 
 # --- tokens ----------------------------------------------------------------------------------------------
+
 
 def failures(reason):
     return REGISTRY.get_sample_value("jouda_auth_failures_total", {"reason": reason}) or 0.0
@@ -386,11 +423,16 @@ def test_deactivation_revokes_tokens_for_good(client, council, gateway_db):
 
 # --- outages ---------------------------------------------------------------------------------------------
 
+
 def through(url, proxy):
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}"
-                                     if parts.scheme.startswith("postgres") else
-                                     f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"))
+    return urlunsplit(
+        parts._replace(
+            netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}"
+            if parts.scheme.startswith("postgres")
+            else f"{parts.username}:{parts.password}@127.0.0.1:{proxy.port}"
+        )
+    )
 
 
 @pytest.fixture
@@ -403,6 +445,7 @@ def proxies():
         proxy = TcpProxy("127.0.0.1", port)
         made.append(proxy)
         return proxy
+
     yield make
     for proxy in made:
         proxy.close()
@@ -419,8 +462,11 @@ def test_a_broker_outage_is_a_503_that_changed_nothing(proxies, own_gateway, set
     assert "nothing was changed" in reply.json()["error"]["message"] and reply.headers["Retry-After"]
     assert policies_of(policy_db, council.code) == 0
     broker.restore()
-    eventually(lambda: gateway.post("/api/v1/policies", POLICY).status == 201, timeout=30,
-               message="the gateway is back once the broker is")
+    eventually(
+        lambda: gateway.post("/api/v1/policies", POLICY).status == 201,
+        timeout=30,
+        message="the gateway is back once the broker is",
+    )
     assert policies_of(policy_db, council.code) == 1
 
 
@@ -440,10 +486,15 @@ def test_the_gateways_database_outage_is_a_503(proxies, own_gateway, settings, m
 def test_a_services_database_outage_is_a_503_that_changed_nothing(proxies, settings, council, manager, policy_db):
     vhost, remove_vhost = create_vhost()  # a broker of their own: the session's policy service is not asked
     database = proxies(5432)
-    gateway = Runner(["gateway"], dataclasses.replace(settings, amqp_uri=vhost, http_port=free_port(),
-                                                      metrics_port=free_port()))
-    policy = Runner(["policy"], dataclasses.replace(settings, amqp_uri=vhost, metrics_port=free_port(),
-                                                    database_url=through(settings.database_url, database)))
+    gateway = Runner(
+        ["gateway"], dataclasses.replace(settings, amqp_uri=vhost, http_port=free_port(), metrics_port=free_port())
+    )
+    policy = Runner(
+        ["policy"],
+        dataclasses.replace(
+            settings, amqp_uri=vhost, metrics_port=free_port(), database_url=through(settings.database_url, database)
+        ),
+    )
     gateway.start()
     policy.start()
     try:

@@ -1,5 +1,6 @@
 """Every endpoint: another council's id is answered like a missing one (404), and bad input
 gets a clear error and writes nothing."""
+
 import uuid
 
 import eventlet
@@ -16,9 +17,15 @@ pytestmark = pytest.mark.integration
 GOOD = {"title": "Politique Qualité", "orientations": [{"code": "OS1", "title": "Qualité des services"}]}
 
 VERSION_READS = ["", "/history", "/acknowledgements/summary"]
-VERSION_WRITES = [("PATCH", "", {"title": "Autre"}), ("POST", "/submit", None), ("POST", "/approve", None),
-                  ("POST", "/request-changes", {"comment": "Non"}), ("POST", "/publish", None),
-                  ("POST", "/revisions", None), ("POST", "/acknowledgements", None)]
+VERSION_WRITES = [
+    ("PATCH", "", {"title": "Autre"}),
+    ("POST", "/submit", None),
+    ("POST", "/approve", None),
+    ("POST", "/request-changes", {"comment": "Non"}),
+    ("POST", "/publish", None),
+    ("POST", "/revisions", None),
+    ("POST", "/acknowledgements", None),
+]
 
 
 def published_policy(client, council):
@@ -33,10 +40,13 @@ def published_policy(client, council):
 def written(policy_db, tenant):
     """Every row the policy service holds for a tenant, plus its outbox: what 'nothing written' means."""
     with policy_db.transaction(tenant) as session:
-        counts = [session.scalar(select(func.count()).select_from(table)) for table in
-                  (domain.PolicyVersion, domain.Transition, domain.Acknowledgement)]
-        counts.append(session.execute(text("SELECT count(*) FROM outbox_events WHERE tenant_id = :t"),
-                                      {"t": tenant}).scalar())
+        counts = [
+            session.scalar(select(func.count()).select_from(table))
+            for table in (domain.PolicyVersion, domain.Transition, domain.Acknowledgement)
+        ]
+        counts.append(
+            session.execute(text("SELECT count(*) FROM outbox_events WHERE tenant_id = :t"), {"t": tenant}).scalar()
+        )
         counts.append(session.execute(text("SELECT max(updated_at) FROM policy_versions")).scalar())
     return counts
 
@@ -52,8 +62,11 @@ def test_another_councils_ids_are_not_found_on_every_endpoint(client, council, o
         for method, suffix, body in VERSION_WRITES:
             reply = outsider.request(method, f"/api/v1/policies/{version['id']}{suffix}", body)
             assert reply.status in (403, 404), (role, method, suffix, reply)
-            if role == "quality_manager" or suffix == "/acknowledgements" or (
-                    role == "director" and suffix in ("/approve", "/request-changes")):
+            if (
+                role == "quality_manager"
+                or suffix == "/acknowledgements"
+                or (role == "director" and suffix in ("/approve", "/request-changes"))
+            ):
                 assert reply.status == 404, (role, method, suffix, reply)  # allowed role: still not found
     # The other council's lists and current policy show nothing of this council.
     outsider = client.as_(other_council.tokens["quality_manager"])
@@ -74,8 +87,7 @@ def test_an_unknown_id_reads_exactly_like_another_councils(client, council, othe
     assert foreign["error"]["message"].split()[:3] == missing["error"]["message"].split()[:3]
 
 
-def test_row_level_security_hides_other_councils_even_without_the_orm_filter(client, council, other_council,
-                                                                             policy_db):
+def test_row_level_security_hides_other_councils_even_without_the_orm_filter(client, council, other_council, policy_db):
     published_policy(client, council)
     with policy_db.transaction(other_council.code) as session:
         # Raw SQL: no ORM criteria here; only PostgreSQL's policy stands between the councils.
@@ -83,31 +95,39 @@ def test_row_level_security_hides_other_councils_even_without_the_orm_filter(cli
     with policy_db.transaction(council.code) as session:
         assert session.execute(text("SELECT count(*) FROM policy_versions")).scalar() == 1
         with pytest.raises(Exception, match="row-level security"):
-            session.execute(text(
-                "INSERT INTO policies (id, tenant_id, created_by, created_at) VALUES (:i, :t, 'x', now())"),
-                {"i": str(uuid.uuid4()), "t": other_council.code})
+            session.execute(
+                text("INSERT INTO policies (id, tenant_id, created_by, created_at) VALUES (:i, :t, 'x', now())"),
+                {"i": str(uuid.uuid4()), "t": other_council.code},
+            )
 
 
 def test_bad_bodies_get_clear_errors_and_write_nothing(client, council, policy_db):
     manager = client.as_(council.tokens["quality_manager"])
     draft = manager.post("/api/v1/policies", GOOD).json()
     before = written(policy_db, council.code)
-    targets = [("POST", "/api/v1/policies"), ("PATCH", f"/api/v1/policies/{draft['id']}"),
-               ("POST", f"/api/v1/policies/{draft['id']}/submit")]
+    targets = [
+        ("POST", "/api/v1/policies"),
+        ("PATCH", f"/api/v1/policies/{draft['id']}"),
+        ("POST", f"/api/v1/policies/{draft['id']}/submit"),
+    ]
     for method, path in targets:
         malformed = manager.request(method, path, raw=b'{"title": ', headers={"Content-Type": "application/json"})
         assert (malformed.status, malformed.error_code) == (400, "malformed_json"), (path, malformed)
-        too_big = manager.request(method, path, raw=b'{"body": "' + b"x" * (1024 * 1024) + b'"}',
-                                  headers={"Content-Type": "application/json"})
+        too_big = manager.request(
+            method, path, raw=b'{"body": "' + b"x" * (1024 * 1024) + b'"}', headers={"Content-Type": "application/json"}
+        )
         assert (too_big.status, too_big.error_code) == (413, "body_too_large"), (path, too_big)
         not_object = manager.request(method, path, [1, 2])
         assert (not_object.status, not_object.error_code) == (422, "validation_failed"), (path, not_object)
-    for body, field in [({"title": 42}, "title"), ({"title": "x", "language": "en"}, "language"),
-                        ({"title": "x", "colour": "red"}, "colour"), ({"title": ""}, "title"),
-                        ({"title": "x", "orientations": [{"code": "A"}, {"code": "A", "title": "t"}]},
-                         "orientations"),
-                        ({"title": "x", "effective_date": "le 3 mars"}, "effective_date"),
-                        ({"title": "x", "commitments": "pas une liste"}, "commitments")]:
+    for body, field in [
+        ({"title": 42}, "title"),
+        ({"title": "x", "language": "en"}, "language"),
+        ({"title": "x", "colour": "red"}, "colour"),
+        ({"title": ""}, "title"),
+        ({"title": "x", "orientations": [{"code": "A"}, {"code": "A", "title": "t"}]}, "orientations"),
+        ({"title": "x", "effective_date": "le 3 mars"}, "effective_date"),
+        ({"title": "x", "commitments": "pas une liste"}, "commitments"),
+    ]:
         reply = manager.post("/api/v1/policies", body)
         assert (reply.status, reply.error_code) == (422, "validation_failed"), (body, reply)
         assert field in reply.json()["error"]["details"], (body, reply)
@@ -134,11 +154,12 @@ def test_state_conflicts_and_roles(client, council, policy_db):
     draft = manager.post("/api/v1/policies", GOOD).json()
     before = written(policy_db, council.code)
     for who, action, status, code in [
-            (manager, "approve", 403, "role_not_allowed"),          # only the director approves
-            (director, "approve", 409, "transition_not_allowed"),   # a draft is not in review
-            (manager, "publish", 409, "transition_not_allowed"),
-            (staff, "submit", 403, "role_not_allowed"),
-            (manager, "acknowledgements", 409, "transition_not_allowed")]:
+        (manager, "approve", 403, "role_not_allowed"),  # only the director approves
+        (director, "approve", 409, "transition_not_allowed"),  # a draft is not in review
+        (manager, "publish", 409, "transition_not_allowed"),
+        (staff, "submit", 403, "role_not_allowed"),
+        (manager, "acknowledgements", 409, "transition_not_allowed"),
+    ]:
         reply = who.post(f"/api/v1/policies/{draft['id']}/{action}")
         assert (reply.status, reply.error_code) == (status, code), (action, reply)
         assert reply.json()["error"]["message"]
@@ -163,16 +184,22 @@ def test_tokens_and_roles_at_the_edge(client, council, gateway_db, ministry_toke
     assert client.as_(token).get("/api/v1/policies").status == 200
     directory.revoke_token(gateway_db, token)
     # Refused within the gateway's token cache lifetime (JOUDA_AUTH_CACHE_SECONDS, 2 s).
-    eventually(lambda: client.as_(token).get("/api/v1/policies").status == 401, timeout=5,
-               message="revoked token refused")
+    eventually(
+        lambda: client.as_(token).get("/api/v1/policies").status == 401, timeout=5, message="revoked token refused"
+    )
     other = directory.create_token(gateway_db, email)
     assert client.as_(other).get("/api/v1/policies").status == 200
     directory.set_user_active(gateway_db, email, False)
-    eventually(lambda: client.as_(other).get("/api/v1/policies").status == 401, timeout=5,
-               message="deactivated user refused")
+    eventually(
+        lambda: client.as_(other).get("/api/v1/policies").status == 401, timeout=5, message="deactivated user refused"
+    )
     for token in (ministry_token, admin_token):
-        for method, path in [("GET", "/api/v1/policies"), ("GET", "/api/v1/policies/current"),
-                             ("POST", "/api/v1/policies"), ("GET", f"/api/v1/policies/{uuid.uuid4()}")]:
+        for method, path in [
+            ("GET", "/api/v1/policies"),
+            ("GET", "/api/v1/policies/current"),
+            ("POST", "/api/v1/policies"),
+            ("GET", f"/api/v1/policies/{uuid.uuid4()}"),
+        ]:
             reply = client.as_(token).request(method, path, GOOD if method == "POST" else None)
             assert (reply.status, reply.error_code) == (403, "role_not_allowed"), (path, reply)
 

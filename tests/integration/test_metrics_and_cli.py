@@ -1,4 +1,5 @@
 """What ops see (Prometheus text that promtool accepts) and what an administrator types."""
+
 import os
 import re
 import shutil
@@ -38,8 +39,10 @@ def test_metrics_cover_entrypoints_events_outbox_and_tenants(client, council, se
     assert sample(text, "jouda_tenant_active_users", tenant=council.code) == 6
     assert sample(text, "jouda_policy_acknowledgement_ratio", tenant=council.code) == pytest.approx(2 / 6, abs=1e-3)
     assert sample(text, "jouda_entrypoint_calls_total", service="policy", method="transition", outcome="success") >= 3
-    assert sample(text, "jouda_entrypoint_calls_total", service="gateway", method="transition_policy",
-                  outcome="success") >= 3
+    assert (
+        sample(text, "jouda_entrypoint_calls_total", service="gateway", method="transition_policy", outcome="success")
+        >= 3
+    )
     assert sample(text, "jouda_entrypoint_duration_seconds_count", service="gateway", method="create_policy") >= 1
     assert sample(text, "jouda_events_published_total", service="policy", event_type="policy.published") >= 1
     assert sample(text, "jouda_events_consumed_total", service="gateway", event_type="policy.published") >= 1
@@ -48,8 +51,10 @@ def test_metrics_cover_entrypoints_events_outbox_and_tenants(client, council, se
 
     client.as_(council.tokens["staff"]).post("/api/v1/policies", {"title": "x"})  # 403
     text = scrape(settings)
-    assert sample(text, "jouda_entrypoint_calls_total", service="gateway", method="create_policy",
-                  outcome="client_error") >= 1
+    assert (
+        sample(text, "jouda_entrypoint_calls_total", service="gateway", method="create_policy", outcome="client_error")
+        >= 1
+    )
 
 
 def test_metrics_pass_promtool(settings, client):
@@ -59,16 +64,22 @@ def test_metrics_pass_promtool(settings, client):
             pytest.fail("promtool is missing on CI (.ci/run installs Debian's `prometheus` package)")
         pytest.skip("promtool not installed (Debian package `prometheus`); CI installs it")
     client.get("/healthz")
-    checked = subprocess.run([promtool, "check", "metrics"], input=scrape(settings), capture_output=True,
-                             text=True, timeout=60)
+    checked = subprocess.run(
+        [promtool, "check", "metrics"], input=scrape(settings), capture_output=True, text=True, timeout=60
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def jouda(settings, *args):
-    env = {**os.environ, "JOUDA_DATABASE_URL": settings.database_url, "JOUDA_VAR_DIR": str(settings.var_dir),
-           "JOUDA_LOG_LEVEL": "WARNING"}
-    return subprocess.run([sys.executable, "-m", "jouda.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+    env = {
+        **os.environ,
+        "JOUDA_DATABASE_URL": settings.database_url,
+        "JOUDA_VAR_DIR": str(settings.var_dir),
+        "JOUDA_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "jouda.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_cli_onboards_a_council_while_the_platform_runs(settings, client, tenant_code):
@@ -88,8 +99,23 @@ def test_cli_onboards_a_council_while_the_platform_runs(settings, client, tenant
     assert no_tenant.returncode == 2 and "--tenant" in no_tenant.stderr
     unknown_tenant = jouda(settings, "user", "add", email, "--role", "staff", "--tenant", "nowhere")
     assert unknown_tenant.returncode == 2 and "No tenant nowhere" in unknown_tenant.stderr
-    assert jouda(settings, "user", "add", email, "--role", "quality_manager", "--tenant", tenant_code,
-                 "--name", "RMQ", "--lang", "ar").returncode == 0
+    assert (
+        jouda(
+            settings,
+            "user",
+            "add",
+            email,
+            "--role",
+            "quality_manager",
+            "--tenant",
+            tenant_code,
+            "--name",
+            "RMQ",
+            "--lang",
+            "ar",
+        ).returncode
+        == 0
+    )
 
     created = jouda(settings, "token", "create", email)
     assert created.returncode == 0 and created.stdout.count("\n") == 1
@@ -100,6 +126,9 @@ def test_cli_onboards_a_council_while_the_platform_runs(settings, client, tenant
 
     revoked = jouda(settings, "token", "revoke", token)
     assert revoked.returncode == 0 and "Revoked 1" in revoked.stderr
-    eventually(lambda: client.as_(token).get("/api/v1/me").status == 401, timeout=5,
-               message="revoked token refused within the gateway's token cache lifetime")
+    eventually(
+        lambda: client.as_(token).get("/api/v1/me").status == 401,
+        timeout=5,
+        message="revoked token refused within the gateway's token cache lifetime",
+    )
     assert jouda(settings, "token", "create", "nobody@nowhere.example").returncode == 2

@@ -5,6 +5,7 @@ The service runs for this module only (beside the session's gateway, policy and 
 other modules' tests neither wait on nor send any e-mail. It starts with the events earlier modules
 left in its queues (declared at the session's start) and works through them first; every test here
 works in councils of its own and looks only at their people, inboxes and addresses."""
+
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -44,9 +45,13 @@ from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("platform")]
 
-POLICY = {"title": "Politique Qualité",
-          "orientations": [{"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
-                           {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"}]}
+POLICY = {
+    "title": "Politique Qualité",
+    "orientations": [
+        {"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
+        {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"},
+    ],
+}
 SUBJECTS = {  # the French subjects, for the values of POLICY's first version
     "policy.submitted": "Politique qualité soumise pour validation : Politique Qualité (version 1)",
     "policy.approved": "Politique qualité approuvée : Politique Qualité (version 1)",
@@ -56,6 +61,7 @@ SUBJECTS = {  # the French subjects, for the values of POLICY's first version
 
 
 # --- the platform (tests/integration/conftest.py) and a webhook receiver ---------------------------------
+
 
 @pytest.fixture(scope="module")
 def receiver():
@@ -77,6 +83,7 @@ def notifications_db(settings):
 
 
 # --- councils whose people the notifications service knows ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Member:
@@ -111,17 +118,29 @@ def make_team(make_council, gateway_db, notifications_db):
     """A council (six people, see conftest) plus `extra` people [(role, language, name)], once the
     notifications service has their user events: a notification for someone it does not know yet
     would go nowhere."""
+
     def make(extra=()):
         council = make_council()
         for index, (role, language, name) in enumerate(extra):
-            directory.add_user(gateway_db, f"{role}-{language}{index}@{council.code}.example", role,
-                               tenant=council.code, name=name, language=language)
+            directory.add_user(
+                gateway_db,
+                f"{role}-{language}{index}@{council.code}.example",
+                role,
+                tenant=council.code,
+                name=name,
+                language=language,
+            )
         users = directory.list_users(gateway_db, council.code)
-        members = [Member(u.role, u.id, u.email, directory.create_token(gateway_db, u.email, tenant=council.code),
-                          u.language) for u in users]
-        eventually(lambda: known_people(notifications_db, council.code) == (len(members), True),
-                   message="the notifications service knows the council and its people")
+        members = [
+            Member(u.role, u.id, u.email, directory.create_token(gateway_db, u.email, tenant=council.code), u.language)
+            for u in users
+        ]
+        eventually(
+            lambda: known_people(notifications_db, council.code) == (len(members), True),
+            message="the notifications service knows the council and its people",
+        )
         return Team(council.code, members)
+
     return make
 
 
@@ -131,6 +150,7 @@ def team(make_team):
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
+
 
 def inbox(client, member, query=""):
     reply = client.as_(member.token).get(f"/api/v1/notifications?limit=200{query}")
@@ -143,8 +163,7 @@ def of_kind(client, member, kind):
 
 
 def inbox_kinds(client, team, prefix=""):
-    return {m.email: sorted(n["kind"] for n in inbox(client, m) if n["kind"].startswith(prefix))
-            for m in team.members}
+    return {m.email: sorted(n["kind"] for n in inbox(client, m) if n["kind"].startswith(prefix)) for m in team.members}
 
 
 def settle(client, team, expected, prefix="", timeout=15.0):
@@ -157,6 +176,7 @@ def settle(client, team, expected, prefix="", timeout=15.0):
     def check():
         last["got"] = inbox_kinds(client, team, prefix)
         return last["got"] == want
+
     try:
         eventually(check, timeout=timeout, interval=0.1)
     except AssertionError:
@@ -218,8 +238,9 @@ def create_objective(client, team, **changes):
     owned by the process owner."""
     manager = client.as_(team.one("quality_manager").token)
     body = objective_body(owned_by(team.one("process_owner")), **changes)
-    reply = eventually(lambda: (r := manager.post("/api/v1/objectives", body)).status == 201 and r,
-                       message="objective accepted")
+    reply = eventually(
+        lambda: (r := manager.post("/api/v1/objectives", body)).status == 201 and r, message="objective accepted"
+    )
     return reply.json()
 
 
@@ -228,21 +249,33 @@ def publish_envelope(amqp_uri, envelope):
     with Connection(amqp_uri) as connection:
         exchange = get_event_exchange(platform.publisher_of(envelope["type"]), {})
         producer = Producer(connection.channel(), exchange=exchange)
-        producer.publish(json.dumps(envelope), routing_key=envelope["type"], content_type="application/json",
-                         content_encoding="utf-8", headers=message_headers(envelope),
-                         message_id=envelope["event_id"], delivery_mode=2)
+        producer.publish(
+            json.dumps(envelope),
+            routing_key=envelope["type"],
+            content_type="application/json",
+            content_encoding="utf-8",
+            headers=message_headers(envelope),
+            message_id=envelope["event_id"],
+            delivery_mode=2,
+        )
 
 
 def processed(notifications_db, handler, event_id):
     with notifications_db.transaction(all_tenants=True) as session:
-        return session.execute(text("SELECT count(*) FROM processed_events WHERE consumer = :c AND event_id = :e"),
-                               {"c": f"notifications.{handler}", "e": event_id}).scalar() == 1
+        return (
+            session.execute(
+                text("SELECT count(*) FROM processed_events WHERE consumer = :c AND event_id = :e"),
+                {"c": f"notifications.{handler}", "e": event_id},
+            ).scalar()
+            == 1
+        )
 
 
 def notifications_of_event(notifications_db, code, event_id):
     with notifications_db.transaction(code) as session:
-        return session.scalar(select(func.count()).select_from(domain.Notification)
-                              .where(domain.Notification.source_id == event_id))
+        return session.scalar(
+            select(func.count()).select_from(domain.Notification).where(domain.Notification.source_id == event_id)
+        )
 
 
 def counter(name, **labels):
@@ -252,12 +285,21 @@ def counter(name, **labels):
 def written(notifications_db, code):
     """Every row the notifications service holds for a council, and what a write would change."""
     with notifications_db.transaction(code) as session:
-        counts = [session.scalar(select(func.count()).select_from(cls)) for cls in
-                  (domain.Notification, domain.Delivery, domain.Webhook, domain.Preferences)]
-        counts.append(session.scalar(select(func.count()).select_from(domain.Notification)
-                                     .where(domain.Notification.read_at.is_not(None))))
-        counts.append([(p.user_id, p.channels, p.language, p.digest) for p in
-                       session.scalars(select(domain.Preferences).order_by(domain.Preferences.user_id))])
+        counts = [
+            session.scalar(select(func.count()).select_from(cls))
+            for cls in (domain.Notification, domain.Delivery, domain.Webhook, domain.Preferences)
+        ]
+        counts.append(
+            session.scalar(
+                select(func.count()).select_from(domain.Notification).where(domain.Notification.read_at.is_not(None))
+            )
+        )
+        counts.append(
+            [
+                (p.user_id, p.channels, p.language, p.digest)
+                for p in session.scalars(select(domain.Preferences).order_by(domain.Preferences.user_id))
+            ]
+        )
         council = session.get(domain.Council, code)
         counts.append(council and council.escalation_days)
     return counts
@@ -286,15 +328,24 @@ def send_digests(notifications_db, code, day):
 
 def tracked(notifications_db, code, kind="objective"):
     with notifications_db.transaction(code) as session:
-        return {item.ref_id: item.due_date for item in
-                session.scalars(select(domain.TrackedItem).where(domain.TrackedItem.kind == kind))}
+        return {
+            item.ref_id: item.due_date
+            for item in session.scalars(select(domain.TrackedItem).where(domain.TrackedItem.kind == kind))
+        }
 
 
 # --- routing: who must know what ---------------------------------------------------------------------------
 
 # The routes the tests below drive end to end: a new row of the routing table needs its test here.
-DRIVEN_ROUTES = {"policy.submitted", "policy.approved", "policy.changes_requested", "policy.published",
-                 "policy.review_due", "objective.status_changed", "indicator.measurement_missing"}
+DRIVEN_ROUTES = {
+    "policy.submitted",
+    "policy.approved",
+    "policy.changes_requested",
+    "policy.published",
+    "policy.review_due",
+    "objective.status_changed",
+    "indicator.measurement_missing",
+}
 
 
 def test_every_route_is_driven_by_a_test_below():
@@ -308,14 +359,19 @@ def test_a_deactivated_person_is_told_nothing(client, team, gateway_db, notifica
     def recipient_active():
         with notifications_db.transaction(team.code) as session:
             return session.get(domain.Recipient, gone.user_id).active
+
     eventually(lambda: recipient_active() is False, message="the deactivation known")
     staying = Team(team.code, [m for m in team.members if m != gone])
     publish_policy(client, team)
     settle(client, staying, published_kinds(staying))
     eventually(lambda: mails(smtp, team.all("staff")[0]), message="the others' e-mails")
     with notifications_db.transaction(team.code) as session:
-        assert session.scalar(select(func.count()).select_from(domain.Notification)
-                              .where(domain.Notification.user_id == gone.user_id)) == 0
+        assert (
+            session.scalar(
+                select(func.count()).select_from(domain.Notification).where(domain.Notification.user_id == gone.user_id)
+            )
+            == 0
+        )
     assert mails(smtp, gone) == []
 
 
@@ -328,12 +384,18 @@ def test_the_policy_workflow_reaches_the_roles_of_the_routing_table(client, team
     settle(client, team, {director: ["policy.submitted"], manager: ["policy.changes_requested"]})
     act(client, manager, version["id"], "submit")
     act(client, director, version["id"], "approve")
-    settle(client, team, {director: ["policy.submitted"] * 2,
-                          manager: ["policy.approved", "policy.changes_requested"]})
+    settle(client, team, {director: ["policy.submitted"] * 2, manager: ["policy.approved", "policy.changes_requested"]})
     act(client, manager, version["id"], "publish")
     everyone = {m: ["policy.published"] for m in team.members}
-    settle(client, team, {**everyone, director: ["policy.published"] + ["policy.submitted"] * 2,
-                          manager: ["policy.approved", "policy.changes_requested", "policy.published"]})
+    settle(
+        client,
+        team,
+        {
+            **everyone,
+            director: ["policy.published"] + ["policy.submitted"] * 2,
+            manager: ["policy.approved", "policy.changes_requested", "policy.published"],
+        },
+    )
 
     for notification in inbox(client, manager) + inbox(client, director):
         assert notification["subject"] == SUBJECTS[notification["kind"]]
@@ -345,12 +407,17 @@ def test_the_policy_workflow_reaches_the_roles_of_the_routing_table(client, team
     assert f"Conseil de la Région Conseil {team.code}" in of_kind(client, manager, "policy.published")[0]["body"]
 
     # Each inbox entry also went by e-mail (nobody changed their preferences), once.
-    eventually(lambda: len(mails(smtp, director)) == 3 and all(len(mails(smtp, m)) == 1 for m in team.members
-                                                                if m not in (manager, director)),
-               message="the e-mails of the workflow")
+    eventually(
+        lambda: (
+            len(mails(smtp, director)) == 3
+            and all(len(mails(smtp, m)) == 1 for m in team.members if m not in (manager, director))
+        ),
+        message="the e-mails of the workflow",
+    )
     eventually(lambda: len(mails(smtp, manager)) == 3, message="the manager's e-mails")
     assert sorted(m["Subject"] for m in mails(smtp, director)) == sorted(
-        [SUBJECTS["policy.published"]] + [SUBJECTS["policy.submitted"]] * 2)
+        [SUBJECTS["policy.published"]] + [SUBJECTS["policy.submitted"]] * 2
+    )
     submitted = mails(smtp, director, SUBJECTS["policy.submitted"])[0]
     text_part, _ = parts(submitted)
     assert f"{PUBLIC_URL}/policies/{version['id']}" in text_part
@@ -358,19 +425,23 @@ def test_the_policy_workflow_reaches_the_roles_of_the_routing_table(client, team
     assert len(event_tap.events("policy.submitted", team.code)) == 2
 
 
-def test_objective_status_changes_notify_owner_and_managers_only_when_worse(client, team, notifications_db,
-                                                                          event_tap):
+def test_objective_status_changes_notify_owner_and_managers_only_when_worse(client, team, notifications_db, event_tap):
     publish_policy(client, team)
     manager, owner = team.one("quality_manager"), team.one("process_owner")
     objective = create_objective(client, team)
     months = months_back(3)
-    indicator = client.as_(manager.token).post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(
-        owned_by(owner), start_period=months[0]))
+    indicator = client.as_(manager.token).post(
+        f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(owned_by(owner), start_period=months[0])
+    )
     assert indicator.status == 201, indicator
-    for period, value, status in ((months[0], 65, "at_risk"), (months[1], 55, "off_track"),
-                                  (months[2], 78, "on_track")):
-        reply = client.as_(owner.token).post(f"/api/v1/indicators/{indicator.json()['id']}/measurements",
-                                             {"period": period, "value": value})
+    for period, value, status in (
+        (months[0], 65, "at_risk"),
+        (months[1], 55, "off_track"),
+        (months[2], 78, "on_track"),
+    ):
+        reply = client.as_(owner.token).post(
+            f"/api/v1/indicators/{indicator.json()['id']}/measurements", {"period": period, "value": value}
+        )
         assert reply.status == 201, reply
         assert client.as_(manager.token).get(f"/api/v1/objectives/{objective['id']}").json()["status"] == status
     worse = ["objective.status_changed"] * 2
@@ -389,8 +460,10 @@ def test_objective_status_changes_notify_owner_and_managers_only_when_worse(clie
     # The return to on_track was received and applied, and notified nobody.
     events = eventually(lambda: len(found := event_tap.events("objective.status_changed", team.code)) == 3 and found)
     better = next(e for e in events if e["payload"]["new_status"] == "on_track")
-    eventually(lambda: processed(notifications_db, "on_objective_status_changed", better["event_id"]),
-               message="the on_track change applied")
+    eventually(
+        lambda: processed(notifications_db, "on_objective_status_changed", better["event_id"]),
+        message="the on_track change applied",
+    )
     assert notifications_of_event(notifications_db, team.code, better["event_id"]) == 0
     settle(client, team, expected)
 
@@ -400,12 +473,14 @@ def test_a_missing_measurement_reaches_the_indicators_owner_only(client, team, o
     manager, auditor = team.one("quality_manager"), team.one("auditor")
     objective = create_objective(client, team)  # owned by the process owner; the indicator by the auditor
     months = months_back(3)
-    indicator = client.as_(manager.token).post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(
-        owned_by(auditor), start_period=months[0]))
+    indicator = client.as_(manager.token).post(
+        f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(owned_by(auditor), start_period=months[0])
+    )
     assert indicator.status == 201, indicator
     indicator = indicator.json()
-    late = [str(p) for p in periods.late_periods("monthly", months[0], set(), local_today(),
-                                                            periods.DEFAULT_GRACE_DAYS)]
+    late = [
+        str(p) for p in periods.late_periods("monthly", months[0], set(), local_today(), periods.DEFAULT_GRACE_DAYS)
+    ]
     assert late
     with UnitOfWork(objectives_db, team.code) as uow:  # the objectives service's timer, for this council
         assert objectives_commands.notice_missing_measurements(uow, local_today()) == len(late)
@@ -415,7 +490,8 @@ def test_a_missing_measurement_reaches_the_indicators_owner_only(client, team, o
     settle(client, team, expected)
     missing = of_kind(client, auditor, "indicator.measurement_missing")
     assert sorted(n["subject"] for n in missing) == sorted(
-        f"Mesure en retard : Taux de satisfaction des usagers ({period})" for period in late)
+        f"Mesure en retard : Taux de satisfaction des usagers ({period})" for period in late
+    )
     assert {n["link"] for n in missing} == {f"/indicators/{indicator['id']}"}
 
 
@@ -437,27 +513,47 @@ def test_a_coming_policy_review_reaches_the_quality_managers(client, team, polic
 
 def test_a_duplicate_event_gives_one_notification_per_person(client, team, settings, smtp):
     manager, owner = team.one("quality_manager"), team.one("process_owner")
-    envelope = build_event("objective.status_changed", team.code, "system", {
-        "objective_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "title": "Délai de traitement",
-        "orientation_code": "OS1", "owner_id": owner.user_id, "old_status": "on_track", "new_status": "at_risk",
-        "indicator_id": None})
+    envelope = build_event(
+        "objective.status_changed",
+        team.code,
+        "system",
+        {
+            "objective_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "title": "Délai de traitement",
+            "orientation_code": "OS1",
+            "owner_id": owner.user_id,
+            "old_status": "on_track",
+            "new_status": "at_risk",
+            "indicator_id": None,
+        },
+    )
     validate_event(envelope)
-    duplicates = counter("jouda_events_duplicates_total", service="notifications",
-                         event_type="objective.status_changed")
+    duplicates = counter(
+        "jouda_events_duplicates_total", service="notifications", event_type="objective.status_changed"
+    )
     publish_envelope(settings.amqp_uri, envelope)
     publish_envelope(settings.amqp_uri, envelope)
-    eventually(lambda: counter("jouda_events_duplicates_total", service="notifications",
-                               event_type="objective.status_changed") >= duplicates + 1,
-               message="the second delivery seen as a duplicate")
+    eventually(
+        lambda: (
+            counter("jouda_events_duplicates_total", service="notifications", event_type="objective.status_changed")
+            >= duplicates + 1
+        ),
+        message="the second delivery seen as a duplicate",
+    )
     settle(client, team, {manager: ["objective.status_changed"], owner: ["objective.status_changed"]})
     subject = "Dégradation d'un objectif qualité : Délai de traitement"
-    eventually(lambda: len(mails(smtp, manager, subject)) == 1 and len(mails(smtp, owner, subject)) == 1,
-               message="one e-mail each")
-    assert len([d for d in deliveries(client, manager, "&channel=email")
-                if d["target"] in (manager.email, owner.email)]) == 2
+    eventually(
+        lambda: len(mails(smtp, manager, subject)) == 1 and len(mails(smtp, owner, subject)) == 1,
+        message="one e-mail each",
+    )
+    assert (
+        len([d for d in deliveries(client, manager, "&channel=email") if d["target"] in (manager.email, owner.email)])
+        == 2
+    )
 
 
 # --- languages --------------------------------------------------------------------------------------------
+
 
 def test_each_person_reads_in_their_language(client, make_team, smtp):
     team = make_team(extra=[("staff", "ar", "سعاد العلوي")])
@@ -492,23 +588,34 @@ def test_each_person_reads_in_their_language(client, make_team, smtp):
     assert revision.status == 201, revision
     for who, action in ((manager, "submit"), (director, "approve"), (manager, "publish")):
         act(client, who, revision.json()["id"], action)
-    eventually(lambda: len(of_kind(client, arabic, "policy.published")) == 2
-               and len(of_kind(client, manager, "policy.published")) == 2, message="version 2 announced")
+    eventually(
+        lambda: (
+            len(of_kind(client, arabic, "policy.published")) == 2
+            and len(of_kind(client, manager, "policy.published")) == 2
+        ),
+        message="version 2 announced",
+    )
     latest = {n["id"]: n for n in of_kind(client, arabic, "policy.published")}
     assert sorted((n["language"], n["subject"]) for n in latest.values()) == [
         ("ar", "نشر سياسة الجودة الجديدة: Politique Qualité (الإصدار 1)"),
-        ("fr", "Nouvelle politique qualité publiée : Politique Qualité (version 2)")]
+        ("fr", "Nouvelle politique qualité publiée : Politique Qualité (version 2)"),
+    ]
     approved = sorted(of_kind(client, manager, "policy.approved"), key=lambda n: n["created_at"])
     assert [n["language"] for n in approved] == ["fr", "ar"]
     assert approved[1]["subject"] == "المصادقة على سياسة الجودة: Politique Qualité (الإصدار 2)"
-    switched = eventually(lambda: (found := mails(smtp, arabic, "Nouvelle politique qualité publiée : Politique "
-                                                                "Qualité (version 2)")) and found[0])
+    switched = eventually(
+        lambda: (
+            (found := mails(smtp, arabic, "Nouvelle politique qualité publiée : Politique Qualité (version 2)"))
+            and found[0]
+        )
+    )
     assert '<html lang="fr" dir="ltr">' in parts(switched)[1]
     to_arabic = eventually(lambda: (found := mails(smtp, manager, approved[1]["subject"])) and found[0])
     assert 'dir="rtl"' in parts(to_arabic)[1]
 
 
 # --- preferences -------------------------------------------------------------------------------------------
+
 
 def test_preferences_choose_channels_but_mandatory_notices_reach_the_inbox(client, team, smtp):
     manager, director = team.one("quality_manager"), team.one("director")
@@ -519,8 +626,12 @@ def test_preferences_choose_channels_but_mandatory_notices_reach_the_inbox(clien
     reply = me.request("PUT", "/api/v1/me/preferences", chosen)
     assert reply.status == 200 and reply.json() == {**chosen, "language": None, "digest": False}, reply
     assert me.get("/api/v1/me/preferences").json() == {**chosen, "language": None, "digest": False}
-    assert client.as_(first_staff.token).request("PUT", "/api/v1/me/preferences", {
-        "channels": {"policy.published": ["email"]}}).status == 200
+    assert (
+        client.as_(first_staff.token)
+        .request("PUT", "/api/v1/me/preferences", {"channels": {"policy.published": ["email"]}})
+        .status
+        == 200
+    )
     assert client.as_(second_staff.token).get("/api/v1/me/preferences").json()["channels"] == {}
 
     version = draft(client, team)
@@ -531,12 +642,24 @@ def test_preferences_choose_channels_but_mandatory_notices_reach_the_inbox(clien
     act(client, manager, version["id"], "publish")
     # changes_requested: neither channel, so nothing at all; approved: the inbox only; published is
     # mandatory, so it reaches the inbox whatever the preferences say.
-    settle(client, team, {**{m: ["policy.published"] for m in team.members},
-                          manager: ["policy.approved", "policy.published"],
-                          director: ["policy.published", "policy.submitted", "policy.submitted"]})
+    settle(
+        client,
+        team,
+        {
+            **{m: ["policy.published"] for m in team.members},
+            manager: ["policy.approved", "policy.published"],
+            director: ["policy.published", "policy.submitted", "policy.submitted"],
+        },
+    )
 
-    eventually(lambda: len(mails(smtp, first_staff)) == 1 and len(mails(smtp, second_staff)) == 1
-               and len(mails(smtp, director)) == 3, message="the e-mails of those who want them")
+    eventually(
+        lambda: (
+            len(mails(smtp, first_staff)) == 1
+            and len(mails(smtp, second_staff)) == 1
+            and len(mails(smtp, director)) == 3
+        ),
+        message="the e-mails of those who want them",
+    )
     assert mails(smtp, first_staff)[0]["Subject"] == SUBJECTS["policy.published"]
     log = deliveries(client, manager, "&channel=email")
     assert manager.email not in {d["target"] for d in log}  # no e-mail was even queued for the manager
@@ -556,8 +679,10 @@ def test_a_digest_replaces_individual_emails_once_a_day(client, team, smtp, noti
     act(client, manager, version["id"], "submit")
     act(client, director, version["id"], "approve")
     act(client, manager, version["id"], "publish")
-    eventually(lambda: len(of_kind(client, director, "policy.published")) == 1
-               and len(mails(smtp, manager)) == 3, message="notifications made and the others' e-mails sent")
+    eventually(
+        lambda: len(of_kind(client, director, "policy.published")) == 1 and len(mails(smtp, manager)) == 3,
+        message="notifications made and the others' e-mails sent",
+    )
     assert len(inbox(client, director)) == 3
     assert director.email not in {d["target"] for d in deliveries(client, manager, "&channel=email")}
 
@@ -565,6 +690,7 @@ def test_a_digest_replaces_individual_emails_once_a_day(client, team, smtp, noti
 
     def digest(day):
         return send_digests(notifications_db, team.code, day)
+
     assert digest(today) == 1
     subject = f"Jouda : 3 notifications du {today.isoformat()}"
     message = eventually(lambda: (found := mails(smtp, director)) and found, message="the digest")
@@ -577,6 +703,7 @@ def test_a_digest_replaces_individual_emails_once_a_day(client, team, smtp, noti
 
     def digests_queued():
         return [d for d in deliveries(client, manager, "&channel=email") if d["target"] == director.email]
+
     assert len(digests_queued()) == 1 and digests_queued()[0]["notification_id"] is None
     assert digest(today) == 0  # again the same day: nothing more
     revision = client.as_(manager.token).post(f"/api/v1/policies/{version['id']}/revisions").json()
@@ -586,8 +713,9 @@ def test_a_digest_replaces_individual_emails_once_a_day(client, team, smtp, noti
     assert len(digests_queued()) == 1 and len(mails(smtp, director)) == 1
     tomorrow = today + timedelta(days=1)
     assert digest(tomorrow) == 1
-    second = eventually(lambda: (found := mails(smtp, director)) and len(found) == 2 and found[1],
-                        message="the next day's digest")
+    second = eventually(
+        lambda: (found := mails(smtp, director)) and len(found) == 2 and found[1], message="the next day's digest"
+    )
     assert second["Subject"] == f"Jouda : 1 notifications du {tomorrow.isoformat()}"
     assert "Politique qualité soumise pour validation : Politique Qualité (version 2)" in parts(second)[0]
     assert len(inbox(client, director)) == 4  # the inbox never changed
@@ -607,20 +735,30 @@ def test_a_digest_names_the_council_as_every_other_notification_does(client, tea
 
 # --- reminders and escalation -----------------------------------------------------------------------------
 
+
 def test_reminders_are_sent_once_and_escalate(client, team, notifications_db):
     publish_policy(client, team)
     manager, director, owner = team.one("quality_manager"), team.one("director"), team.one("process_owner")
     today = local_today()
     objectives = {}
     for days in (5, -1, -8, -15):
-        objectives[days] = create_objective(client, team, title=f"Objectif J{days:+d}",
-                                            due_date=(today + timedelta(days=days)).isoformat())
-    eventually(lambda: tracked(notifications_db, team.code) == {
-        o["id"]: today + timedelta(days=days) for days, o in objectives.items()}, message="due dates followed")
+        objectives[days] = create_objective(
+            client, team, title=f"Objectif J{days:+d}", due_date=(today + timedelta(days=days)).isoformat()
+        )
+    eventually(
+        lambda: (
+            tracked(notifications_db, team.code)
+            == {o["id"]: today + timedelta(days=days) for days, o in objectives.items()}
+        ),
+        message="due dates followed",
+    )
 
     assert run_reminders(notifications_db, team.code, today) == 1 + 3 + 2 + 1
-    expected = {owner: ["reminder.due_soon"] + ["reminder.overdue"] * 3,
-                manager: ["reminder.escalated"] * 2, director: ["reminder.escalated"]}
+    expected = {
+        owner: ["reminder.due_soon"] + ["reminder.overdue"] * 3,
+        manager: ["reminder.escalated"] * 2,
+        director: ["reminder.escalated"],
+    }
     settle(client, team, expected, prefix="reminder.")
 
     soon = of_kind(client, owner, "reminder.due_soon")[0]
@@ -633,8 +771,10 @@ def test_reminders_are_sent_once_and_escalate(client, team, notifications_db):
     assert "Nombre de jours de retard : 8." in overdue["Échéance dépassée : Objectif J-8"]["body"]
     assert all(n["mandatory"] for n in overdue.values())
     escalated = {n["subject"] for n in of_kind(client, manager, "reminder.escalated")}
-    assert escalated == {"Escalade : retard non traité pour « Objectif J-8 »",
-                         "Escalade : retard non traité pour « Objectif J-15 »"}
+    assert escalated == {
+        "Escalade : retard non traité pour « Objectif J-8 »",
+        "Escalade : retard non traité pour « Objectif J-15 »",
+    }
     to_director = of_kind(client, director, "reminder.escalated")[0]
     assert to_director["subject"] == "Escalade : retard non traité pour « Objectif J-15 »"
     assert f"sous la responsabilité de {owner.email}" in to_director["body"]
@@ -665,10 +805,13 @@ def test_a_council_sets_when_overdue_items_escalate(client, make_team, notificat
     eventually(lambda: set(tracked(notifications_db, team.code)) == {four["id"], six["id"]}, message="followed")
     # Overdue to the owner (both); to the manager after 3 days (both); to the director after 6 (J-6 only).
     assert run_reminders(notifications_db, team.code, today) == 2 + 2 + 1
-    settle(client, team, {owner: ["reminder.overdue"] * 2, manager: ["reminder.escalated"] * 2,
-                          director: ["reminder.escalated"]}, prefix="reminder.")
-    assert of_kind(client, director, "reminder.escalated")[0]["subject"] == \
-        "Escalade : retard non traité pour « J-6 »"
+    settle(
+        client,
+        team,
+        {owner: ["reminder.overdue"] * 2, manager: ["reminder.escalated"] * 2, director: ["reminder.escalated"]},
+        prefix="reminder.",
+    )
+    assert of_kind(client, director, "reminder.escalated")[0]["subject"] == "Escalade : retard non traité pour « J-6 »"
 
 
 def test_a_new_deadline_starts_the_reminders_again(client, team, notifications_db):
@@ -679,12 +822,17 @@ def test_a_new_deadline_starts_the_reminders_again(client, team, notifications_d
     eventually(lambda: late["id"] in tracked(notifications_db, team.code), message="due date followed")
     assert run_reminders(notifications_db, team.code, today) == 1
     moved = client.as_(team.one("quality_manager").token).patch(
-        f"/api/v1/objectives/{late['id']}", {"due_date": (today - timedelta(days=2)).isoformat()})
+        f"/api/v1/objectives/{late['id']}", {"due_date": (today - timedelta(days=2)).isoformat()}
+    )
     assert moved.status == 200, moved
     soon = create_objective(client, team, title="Bientôt", due_date=(today + timedelta(days=3)).isoformat())
-    eventually(lambda: tracked(notifications_db, team.code) == {late["id"]: today - timedelta(days=2),
-                                                               soon["id"]: today + timedelta(days=3)},
-               message="the new deadline followed")
+    eventually(
+        lambda: (
+            tracked(notifications_db, team.code)
+            == {late["id"]: today - timedelta(days=2), soon["id"]: today + timedelta(days=3)}
+        ),
+        message="the new deadline followed",
+    )
     # "a new deadline: reminders start again" (deadlines.track): the owner hears of the new one, and
     # of the other objective's coming due date, in the same run.
     assert run_reminders(notifications_db, team.code, today) == 2
@@ -694,6 +842,7 @@ def test_a_new_deadline_starts_the_reminders_again(client, team, notifications_d
 
 # --- e-mail delivery through an outage ------------------------------------------------------------------------
 
+
 def test_emails_wait_out_an_smtp_outage_and_arrive_once(client, team, smtp):
     manager = team.one("quality_manager")
     kinds = published_kinds(team)
@@ -702,6 +851,7 @@ def test_emails_wait_out_an_smtp_outage_and_arrive_once(client, team, smtp):
 
     def ours(log):
         return [d for d in log if d["target"] in addresses]
+
     smtp.stop()
     try:
         publish_policy(client, team)
@@ -710,6 +860,7 @@ def test_emails_wait_out_an_smtp_outage_and_arrive_once(client, team, smtp):
         def all_retrying():
             log = ours(deliveries(client, manager, "&channel=email"))
             return len(log) == 8 and all(d["status"] == "retrying" and d["attempts"] >= 2 for d in log) and log
+
         log = eventually(all_retrying, message="every e-mail retrying")
         for delivery in log:
             assert delivery["sent_at"] is None and delivery["next_attempt_at"] >= delivery["created_at"]
@@ -724,6 +875,7 @@ def test_emails_wait_out_an_smtp_outage_and_arrive_once(client, team, smtp):
     def all_sent():
         log = ours(deliveries(client, manager, "&channel=email"))
         return all(d["status"] == "sent" for d in log) and log
+
     log = eventually(all_sent, message="every e-mail sent once the server is back")
     assert all(d["last_error"] is None and d["attempts"] >= 3 and d["sent_at"] for d in log)
     eventually(lambda: all(len(mails(smtp, m)) == len(s) for m, s in expected.items()), timeout=5)
@@ -741,9 +893,23 @@ def test_one_refused_recipient_does_not_hold_back_the_others_emails(client, team
         # A first event reaches the manager and the process owner; the server takes its time over the
         # owner's address, so the dispatcher's round is still busy while the policy's e-mails are
         # queued: they are all due in its next round, the director's (refused) first.
-        publish_envelope(settings.amqp_uri, build_event("objective.status_changed", team.code, "system", {
-            "objective_id": "6fa459ea-ee8a-3ca4-894e-db77e160355e", "title": "Accueil", "orientation_code": "OS1",
-            "owner_id": owner.user_id, "old_status": "at_risk", "new_status": "off_track", "indicator_id": None}))
+        publish_envelope(
+            settings.amqp_uri,
+            build_event(
+                "objective.status_changed",
+                team.code,
+                "system",
+                {
+                    "objective_id": "6fa459ea-ee8a-3ca4-894e-db77e160355e",
+                    "title": "Accueil",
+                    "orientation_code": "OS1",
+                    "owner_id": owner.user_id,
+                    "old_status": "at_risk",
+                    "new_status": "off_track",
+                    "indicator_id": None,
+                },
+            ),
+        )
         eventually(lambda: smtp.slowed(owner.email), message="the dispatcher held by the server")
         publish_policy(client, team)
         expected = published_kinds(team)
@@ -754,6 +920,7 @@ def test_one_refused_recipient_does_not_hold_back_the_others_emails(client, team
         def tried_every_one():  # the round after the held one: the director's two e-mails refused
             log = [d for d in deliveries(client, manager, "&channel=email") if d["target"] in addresses]
             return len(log) == 10 and all(d["status"] != "pending" for d in log) and log
+
         log = eventually(tried_every_one, message="every e-mail tried")
     finally:
         smtp.set_rules()
@@ -763,15 +930,17 @@ def test_one_refused_recipient_does_not_hold_back_the_others_emails(client, team
     # The others went in the same round: each sent at its first attempt.
     others = [d for d in log if d["target"] != director.email]
     assert [(d["target"], d["status"], d["attempts"], d["last_error"]) for d in others] == [
-        (d["target"], "sent", 1, None) for d in others]
+        (d["target"], "sent", 1, None) for d in others
+    ]
 
 
 # Text pasted from a PDF or a word processor: characters no e-mail header may hold.
 BREAKS = "\n\r\u2028\u2029\x0b\x0c\x85\x1c"
 
 
-def test_line_breaks_in_every_text_that_reaches_an_e_mail_still_arrive_once(client, gateway_db, notifications_db,
-                                                                          objectives_db, tenant_code, smtp):  # noqa: F811
+def test_line_breaks_in_every_text_that_reaches_an_e_mail_still_arrive_once(
+    client, gateway_db, notifications_db, objectives_db, tenant_code, smtp
+):
     # A title with a line break once made the dispatcher fail its whole batch and send the rest of
     # it again every second. Here every text that can reach an e-mail holds every such character:
     # the council's name, people's names, the policy's title, the director's comment, an objective's
@@ -794,27 +963,33 @@ def test_line_breaks_in_every_text_that_reaches_an_e_mail_still_arrive_once(clie
         act(client, who, version["id"], action)
     objective = create_objective(client, team, title=f"Objectif{BREAKS}de délai")
     months = months_back(3)
-    indicator = client.as_(manager.token).post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(
-        owned_by(owner), name=f"Indicateur{BREAKS}de délai", start_period=months[0]))
+    indicator = client.as_(manager.token).post(
+        f"/api/v1/objectives/{objective['id']}/indicators",
+        indicator_body(owned_by(owner), name=f"Indicateur{BREAKS}de délai", start_period=months[0]),
+    )
     assert indicator.status == 201, indicator
-    reply = client.as_(owner.token).post(f"/api/v1/indicators/{indicator.json()['id']}/measurements",
-                                         {"period": months[2], "value": 50})  # off track: the objective worsens
+    reply = client.as_(owner.token).post(
+        f"/api/v1/indicators/{indicator.json()['id']}/measurements", {"period": months[2], "value": 50}
+    )  # off track: the objective worsens
     assert reply.status == 201, reply
     with UnitOfWork(objectives_db, code) as uow:  # the objectives service's timer: two months unreported
         assert objectives_commands.notice_missing_measurements(uow, local_today()) == 2
 
     expected = {  # e-mails each person receives, once each
         director: 3,  # submitted twice, published
-        manager: 4,   # changes requested, approved, published, the objective's status
-        owner: 3,     # published, the objective's status, the two missing reports in one e-mail
+        manager: 4,  # changes requested, approved, published, the objective's status
+        owner: 3,  # published, the objective's status, the two missing reports in one e-mail
         members["staff"]: 1,
     }
 
     def arrived():
         return {member: len(mails(smtp, member)) for member in expected}
+
     eventually(lambda: arrived() == expected, timeout=30, message=f"every e-mail arrived (expected {expected})")
-    eventually(lambda: not [d for d in deliveries(client, manager) if d["status"] in ("pending", "retrying")],
-               message="nothing left to send")
+    eventually(
+        lambda: not [d for d in deliveries(client, manager) if d["status"] in ("pending", "retrying")],
+        message="nothing left to send",
+    )
     eventlet.sleep(3 * RETRY_BASE_SECONDS + 1)  # what was sent is not sent again
     assert arrived() == expected
     assert {d["status"] for d in deliveries(client, manager)} == {"sent"}
@@ -829,8 +1004,13 @@ def test_an_objectives_created_and_updated_events_applied_at_once_both_take(noti
     # Two workers applying an objective's first and second deadline at the same moment: the second
     # waited for the first's row and then failed on the unique key (a traceback at every start-up).
     code, objective_id = f"{tenant_code}-race", str(uuid.uuid4())
-    deadline = {"kind": "objective", "ref_id": objective_id, "title": "Délais", "owner_id": "u-1",
-                "link": f"/objectives/{objective_id}"}
+    deadline = {
+        "kind": "objective",
+        "ref_id": objective_id,
+        "title": "Délais",
+        "owner_id": "u-1",
+        "link": f"/objectives/{objective_id}",
+    }
     created = build_event("deadline.set", code, "u-qm", {**deadline, "due_date": date(2027, 6, 30)})
     updated = build_event("deadline.set", code, "u-qm", {**deadline, "due_date": date(2027, 9, 30)})
 
@@ -839,8 +1019,16 @@ def test_an_objectives_created_and_updated_events_applied_at_once_both_take(noti
             deadlines.on_deadline_set(uow, updated)
 
     with UnitOfWork(notifications_db, code) as first:
-        deadlines.track(first, "objective", objective_id, "Délais", date(2027, 6, 30), "u-1",
-                        f"/objectives/{objective_id}", occurred_at_of(created))
+        deadlines.track(
+            first,
+            "objective",
+            objective_id,
+            "Délais",
+            date(2027, 6, 30),
+            "u-1",
+            f"/objectives/{objective_id}",
+            occurred_at_of(created),
+        )
         first.session.flush()  # the row is written, its transaction still open
         second = eventlet.spawn(apply_updated)
         eventlet.sleep(0.5)  # the second worker is now waiting on the first's row
@@ -885,23 +1073,32 @@ def reachable_through_proxy(settings):
     engine.dispose()
     url = make_url(settings.database_url)
     proxy = TcpProxy(url.host, url.port)
-    database = Database(schema, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
-                        pool_size=1)
+    database = Database(
+        schema, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), pool_size=1
+    )
     yield database, proxy
     database.dispose()
     proxy.close()
 
 
 def test_an_email_sent_as_the_database_drops_is_recorded_once_it_is_back_not_sent_again(
-        notifications_settings, smtp, reachable_through_proxy):
+    notifications_settings, smtp, reachable_through_proxy
+):
     # The outcome of an e-mail the server had accepted could not be written: the database had gone.
     # The delivery's lease ran out before it came back; the next round sent the e-mail a second time.
     database, proxy = reachable_through_proxy
     address = f"outage-{free_port()}@dispatcher.example"
     with UnitOfWork(database, "fes-meknes") as uow:
-        uow.session.add(domain.Delivery("fes-meknes", domain.EMAIL, address, {
-            "to": address, "name": None, "subject": "Rappel", "text": "Texte", "html": "<p>Texte</p>"},
-            utc_now(), utc_now()))
+        uow.session.add(
+            domain.Delivery(
+                "fes-meknes",
+                domain.EMAIL,
+                address,
+                {"to": address, "name": None, "subject": "Rappel", "text": "Texte", "html": "<p>Texte</p>"},
+                utc_now(),
+                utc_now(),
+            )
+        )
         uow.commit()
 
     class DatabaseGoneOnceSent(channels.Mailer):
@@ -913,11 +1110,13 @@ def test_an_email_sent_as_the_database_drops_is_recorded_once_it_is_back_not_sen
             if self.sent == 1:
                 proxy.cut()  # the server has the message; the outcome cannot be written
 
-    mailer = DatabaseGoneOnceSent(notifications_settings.smtp_url, notifications_settings.var_dir / "mail",
-                                  notifications_settings.mail_from)
+    mailer = DatabaseGoneOnceSent(
+        notifications_settings.smtp_url, notifications_settings.var_dir / "mail", notifications_settings.mail_from
+    )
     lease, unrecorded = timedelta(seconds=0.2), []
-    round_ = dict(retry_base_seconds=1.0, allow_private=False, resolve=channels.resolve, lease=lease,
-                  unrecorded=unrecorded)
+    round_ = dict(
+        retry_base_seconds=1.0, allow_private=False, resolve=channels.resolve, lease=lease, unrecorded=unrecorded
+    )
     try:
         with pytest.raises(DBAPIError):
             dispatch.dispatch(database, mailer, utc_now(), **round_)
@@ -937,13 +1136,16 @@ def test_an_email_sent_as_the_database_drops_is_recorded_once_it_is_back_not_sen
 
 # --- webhooks ------------------------------------------------------------------------------------------------
 
+
 def test_webhooks_receive_signed_envelopes(client, team, receiver, event_tap):
     manager, director = team.one("quality_manager"), team.one("director")
     path = f"/hooks/{team.code}/ok"
     url = receiver.url(path)
-    for member, method, target in ((team.one("staff"), "POST", "/api/v1/webhooks"),
-                                   (director, "GET", "/api/v1/webhooks"),
-                                   (team.one("process_owner"), "DELETE", "/api/v1/webhooks/x")):
+    for member, method, target in (
+        (team.one("staff"), "POST", "/api/v1/webhooks"),
+        (director, "GET", "/api/v1/webhooks"),
+        (team.one("process_owner"), "DELETE", "/api/v1/webhooks/x"),
+    ):
         reply = client.as_(member.token).request(method, target, {"url": url} if method == "POST" else None)
         assert (reply.status, reply.error_code) == (403, "role_not_allowed"), (member.role, reply)
     assert client.as_(director.token).get("/api/v1/notifications/deliveries").status == 403
@@ -969,8 +1171,9 @@ def test_webhooks_receive_signed_envelopes(client, team, receiver, event_tap):
     sent = eventually(lambda: (found := event_tap.events("policy.submitted", team.code)) and found[0])
     assert request["json"] == sent  # the event's envelope, as published
     validate_event(request["json"])
-    log = eventually(lambda: (found := deliveries(client, manager, "&channel=webhook")) and found[0]["status"] == "sent"
-                     and found)
+    log = eventually(
+        lambda: (found := deliveries(client, manager, "&channel=webhook")) and found[0]["status"] == "sent" and found
+    )
     assert [(d["target"], d["attempts"], d["last_error"]) for d in log] == [(webhook["id"], 1, None)]
 
     assert me.request("DELETE", f"/api/v1/webhooks/{webhook['id']}").json() == {"deleted": webhook["id"]}
@@ -992,14 +1195,17 @@ def test_a_webhook_answering_500_is_retried_until_it_answers(client, team, recei
     def retrying():
         found = deliveries(client, manager, "&channel=webhook")
         return len(found) == 1 and found[0]["status"] == "retrying" and found[0]["attempts"] >= 2 and found[0]
+
     delivery = eventually(retrying, message="the delivery retried")
     assert delivery["last_error"] == "HTTP 500" and delivery["sent_at"] is None
     state = client.as_(manager.token).get("/api/v1/webhooks").json()["items"][0]
     assert state["active"] and state["consecutive_failures"] >= 2 and state["last_error"] == "HTTP 500"
 
     receiver.expect(path, webhook["secret"], status=200)  # the receiver is fixed
-    sent = eventually(lambda: (found := deliveries(client, manager, "&channel=webhook"))[0]["status"] == "sent"
-                      and found[0], message="the delivery sent at last")
+    sent = eventually(
+        lambda: (found := deliveries(client, manager, "&channel=webhook"))[0]["status"] == "sent" and found[0],
+        message="the delivery sent at last",
+    )
     assert sent["last_error"] is None and sent["attempts"] == len(receiver.requests(path))
     state = client.as_(manager.token).get("/api/v1/webhooks").json()["items"][0]
     assert (state["active"], state["consecutive_failures"], state["last_error"]) == (True, 0, None)
@@ -1025,14 +1231,16 @@ def test_a_failing_webhook_is_retried_then_disabled_and_managers_told(client, te
     def disabled():
         found = client.as_(manager.token).get("/api/v1/webhooks").json()["items"]
         return found and not found[0]["active"] and found[0]
+
     state = eventually(disabled, timeout=20, message="the webhook switched off")
     assert state["consecutive_failures"] == domain.WEBHOOK_FAILURES_TO_DISABLE == 5
     assert state["last_error"] == "HTTP 500" and state["disabled_at"]
     requests = receiver.requests(path)
     assert len(requests) == 5 and all(r["verified"] for r in requests)  # the fifth failure switched it off
 
-    notice = eventually(lambda: (found := of_kind(client, manager, "webhook.disabled")) and found[0],
-                        message="the manager told")
+    notice = eventually(
+        lambda: (found := of_kind(client, manager, "webhook.disabled")) and found[0], message="the manager told"
+    )
     assert notice["subject"] == "Webhook désactivé à la suite d'échecs de livraison" and notice["mandatory"]
     assert receiver.url(path) in notice["body"] and "Échecs consécutifs : 5" in notice["body"]
     assert "Dernière erreur : HTTP 500" in notice["body"] and notice["link"] == "/webhooks"
@@ -1040,8 +1248,14 @@ def test_a_failing_webhook_is_retried_then_disabled_and_managers_told(client, te
     eventually(lambda: mails(smtp, manager, notice["subject"]), message="and by e-mail")
 
     # Each delivery was retried until the webhook was off, then given up at its next attempt.
-    log = eventually(lambda: len(found := deliveries(client, manager, "&channel=webhook")) == 5
-                     and all(d["status"] == "failed" for d in found) and found, message="the deliveries given up")
+    log = eventually(
+        lambda: (
+            len(found := deliveries(client, manager, "&channel=webhook")) == 5
+            and all(d["status"] == "failed" for d in found)
+            and found
+        ),
+        message="the deliveries given up",
+    )
     assert {d["last_error"] for d in log} == {"the webhook is disabled"}
     assert sum(d["attempts"] for d in log) == 5 + 5  # five answered 500, then one refusal each
     # A disabled webhook gets nothing more.
@@ -1055,14 +1269,18 @@ def test_webhook_urls_are_checked(client, team, receiver, notifications_db):
     manager = team.one("quality_manager")
     me = client.as_(manager.token)
     before = written(notifications_db, team.code)
-    for body, status, code in [({}, 422, "validation_failed"), ({"url": None}, 422, "validation_failed"),
-                               ({"url": ""}, 422, "validation_failed"), ({"url": 42}, 422, "validation_failed"),
-                               ({"url": "ftp://files.example.org/hook"}, 422, "validation_failed"),
-                               ({"url": "garbage"}, 422, "validation_failed"),
-                               ({"url": "http://"}, 422, "validation_failed"),
-                               ({"url": "https://hooks.example.org/" + "a" * 2000}, 422, "validation_failed"),
-                               ({"url": receiver.url("/x"), "secret": "mine"}, 422, "validation_failed"),
-                               ([receiver.url("/x")], 422, "validation_failed")]:
+    for body, status, code in [
+        ({}, 422, "validation_failed"),
+        ({"url": None}, 422, "validation_failed"),
+        ({"url": ""}, 422, "validation_failed"),
+        ({"url": 42}, 422, "validation_failed"),
+        ({"url": "ftp://files.example.org/hook"}, 422, "validation_failed"),
+        ({"url": "garbage"}, 422, "validation_failed"),
+        ({"url": "http://"}, 422, "validation_failed"),
+        ({"url": "https://hooks.example.org/" + "a" * 2000}, 422, "validation_failed"),
+        ({"url": receiver.url("/x"), "secret": "mine"}, 422, "validation_failed"),
+        ([receiver.url("/x")], 422, "validation_failed"),
+    ]:
         reply = me.post("/api/v1/webhooks", body)
         assert (reply.status, reply.error_code) == (status, code), (body, reply)
     broken = me.post("/api/v1/webhooks", raw=b'{"url": ', headers={"Content-Type": "application/json"})
@@ -1070,9 +1288,17 @@ def test_webhook_urls_are_checked(client, team, receiver, notifications_db):
 
     # With private targets not allowed (the default), loopback and private addresses are refused.
     # 100.100.100.200: a cloud metadata service in the shared (carrier-grade NAT) space 100.64.0.0/10.
-    for url in (receiver.url("/hook"), "http://localhost/hook", "http://10.1.2.3/hook", "http://[::1]/hook",
-                "http://[::ffff:127.0.0.1]/hook", "http://169.254.169.254/latest/meta-data/",
-                "http://100.100.100.200/latest/meta-data/", "http://0.0.0.0/", "http://224.0.0.1/"):
+    for url in (
+        receiver.url("/hook"),
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.100.100.200/latest/meta-data/",
+        "http://0.0.0.0/",
+        "http://224.0.0.1/",
+    ):
         with UnitOfWork(notifications_db, team.code, actor=manager.user_id, role="quality_manager") as uow:
             with pytest.raises(ValidationFailed) as refused:
                 webhooks.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
@@ -1093,8 +1319,9 @@ def test_twenty_registrations_at_once_make_ten_webhooks(client, team, receiver, 
     # The cap was counted by each request on its own: twenty at once once made twelve.
     me = client.as_(team.one("quality_manager").token)
     pool = eventlet.GreenPool(20)
-    replies = list(pool.imap(lambda n: me.post("/api/v1/webhooks", {"url": receiver.url(f"/{team.code}/race/{n}")}),
-                             range(20)))
+    replies = list(
+        pool.imap(lambda n: me.post("/api/v1/webhooks", {"url": receiver.url(f"/{team.code}/race/{n}")}), range(20))
+    )
     assert sorted(reply.status for reply in replies) == [201] * domain.MAX_WEBHOOKS + [409] * 10
     assert {reply.error_code for reply in replies if reply.status == 409} == {"too_many_webhooks"}
     assert len(me.get("/api/v1/webhooks").json()["items"]) == domain.MAX_WEBHOOKS
@@ -1104,25 +1331,33 @@ def test_webhook_addresses_hiding_a_private_one_are_refused(client, team, notifi
     me = client.as_(team.one("quality_manager").token)
     manager = team.one("quality_manager")
     before = written(notifications_db, team.code)
-    for url in ("http://[::127.0.0.1]/hook", "http://[64:ff9b::7f00:1]/hook", "http://[2002:7f00:1::]/hook",
-                "http://93.184.215.14:0/hook", "http://93.184.215.14:65536/hook",
-                "https://user:secret@93.184.215.14/hook"):
+    for url in (
+        "http://[::127.0.0.1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[2002:7f00:1::]/hook",
+        "http://93.184.215.14:0/hook",
+        "http://93.184.215.14:65536/hook",
+        "https://user:secret@93.184.215.14/hook",
+    ):
         with UnitOfWork(notifications_db, team.code, actor=manager.user_id, role="quality_manager") as uow:
             with pytest.raises(ValidationFailed):
                 webhooks.add_webhook(uow, {"url": url}, allow_private=False, resolve=channels.resolve)
     reply = me.post("/api/v1/webhooks", {"url": "https://user:secret@93.184.215.14/hook"})
     assert (reply.status, reply.error_code) == (422, "validation_failed")  # the service's setting allows
-    assert written(notifications_db, team.code) == before                     # private targets, not this
+    assert written(notifications_db, team.code) == before  # private targets, not this
 
 
 # --- isolation ------------------------------------------------------------------------------------------------
+
 
 def test_people_see_only_their_own_notifications(client, make_team, receiver):
     ours, theirs = make_team(), make_team()
     for team in (ours, theirs):
         publish_policy(client, team)
-    eventually(lambda: all(len(inbox(client, m)) >= 1 for t in (ours, theirs) for m in t.members),
-               message="everyone told of their policy")
+    eventually(
+        lambda: all(len(inbox(client, m)) >= 1 for t in (ours, theirs) for m in t.members),
+        message="everyone told of their policy",
+    )
     manager, other_manager = ours.one("quality_manager"), theirs.one("quality_manager")
     webhook = client.as_(manager.token).post("/api/v1/webhooks", {"url": receiver.url(f"/{ours.code}/iso")}).json()
     ours_ids = {n["id"] for m in ours.members for n in inbox(client, m)}
@@ -1162,6 +1397,7 @@ def test_people_see_only_their_own_notifications(client, make_team, receiver):
 
 # --- bad input ------------------------------------------------------------------------------------------------
 
+
 def test_bad_input_gets_a_clear_error_and_writes_nothing(client, team, notifications_db):
     manager = team.one("quality_manager")
     publish_policy(client, team)
@@ -1187,8 +1423,13 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, team, notificat
         ("PUT", "/api/v1/me/preferences", {"channels": {"policy.nope": ["inbox"]}}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", {"channels": {"digest": ["email"]}}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", {"channels": {"policy.published": ["sms"]}}, 422, "validation_failed"),
-        ("PUT", "/api/v1/me/preferences", {"channels": {"policy.published": ["inbox", "email", "inbox"]}}, 422,
-         "validation_failed"),
+        (
+            "PUT",
+            "/api/v1/me/preferences",
+            {"channels": {"policy.published": ["inbox", "email", "inbox"]}},
+            422,
+            "validation_failed",
+        ),
         ("PUT", "/api/v1/me/preferences", {"channels": {"policy.published": "inbox"}}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", {"channels": ["inbox"]}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", {"language": "en"}, 422, "validation_failed"),
@@ -1202,8 +1443,7 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, team, notificat
         ("PUT", "/api/v1/notification-settings", {"escalation_days": 7.5}, 422, "validation_failed"),
         ("PUT", "/api/v1/notification-settings", {"escalation_days": True}, 422, "validation_failed"),
         ("PUT", "/api/v1/notification-settings", {}, 422, "validation_failed"),
-        ("PUT", "/api/v1/notification-settings", {"escalation_days": 7, "digest_hour": 6}, 422,
-         "validation_failed"),
+        ("PUT", "/api/v1/notification-settings", {"escalation_days": 7, "digest_hour": 6}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", {"theme": "dark"}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", {"language": "fr", "digest": "yes"}, 422, "validation_failed"),
         ("PUT", "/api/v1/me/preferences", [], 422, "validation_failed"),
@@ -1219,14 +1459,16 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, team, notificat
         assert reply.status == status, (method, path, body, reply)
         if code:
             assert reply.error_code == code and reply.json()["error"]["message"], (method, path, body, reply)
-    for method, path in (("PUT", "/api/v1/me/preferences"), ("POST", "/api/v1/webhooks"),
-                         ("PUT", "/api/v1/notification-settings"),
-                         ("POST", "/api/v1/notifications/read-all"),
-                         ("POST", f"/api/v1/notifications/{inbox(client, manager)[0]['id']}/read")):
+    for method, path in (
+        ("PUT", "/api/v1/me/preferences"),
+        ("POST", "/api/v1/webhooks"),
+        ("PUT", "/api/v1/notification-settings"),
+        ("POST", "/api/v1/notifications/read-all"),
+        ("POST", f"/api/v1/notifications/{inbox(client, manager)[0]['id']}/read"),
+    ):
         reply = me.request(method, path, raw=b"{not json", headers={"Content-Type": "application/json"})
         assert (reply.status, reply.error_code) == (400, "malformed_json"), (method, path, reply)
     assert me.get("/api/v1/me/preferences").json() == kept
     assert me.get("/api/v1/notifications/unread-count").json() == {"unread": 2}
     assert me.get("/api/v1/notification-settings").json() == {"escalation_days": domain.DEFAULT_ESCALATION_DAYS}
     assert written(notifications_db, team.code) == before
-

@@ -1,5 +1,6 @@
 """Quality objectives over HTTP and AMQP: from a published policy's orientations to indicator
 measurements, status changes, the council's dashboard and the ministry's views."""
+
 import csv
 import io
 import uuid
@@ -20,9 +21,13 @@ from tests.integration.conftest import eventually
 
 pytestmark = pytest.mark.integration
 
-POLICY = {"title": "Politique Qualité",
-          "orientations": [{"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
-                           {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"}]}
+POLICY = {
+    "title": "Politique Qualité",
+    "orientations": [
+        {"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
+        {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"},
+    ],
+}
 
 
 def months_back(count):
@@ -51,16 +56,31 @@ def publish_policy(client, council, content=POLICY):
 
 
 def objective_body(council, **changes):
-    return {"title": "Satisfaction des citoyens", "description": "Améliorer en continu la satisfaction.",
-            "orientation_code": "OS1", "owner_id": council.users["process_owner"],
-            "resources": "Cellule qualité, enquête annuelle", "due_date": years_from(local_today(), 1).isoformat(),
-            "evaluation_method": "Revue de direction semestrielle", **changes}
+    return {
+        "title": "Satisfaction des citoyens",
+        "description": "Améliorer en continu la satisfaction.",
+        "orientation_code": "OS1",
+        "owner_id": council.users["process_owner"],
+        "resources": "Cellule qualité, enquête annuelle",
+        "due_date": years_from(local_today(), 1).isoformat(),
+        "evaluation_method": "Revue de direction semestrielle",
+        **changes,
+    }
 
 
 def indicator_body(council, **changes):
-    return {"name": "Taux de satisfaction des usagers", "unit": "%", "direction": "increase", "baseline": 60,
-            "target": 80, "amber_threshold": 70, "frequency": "monthly",
-            "owner_id": council.users["process_owner"], "start_period": months_back(12)[0], **changes}
+    return {
+        "name": "Taux de satisfaction des usagers",
+        "unit": "%",
+        "direction": "increase",
+        "baseline": 60,
+        "target": 80,
+        "amber_threshold": 70,
+        "frequency": "monthly",
+        "owner_id": council.users["process_owner"],
+        "start_period": months_back(12)[0],
+        **changes,
+    }
 
 
 def ready_objective(client, council, **changes):
@@ -68,19 +88,29 @@ def ready_objective(client, council, **changes):
     orientations and the users (both arrive by events)."""
     publish_policy(client, council)
     manager = client.as_(council.tokens["quality_manager"])
-    reply = eventually(lambda: (r := manager.post("/api/v1/objectives", objective_body(council, **changes)))
-                       .status == 201 and r, message="objective accepted")
+    reply = eventually(
+        lambda: (r := manager.post("/api/v1/objectives", objective_body(council, **changes))).status == 201 and r,
+        message="objective accepted",
+    )
     return reply.json()
 
 
 def written(objectives_db, tenant):
     """Every row the objectives service holds for a tenant, and its outbox: 'nothing written'."""
     with objectives_db.transaction(tenant) as session:
-        counts = [session.scalar(select(func.count()).select_from(cls)) for cls in
-                  (domain.Objective, domain.Indicator, domain.Measurement, domain.MeasurementCorrection,
-                   domain.ReportingSettings)]
-        counts.append(session.execute(text("SELECT count(*) FROM outbox_events WHERE tenant_id = :t"),
-                                      {"t": tenant}).scalar())
+        counts = [
+            session.scalar(select(func.count()).select_from(cls))
+            for cls in (
+                domain.Objective,
+                domain.Indicator,
+                domain.Measurement,
+                domain.MeasurementCorrection,
+                domain.ReportingSettings,
+            )
+        ]
+        counts.append(
+            session.execute(text("SELECT count(*) FROM outbox_events WHERE tenant_id = :t"), {"t": tenant}).scalar()
+        )
         counts.append(session.execute(text("SELECT max(updated_at) FROM objectives")).scalar())
         counts.append(session.execute(text("SELECT max(updated_at) FROM measurements")).scalar())
     return counts
@@ -88,11 +118,15 @@ def written(objectives_db, tenant):
 
 def test_a_published_policys_orientations_are_what_objectives_are_set_under(client, council):
     manager = client.as_(council.tokens["quality_manager"])
-    eventually(lambda: manager.post("/api/v1/objectives", objective_body(council)).error_code
-               == "state_change_not_allowed", message="refused for want of a published policy")
+    eventually(
+        lambda: manager.post("/api/v1/objectives", objective_body(council)).error_code == "state_change_not_allowed",
+        message="refused for want of a published policy",
+    )
     publish_policy(client, council)
-    created = eventually(lambda: (r := manager.post("/api/v1/objectives", objective_body(council))).status == 201
-                         and r, message="accepted once the orientations arrived")
+    created = eventually(
+        lambda: (r := manager.post("/api/v1/objectives", objective_body(council))).status == 201 and r,
+        message="accepted once the orientations arrived",
+    )
     assert created.json()["orientation_code"] == "OS1"
     assert created.json()["status"] == "no_data" and created.json()["state"] == "active"
     unknown = manager.post("/api/v1/objectives", objective_body(council, orientation_code="OS9"))
@@ -107,14 +141,24 @@ def test_measurements_drive_status_and_events(client, council, event_tap):
     satisfaction = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council))
     assert satisfaction.status == 201, satisfaction
     satisfaction = satisfaction.json()
-    delay = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(
-        council, name="Délai moyen de traitement", unit="jours", direction="decrease", baseline=20, target=10,
-        amber_threshold=14)).json()
+    delay = manager.post(
+        f"/api/v1/objectives/{objective['id']}/indicators",
+        indicator_body(
+            council,
+            name="Délai moyen de traitement",
+            unit="jours",
+            direction="decrease",
+            baseline=20,
+            target=10,
+            amber_threshold=14,
+        ),
+    ).json()
     months = months_back(12)
 
     def record(indicator, period, value, who=owner, **extra):
-        return who.post(f"/api/v1/indicators/{indicator['id']}/measurements",
-                        {"period": period, "value": value, **extra})
+        return who.post(
+            f"/api/v1/indicators/{indicator['id']}/measurements", {"period": period, "value": value, **extra}
+        )
 
     def status():
         return client.as_(council.tokens["staff"]).get(f"/api/v1/objectives/{objective['id']}").json()["status"]
@@ -133,18 +177,29 @@ def test_measurements_drive_status_and_events(client, council, event_tap):
     assert shown["status"] == "achieved"
     assert {i["name"]: (i["status"], i["target_met"], i["trend"]) for i in shown["indicators"]} == {
         "Taux de satisfaction des usagers": ("on_track", True, "improving"),
-        "Délai moyen de traitement": ("on_track", True, "improving")}
+        "Délai moyen de traitement": ("on_track", True, "improving"),
+    }
 
-    changes = eventually(lambda: (found := event_tap.events("objective.status_changed", council.code))
-                         and len(found) == 5 and found, message="status changes published")
+    changes = eventually(
+        lambda: (found := event_tap.events("objective.status_changed", council.code)) and len(found) == 5 and found,
+        message="status changes published",
+    )
     assert [(e["payload"]["old_status"], e["payload"]["new_status"]) for e in changes] == [
-        ("no_data", "at_risk"), ("at_risk", "off_track"), ("off_track", "at_risk"), ("at_risk", "on_track"),
-        ("on_track", "achieved")]
+        ("no_data", "at_risk"),
+        ("at_risk", "off_track"),
+        ("off_track", "at_risk"),
+        ("at_risk", "on_track"),
+        ("on_track", "achieved"),
+    ]
     for event in changes:
         validate_event(event)
         assert event["payload"]["objective_id"] == objective["id"]
-    recorded = eventually(lambda: len(event_tap.events("indicator.measurement_recorded", council.code)) == 6
-                          and event_tap.events("indicator.measurement_recorded", council.code))
+    recorded = eventually(
+        lambda: (
+            len(event_tap.events("indicator.measurement_recorded", council.code)) == 6
+            and event_tap.events("indicator.measurement_recorded", council.code)
+        )
+    )
     assert {e["payload"]["period"] for e in recorded} == set(months[:3])
     assert all(e["actor"] == council.users["process_owner"] for e in recorded)
 
@@ -156,14 +211,18 @@ def test_measurements_drive_status_and_events(client, council, event_tap):
     assert corrected.status == 201, corrected
     history = corrected.json()["corrections"]
     assert [(c["previous_value"], c["previous_recorded_by"], c["corrected_by"], c["reason"]) for c in history] == [
-        (81.0, council.users["process_owner"], council.users["quality_manager"], "Erreur de saisie")]
+        (81.0, council.users["process_owner"], council.users["quality_manager"], "Erreur de saisie")
+    ]
     assert manager.get(f"/api/v1/objectives/{objective['id']}").json()["status"] == "on_track"  # 79 < 80
     listed = manager.get(f"/api/v1/indicators/{satisfaction['id']}/measurements").json()
     assert [m["period"] for m in listed["items"]] == [months[2], months[1], months[0]]
     assert listed["items"][0]["value"] == 79 and len(listed["items"][0]["corrections"]) == 1
     indicator = manager.get(f"/api/v1/indicators/{satisfaction['id']}").json()
-    assert indicator["recent"] == [{"period": months[0], "value": 65}, {"period": months[1], "value": 78},
-                                   {"period": months[2], "value": 79}]
+    assert indicator["recent"] == [
+        {"period": months[0], "value": 65},
+        {"period": months[1], "value": 78},
+        {"period": months[2], "value": 79},
+    ]
     assert indicator["latest_period"] == months[2]
 
 
@@ -171,13 +230,17 @@ def test_dashboard_counts_by_orientation_and_lists_late_measurements(client, cou
     objective = ready_objective(client, council)
     manager = client.as_(council.tokens["quality_manager"])
     months = months_back(12)
-    indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators",
-                             indicator_body(council, start_period=months[-3])).json()
+    indicator = manager.post(
+        f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, start_period=months[-3])
+    ).json()
     owner = client.as_(council.tokens["process_owner"])
-    assert owner.post(f"/api/v1/indicators/{indicator['id']}/measurements",
-                      {"period": months[-3], "value": 75}).status == 201
-    ready_objective_two = manager.post("/api/v1/objectives", objective_body(council, orientation_code="OS2",
-                                                                             title="Gouvernance"))
+    assert (
+        owner.post(f"/api/v1/indicators/{indicator['id']}/measurements", {"period": months[-3], "value": 75}).status
+        == 201
+    )
+    ready_objective_two = manager.post(
+        "/api/v1/objectives", objective_body(council, orientation_code="OS2", title="Gouvernance")
+    )
     assert ready_objective_two.status == 201
     board = manager.get("/api/v1/dashboard").json()
     by_code = {row["code"]: row for row in board["orientations"]}
@@ -195,21 +258,32 @@ def test_dashboard_counts_by_orientation_and_lists_late_measurements(client, cou
     later = manager.get("/api/v1/dashboard").json()
     assert later["reporting"]["grace_days"] == 40
     assert later["reporting"]["due_periods"] == len(periods.due_periods("monthly", months[-3], local_today(), 40))
+
     # The ministry's figure follows the setting (the measurement's event may still be on its way).
     def ministry_figures():
-        row = next((r for r in client.as_(ministry_token).get("/api/v1/ministry/overview").json()["items"]
-                    if r["tenant"] == council.code), None)
+        row = next(
+            (
+                r
+                for r in client.as_(ministry_token).get("/api/v1/ministry/overview").json()["items"]
+                if r["tenant"] == council.code
+            ),
+            None,
+        )
         return row and (row["reported_periods"], row["due_periods"])
-    eventually(lambda: ministry_figures() == (later["reporting"]["reported_periods"],
-                                              later["reporting"]["due_periods"]), message="ministry figures follow")
+
+    eventually(
+        lambda: ministry_figures() == (later["reporting"]["reported_periods"], later["reporting"]["due_periods"]),
+        message="ministry figures follow",
+    )
 
 
 def test_objective_life_cycle_through_patch(client, council, event_tap):
     objective = ready_objective(client, council)
     manager = client.as_(council.tokens["quality_manager"])
     path = f"/api/v1/objectives/{objective['id']}"
-    edited = manager.patch(path, {"title": "Satisfaction des usagers",
-                                  "due_date": years_from(local_today(), 2).isoformat()})
+    edited = manager.patch(
+        path, {"title": "Satisfaction des usagers", "due_date": years_from(local_today(), 2).isoformat()}
+    )
     assert edited.status == 200 and edited.json()["title"] == "Satisfaction des usagers"
     no_reason = manager.patch(path, {"state": "abandoned"})
     assert (no_reason.status, no_reason.error_code) == (422, "validation_failed")
@@ -218,8 +292,12 @@ def test_objective_life_cycle_through_patch(client, council, event_tap):
     frozen = manager.patch(path, {"title": "Encore"})
     assert (frozen.status, frozen.error_code) == (409, "state_change_not_allowed")
     assert manager.patch(path, {"state": "active"}).json()["state"] == "active"
-    updates = eventually(lambda: len(event_tap.events("objective.updated", council.code)) == 3
-                         and event_tap.events("objective.updated", council.code))
+    updates = eventually(
+        lambda: (
+            len(event_tap.events("objective.updated", council.code)) == 3
+            and event_tap.events("objective.updated", council.code)
+        )
+    )
     assert [sorted(e["payload"]["changed"]) for e in updates] == [["due_date", "title"], ["state"], ["state"]]
     assert [e["payload"]["state"] for e in updates] == ["active", "abandoned", "active"]
 
@@ -230,11 +308,15 @@ def test_ministry_views_compare_councils_without_personal_data(client, make_coun
     for council, value in ((first, 85), (second, 62)):
         objective = ready_objective(client, council)
         manager = client.as_(council.tokens["quality_manager"])
-        indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators",
-                                 indicator_body(council, catalogue_code="SATISFACTION")).json()
-        assert client.as_(council.tokens["process_owner"]).post(
-            f"/api/v1/indicators/{indicator['id']}/measurements",
-            {"period": months_back(1)[0], "value": value}).status == 201
+        indicator = manager.post(
+            f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, catalogue_code="SATISFACTION")
+        ).json()
+        assert (
+            client.as_(council.tokens["process_owner"])
+            .post(f"/api/v1/indicators/{indicator['id']}/measurements", {"period": months_back(1)[0], "value": value})
+            .status
+            == 201
+        )
 
     def rows():
         found = {row["tenant"]: row for row in ministry.get("/api/v1/ministry/overview").json()["items"]}
@@ -242,8 +324,13 @@ def test_ministry_views_compare_councils_without_personal_data(client, make_coun
 
     def settled():
         found = rows()
-        return found and found[first.code]["objectives_by_status"]["achieved"] == 1 \
-            and found[second.code]["objectives_by_status"]["at_risk"] == 1 and found
+        return (
+            found
+            and found[first.code]["objectives_by_status"]["achieved"] == 1
+            and found[second.code]["objectives_by_status"]["at_risk"] == 1
+            and found
+        )
+
     overview = eventually(settled, message="both councils in the overview")
     for council in (first, second):
         row = overview[council.code]
@@ -252,8 +339,13 @@ def test_ministry_views_compare_councils_without_personal_data(client, make_coun
         assert row["name"] == f"Conseil {council.code}"
         assert row["due_periods"] >= 1 and 0 < row["reporting_completeness"] <= 1
 
-    national = eventually(lambda: (r := ministry.get("/api/v1/ministry/indicators/SATISFACTION").json())
-                          and {row["tenant"] for row in r["items"]} >= {first.code, second.code} and r)
+    national = eventually(
+        lambda: (
+            (r := ministry.get("/api/v1/ministry/indicators/SATISFACTION").json())
+            and {row["tenant"] for row in r["items"]} >= {first.code, second.code}
+            and r
+        )
+    )
     mine = {row["tenant"]: row for row in national["items"]}
     assert (mine[first.code]["latest_value"], mine[first.code]["status"]) == (85, "on_track")
     assert (mine[second.code]["latest_value"], mine[second.code]["status"]) == (62, "at_risk")
@@ -267,11 +359,16 @@ def test_ministry_views_compare_councils_without_personal_data(client, make_coun
     assert by_tenant[first.code]["policy_published"] == "true"
     indicator_csv = ministry.get("/api/v1/ministry/indicators/SATISFACTION?format=csv")
     assert {row["tenant"] for row in csv.DictReader(io.StringIO(indicator_csv.body.lstrip("\ufeff")))} >= {
-        first.code, second.code}
+        first.code,
+        second.code,
+    }
     assert ministry.get("/api/v1/ministry/overview?format=xml").status == 422
 
-    everything = ministry.get("/api/v1/ministry/overview").body + \
-        ministry.get("/api/v1/ministry/indicators/SATISFACTION").body + as_csv.body
+    everything = (
+        ministry.get("/api/v1/ministry/overview").body
+        + ministry.get("/api/v1/ministry/indicators/SATISFACTION").body
+        + as_csv.body
+    )
     for council in (first, second):
         for user_id in council.users.values():
             assert user_id not in everything
@@ -288,6 +385,7 @@ def test_exports_carry_no_live_formula(client, gateway_db, tenant_code, ministry
     def row_of_council():
         table = csv.DictReader(io.StringIO(ministry.get("/api/v1/ministry/overview?format=csv").body.lstrip("\ufeff")))
         return next((row for row in table if row["tenant"] == code), None)
+
     row = eventually(row_of_council, message="the council in the overview")
     assert row["name"] == "'" + name
     json_row = next(r for r in ministry.get("/api/v1/ministry/overview").json()["items"] if r["tenant"] == code)
@@ -299,29 +397,40 @@ def test_roles_on_every_endpoint(client, council, ministry_token):
     manager = client.as_(council.tokens["quality_manager"])
     indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council)).json()
     ministry = client.as_(ministry_token)
-    council_paths = [("GET", "/api/v1/objectives", None), ("POST", "/api/v1/objectives", objective_body(council)),
-                     ("GET", f"/api/v1/objectives/{objective['id']}", None),
-                     ("PATCH", f"/api/v1/objectives/{objective['id']}", {"title": "X"}),
-                     ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council)),
-                     ("GET", f"/api/v1/indicators/{indicator['id']}", None),
-                     ("GET", f"/api/v1/indicators/{indicator['id']}/measurements", None),
-                     ("POST", f"/api/v1/indicators/{indicator['id']}/measurements",
-                      {"period": months_back(1)[0], "value": 70}),
-                     ("GET", "/api/v1/dashboard", None), ("GET", "/api/v1/reporting-settings", None),
-                     ("PUT", "/api/v1/reporting-settings", {"grace_days": 5}), ("GET", "/api/v1/catalogue", None)]
+    council_paths = [
+        ("GET", "/api/v1/objectives", None),
+        ("POST", "/api/v1/objectives", objective_body(council)),
+        ("GET", f"/api/v1/objectives/{objective['id']}", None),
+        ("PATCH", f"/api/v1/objectives/{objective['id']}", {"title": "X"}),
+        ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council)),
+        ("GET", f"/api/v1/indicators/{indicator['id']}", None),
+        ("GET", f"/api/v1/indicators/{indicator['id']}/measurements", None),
+        ("POST", f"/api/v1/indicators/{indicator['id']}/measurements", {"period": months_back(1)[0], "value": 70}),
+        ("GET", "/api/v1/dashboard", None),
+        ("GET", "/api/v1/reporting-settings", None),
+        ("PUT", "/api/v1/reporting-settings", {"grace_days": 5}),
+        ("GET", "/api/v1/catalogue", None),
+    ]
     for method, path, body in council_paths:
         reply = ministry.request(method, path, body)
         assert (reply.status, reply.error_code) == (403, "role_not_allowed"), (method, path, reply)
     for role in ("quality_manager", "director", "staff"):
-        for method, path in (("GET", "/api/v1/ministry/overview"), ("GET", "/api/v1/ministry/catalogue"),
-                             ("POST", "/api/v1/ministry/catalogue"),
-                             ("GET", "/api/v1/ministry/indicators/SATISFACTION")):
+        for method, path in (
+            ("GET", "/api/v1/ministry/overview"),
+            ("GET", "/api/v1/ministry/catalogue"),
+            ("POST", "/api/v1/ministry/catalogue"),
+            ("GET", "/api/v1/ministry/indicators/SATISFACTION"),
+        ):
             reply = client.as_(council.tokens[role]).request(method, path, {} if method == "POST" else None)
             assert reply.status == 403, (role, method, path, reply)
     staff = client.as_(council.tokens["staff"])
     assert staff.post("/api/v1/objectives", objective_body(council)).status == 403
-    assert staff.post(f"/api/v1/indicators/{indicator['id']}/measurements",
-                      {"period": months_back(1)[0], "value": 70}).error_code == "role_not_allowed"
+    assert (
+        staff.post(
+            f"/api/v1/indicators/{indicator['id']}/measurements", {"period": months_back(1)[0], "value": 70}
+        ).error_code
+        == "role_not_allowed"
+    )
     assert staff.request("PUT", "/api/v1/reporting-settings", {"grace_days": 3}).status == 403
     assert staff.get(f"/api/v1/objectives/{objective['id']}").status == 200  # everyone reads
     assert client.get("/api/v1/dashboard").status == 401
@@ -334,19 +443,29 @@ def test_another_councils_ids_are_not_found(client, council, other_council, obje
     before = written(objectives_db, council.code)
     outsider = client.as_(other_council.tokens["quality_manager"])
     for method, path, body, code in [
-            ("GET", f"/api/v1/objectives/{objective['id']}", None, "objective_not_found"),
-            ("PATCH", f"/api/v1/objectives/{objective['id']}", {"title": "X"}, "objective_not_found"),
-            ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(other_council),
-             "objective_not_found"),
-            ("GET", f"/api/v1/indicators/{indicator['id']}", None, "indicator_not_found"),
-            ("GET", f"/api/v1/indicators/{indicator['id']}/measurements", None, "indicator_not_found"),
-            ("POST", f"/api/v1/indicators/{indicator['id']}/measurements",
-             {"period": months_back(1)[0], "value": 70}, "indicator_not_found")]:
+        ("GET", f"/api/v1/objectives/{objective['id']}", None, "objective_not_found"),
+        ("PATCH", f"/api/v1/objectives/{objective['id']}", {"title": "X"}, "objective_not_found"),
+        (
+            "POST",
+            f"/api/v1/objectives/{objective['id']}/indicators",
+            indicator_body(other_council),
+            "objective_not_found",
+        ),
+        ("GET", f"/api/v1/indicators/{indicator['id']}", None, "indicator_not_found"),
+        ("GET", f"/api/v1/indicators/{indicator['id']}/measurements", None, "indicator_not_found"),
+        (
+            "POST",
+            f"/api/v1/indicators/{indicator['id']}/measurements",
+            {"period": months_back(1)[0], "value": 70},
+            "indicator_not_found",
+        ),
+    ]:
         reply = outsider.request(method, path, body)
         assert (reply.status, reply.error_code) == (404, code), (method, path, reply)
     assert outsider.get("/api/v1/objectives").json()["items"] == []
     assert outsider.get("/api/v1/dashboard").json()["objectives_by_status"] == {
-        name: 0 for name in ("on_track", "at_risk", "off_track", "no_data", "achieved", "abandoned")}
+        name: 0 for name in ("on_track", "at_risk", "off_track", "no_data", "achieved", "abandoned")
+    }
     assert written(objectives_db, council.code) == before
 
 
@@ -356,8 +475,10 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, council, object
     indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council)).json()
     owner = client.as_(council.tokens["process_owner"])
     months = months_back(12)
-    assert owner.post(f"/api/v1/indicators/{indicator['id']}/measurements",
-                      {"period": months[-1], "value": 70}).status == 201
+    assert (
+        owner.post(f"/api/v1/indicators/{indicator['id']}/measurements", {"period": months[-1], "value": 70}).status
+        == 201
+    )
     before = written(objectives_db, council.code)
     future = str(periods.containing(local_today(), "monthly").next())
     measurements = f"/api/v1/indicators/{indicator['id']}/measurements"
@@ -368,28 +489,63 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, council, object
         # A due date far from today once sent overdue and escalation e-mails at once.
         ("POST", "/api/v1/objectives", objective_body(council, due_date="0130-06-30"), 422, "validation_failed"),
         ("PATCH", f"/api/v1/objectives/{objective['id']}", {"due_date": "3026-06-30"}, 422, "validation_failed"),
-        ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, start_period="0130-01"),
-         422, "validation_failed"),
+        (
+            "POST",
+            f"/api/v1/objectives/{objective['id']}/indicators",
+            indicator_body(council, start_period="0130-01"),
+            422,
+            "validation_failed",
+        ),
         ("POST", "/api/v1/objectives", objective_body(council, colour="red"), 422, "validation_failed"),
         ("POST", "/api/v1/objectives", None, 422, "validation_failed"),
         ("PATCH", f"/api/v1/objectives/{objective['id']}", {}, 422, "validation_failed"),
         ("PATCH", f"/api/v1/objectives/{objective['id']}", {"state": "done"}, 422, "validation_failed"),
-        ("PATCH", f"/api/v1/objectives/{objective['id']}", {"state": "achieved", "abandon_reason": "x"}, 422,
-         "validation_failed"),
-        ("PATCH", f"/api/v1/objectives/{objective['id']}", {"state": "abandoned", "abandon_reason": "   "}, 422,
-         "validation_failed"),
+        (
+            "PATCH",
+            f"/api/v1/objectives/{objective['id']}",
+            {"state": "achieved", "abandon_reason": "x"},
+            422,
+            "validation_failed",
+        ),
+        (
+            "PATCH",
+            f"/api/v1/objectives/{objective['id']}",
+            {"state": "abandoned", "abandon_reason": "   "},
+            422,
+            "validation_failed",
+        ),
         ("POST", "/api/v1/objectives", objective_body(council, title="Nul\u0000"), 422, "validation_failed"),
         ("GET", "/api/v1/objectives/%00", None, 404, "not_found"),
         ("GET", "/api/v1/objectives?orientation=OS%001", None, 422, "validation_failed"),
         ("GET", f"/api/v1/indicators/{indicator['id']}%00/measurements", None, 404, "not_found"),
-        ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, target=50), 422,
-         "validation_failed"),
-        ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, frequency="weekly"),
-         422, "validation_failed"),
-        ("POST", f"/api/v1/objectives/{objective['id']}/indicators",
-         indicator_body(council, catalogue_code="PROCESSING_DAYS"), 422, "validation_failed"),
-        ("POST", f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, baseline="60"), 422,
-         "validation_failed"),
+        (
+            "POST",
+            f"/api/v1/objectives/{objective['id']}/indicators",
+            indicator_body(council, target=50),
+            422,
+            "validation_failed",
+        ),
+        (
+            "POST",
+            f"/api/v1/objectives/{objective['id']}/indicators",
+            indicator_body(council, frequency="weekly"),
+            422,
+            "validation_failed",
+        ),
+        (
+            "POST",
+            f"/api/v1/objectives/{objective['id']}/indicators",
+            indicator_body(council, catalogue_code="PROCESSING_DAYS"),
+            422,
+            "validation_failed",
+        ),
+        (
+            "POST",
+            f"/api/v1/objectives/{objective['id']}/indicators",
+            indicator_body(council, baseline="60"),
+            422,
+            "validation_failed",
+        ),
         ("POST", measurements, {"period": months[-2][:4] + "-Q1", "value": 70}, 422, "validation_failed"),
         ("POST", measurements, {"period": months[-2], "value": "70"}, 422, "validation_failed"),
         ("POST", measurements, {"period": months[-2], "value": True}, 422, "validation_failed"),
@@ -398,10 +554,20 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, council, object
         ("POST", measurements, {"period": "2001-01", "value": 70}, 422, "validation_failed"),
         ("POST", measurements, {"period": months[-1], "value": 71}, 409, "measurement_exists"),
         ("POST", measurements, {"period": months[-1], "value": 71, "correction": True}, 422, "validation_failed"),
-        ("POST", measurements, {"period": months[-2], "value": 71, "correction": True, "reason": "x"}, 422,
-         "validation_failed"),
-        ("POST", measurements, {"period": months[-2], "value": 71, "evidence_url": "ftp://x"}, 422,
-         "validation_failed"),
+        (
+            "POST",
+            measurements,
+            {"period": months[-2], "value": 71, "correction": True, "reason": "x"},
+            422,
+            "validation_failed",
+        ),
+        (
+            "POST",
+            measurements,
+            {"period": months[-2], "value": 71, "evidence_url": "ftp://x"},
+            422,
+            "validation_failed",
+        ),
         ("PUT", "/api/v1/reporting-settings", {"grace_days": -1}, 422, "validation_failed"),
         ("PUT", "/api/v1/reporting-settings", {"grace_days": "10"}, 422, "validation_failed"),
         ("GET", "/api/v1/objectives?state=gone", None, 422, "validation_failed"),
@@ -413,7 +579,9 @@ def test_bad_input_gets_a_clear_error_and_writes_nothing(client, council, object
         reply = manager.request(method, path, body)
         assert (reply.status, reply.error_code) == (status, code), (method, path, body, reply)
         assert reply.json()["error"]["message"]
-    broken = manager.request("POST", "/api/v1/objectives", raw=b"{not json", headers={"Content-Type": "application/json"})
+    broken = manager.request(
+        "POST", "/api/v1/objectives", raw=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert (broken.status, broken.error_code) == (400, "malformed_json")
     assert written(objectives_db, council.code) == before
 
@@ -423,8 +591,13 @@ def test_national_catalogue_is_kept_by_the_ministry(client, council, ministry_to
     codes = {entry["code"] for entry in ministry.get("/api/v1/ministry/catalogue").json()["items"]}
     assert {"SATISFACTION", "PROCESSING_DAYS", "ONLINE_PROCEDURES", "COMPLAINTS_ON_TIME", "STAFF_TRAINED"} <= codes
     code = "T_" + tenant_code.upper().replace("-", "_")[:30]
-    entry = {"code": code, "name_fr": "Taux d'accueil", "name_ar": "نسبة الاستقبال", "unit": "%",
-             "direction": "increase"}
+    entry = {
+        "code": code,
+        "name_fr": "Taux d'accueil",
+        "name_ar": "نسبة الاستقبال",
+        "unit": "%",
+        "direction": "increase",
+    }
     created = ministry.post("/api/v1/ministry/catalogue", entry)
     assert created.status == 201 and created.json()["code"] == code
     twice = ministry.post("/api/v1/ministry/catalogue", entry)
@@ -438,14 +611,21 @@ def test_a_missing_measurement_is_noticed_once(client, council, objectives_db, e
     objective = ready_objective(client, council)
     manager = client.as_(council.tokens["quality_manager"])
     months = months_back(12)
-    indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators",
-                             indicator_body(council, start_period=months[-4])).json()
+    indicator = manager.post(
+        f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, start_period=months[-4])
+    ).json()
     owner = client.as_(council.tokens["process_owner"])
     for period in (months[-4], months[-2]):
-        assert owner.post(f"/api/v1/indicators/{indicator['id']}/measurements",
-                          {"period": period, "value": 72}).status == 201
-    expected = [str(p) for p in periods.late_periods("monthly", months[-4], {months[-4], months[-2]}, local_today(),
-                                                    periods.DEFAULT_GRACE_DAYS)]
+        assert (
+            owner.post(f"/api/v1/indicators/{indicator['id']}/measurements", {"period": period, "value": 72}).status
+            == 201
+        )
+    expected = [
+        str(p)
+        for p in periods.late_periods(
+            "monthly", months[-4], {months[-4], months[-2]}, local_today(), periods.DEFAULT_GRACE_DAYS
+        )
+    ]
     assert months[-3] in expected
 
     def run_timer():  # what the service's hourly timer runs, council by council
@@ -455,9 +635,11 @@ def test_a_missing_measurement_is_noticed_once(client, council, objectives_db, e
         for tenant_id in councils:
             with UnitOfWork(objectives_db, tenant_id) as uow:
                 commands.notice_missing_measurements(uow, local_today())
+
     run_timer()
-    [announced] = eventually(lambda: event_tap.events("indicator.measurement_missing", council.code),
-                             message="missing periods announced")  # the run's list, in one event
+    [announced] = eventually(
+        lambda: event_tap.events("indicator.measurement_missing", council.code), message="missing periods announced"
+    )  # the run's list, in one event
     missing = [item for item in announced["payload"]["items"] if item["indicator_id"] == indicator["id"]]
     assert sorted(item["period"] for item in missing) == sorted(expected)
     assert all(item["owner_id"] == council.users["process_owner"] for item in missing)
@@ -469,17 +651,30 @@ def test_a_missing_measurement_is_noticed_once(client, council, objectives_db, e
 
 def test_business_metrics_per_council(client, council, settings):
     from tests.integration.test_metrics_and_cli import scrape
+
     objective = ready_objective(client, council)
     manager = client.as_(council.tokens["quality_manager"])
-    indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators",
-                             indicator_body(council, start_period=months_back(2)[0])).json()
+    indicator = manager.post(
+        f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council, start_period=months_back(2)[0])
+    ).json()
     for period, value in zip(months_back(2), (65, 66)):
-        assert client.as_(council.tokens["process_owner"]).post(
-            f"/api/v1/indicators/{indicator['id']}/measurements", {"period": period, "value": value}).status == 201
-    assert manager.post(f"/api/v1/indicators/{indicator['id']}/measurements",
-                        {"period": months_back(1)[0], "value": 71, "correction": True, "reason": "relu"}).status == 201
-    text = eventually(lambda: (t := scrape(settings)) and f'jouda_reporting_completeness_ratio{{tenant="{council.code}"}}'
-                      in t and t, message="completeness gauge")
+        assert (
+            client.as_(council.tokens["process_owner"])
+            .post(f"/api/v1/indicators/{indicator['id']}/measurements", {"period": period, "value": value})
+            .status
+            == 201
+        )
+    assert (
+        manager.post(
+            f"/api/v1/indicators/{indicator['id']}/measurements",
+            {"period": months_back(1)[0], "value": 71, "correction": True, "reason": "relu"},
+        ).status
+        == 201
+    )
+    text = eventually(
+        lambda: (t := scrape(settings)) and f'jouda_reporting_completeness_ratio{{tenant="{council.code}"}}' in t and t,
+        message="completeness gauge",
+    )
     assert f'jouda_objectives{{status="at_risk",tenant="{council.code}"}} 0.0' in text
     assert f'jouda_objectives{{status="on_track",tenant="{council.code}"}} 1.0' in text
     assert f'jouda_measurements_recorded_total{{kind="new",tenant="{council.code}"}} 2.0' in text
@@ -505,10 +700,16 @@ def test_a_creating_post_retried_with_its_idempotency_key_is_made_once(client, c
     other = manager.post("/api/v1/objectives", {**body, "title": "Autre"}, headers=key)
     assert (other.status, other.error_code) == (422, "idempotency_key_reused")
 
-    indicator = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council),
-                             headers={"Idempotency-Key": "indicator-1"})
-    twice = manager.post(f"/api/v1/objectives/{objective['id']}/indicators", indicator_body(council),
-                         headers={"Idempotency-Key": "indicator-1"})
+    indicator = manager.post(
+        f"/api/v1/objectives/{objective['id']}/indicators",
+        indicator_body(council),
+        headers={"Idempotency-Key": "indicator-1"},
+    )
+    twice = manager.post(
+        f"/api/v1/objectives/{objective['id']}/indicators",
+        indicator_body(council),
+        headers={"Idempotency-Key": "indicator-1"},
+    )
     assert indicator.status == twice.status == 201 and indicator.json()["id"] == twice.json()["id"]
     assert len(manager.get(f"/api/v1/objectives/{objective['id']}").json()["indicators"]) == 1
 
@@ -524,7 +725,8 @@ def test_an_invalid_idempotency_key_is_refused_and_writes_nothing(client, counci
     ready_objective(client, council)
     before = written(objectives_db, council.code)
     reply = client.as_(council.tokens["quality_manager"]).post(
-        "/api/v1/objectives", objective_body(council), headers={"Idempotency-Key": key})
+        "/api/v1/objectives", objective_body(council), headers={"Idempotency-Key": key}
+    )
     assert (reply.status, reply.error_code) == (422, "validation_failed")
     assert "Idempotency-Key" in reply.json()["error"]["details"]
     assert written(objectives_db, council.code) == before

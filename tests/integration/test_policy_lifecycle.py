@@ -1,4 +1,5 @@
 """A council's quality policy from first draft to a superseded version, over HTTP and AMQP."""
+
 import json
 
 import pytest
@@ -12,8 +13,10 @@ CONTENT = {
     "title": "Politique Qualité",
     "body": "# Politique Qualité\n\nNotre engagement.",
     "language": "fr",
-    "orientations": [{"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
-                     {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"}],
+    "orientations": [
+        {"code": "OS1", "title": "Renforcer la qualité des services publics régionaux"},
+        {"code": "OS2", "title": "Optimiser la gouvernance et la gestion des ressources"},
+    ],
     "commitments": ["Garantir la conformité aux exigences légales et réglementaires applicables."],
     "signatory": "Directeur Général des Services",
 }
@@ -34,11 +37,15 @@ def test_whole_life_cycle(client, council, event_tap):
     assert edited.status == 200 and edited.json()["title"] == "Politique Qualité 2026"
 
     assert manager.post(f"/api/v1/policies/{v1['id']}/submit").json()["status"] == "in_review"
-    sent_back = director.post(f"/api/v1/policies/{v1['id']}/request-changes",
-                              {"comment": "Ajouter l'orientation OS3."})
+    sent_back = director.post(f"/api/v1/policies/{v1['id']}/request-changes", {"comment": "Ajouter l'orientation OS3."})
     assert sent_back.json()["status"] == "draft"
-    manager.patch(f"/api/v1/policies/{v1['id']}", {"orientations": CONTENT["orientations"] + [
-        {"code": "OS3", "title": "Soutenir le développement économique et durable"}]})
+    manager.patch(
+        f"/api/v1/policies/{v1['id']}",
+        {
+            "orientations": CONTENT["orientations"]
+            + [{"code": "OS3", "title": "Soutenir le développement économique et durable"}]
+        },
+    )
     manager.post(f"/api/v1/policies/{v1['id']}/submit", {"comment": "OS3 ajoutée."})
     assert director.post(f"/api/v1/policies/{v1['id']}/approve").json()["status"] == "approved"
     published = manager.post(f"/api/v1/policies/{v1['id']}/publish")
@@ -52,8 +59,10 @@ def test_whole_life_cycle(client, council, event_tap):
     assert staff[0].get("/api/v1/policies/current").json()["id"] == v1["id"]
 
     # Staff acknowledge (adhésion); the rate is over the council's six active users.
-    eventually(lambda: staff[0].get(f"/api/v1/policies/{v1['id']}/acknowledgements/summary")
-               .json()["active_users"] == 6, message="user directory reached the policy service")
+    eventually(
+        lambda: staff[0].get(f"/api/v1/policies/{v1['id']}/acknowledgements/summary").json()["active_users"] == 6,
+        message="user directory reached the policy service",
+    )
     for person in staff:
         assert person.post(f"/api/v1/policies/{v1['id']}/acknowledgements").status == 201
     again = staff[0].post(f"/api/v1/policies/{v1['id']}/acknowledgements")
@@ -72,11 +81,21 @@ def test_whole_life_cycle(client, council, event_tap):
     assert manager.get("/api/v1/policies/current").json()["id"] == v2["id"]
 
     history = manager.get(f"/api/v1/policies/{v1['id']}/history").json()["transitions"]
-    assert [t["action"] for t in history] == ["create", "submit", "request_changes", "submit", "approve",
-                                              "publish", "supersede"]
+    assert [t["action"] for t in history] == [
+        "create",
+        "submit",
+        "request_changes",
+        "submit",
+        "approve",
+        "publish",
+        "supersede",
+    ]
     changes = history[2]
     assert (changes["actor"], changes["role"], changes["comment"]) == (
-        council.users["director"], "director", "Ajouter l'orientation OS3.")
+        council.users["director"],
+        "director",
+        "Ajouter l'orientation OS3.",
+    )
 
     listing = manager.get("/api/v1/policies").json()
     assert {item["id"] for item in listing["items"]} == {v1["id"], v2["id"]} and listing["total"] == 2
@@ -84,10 +103,17 @@ def test_whole_life_cycle(client, council, event_tap):
     assert [item["status"] for item in only_published["items"]] == ["published", "superseded"]
 
     # Every event of the life cycle reached the broker and matches its contract.
-    expected = ["policy.changes_requested", "policy.submitted", "policy.approved", "policy.published",
-                "policy.acknowledged", "policy.superseded"]
-    eventually(lambda: all(event_tap.events(t, council.code) for t in expected),
-               message="every life-cycle event was published")
+    expected = [
+        "policy.changes_requested",
+        "policy.submitted",
+        "policy.approved",
+        "policy.published",
+        "policy.acknowledged",
+        "policy.superseded",
+    ]
+    eventually(
+        lambda: all(event_tap.events(t, council.code) for t in expected), message="every life-cycle event was published"
+    )
     mine = event_tap.events(tenant_id=council.code)
     for event in mine:
         validate_event(event)
@@ -115,6 +141,7 @@ def test_me(client, council, ministry_token):
 
 def test_directory_events_match_their_contracts(event_tap, gateway_db, tenant_code):
     from jouda.services.gateway import directory
+
     directory.add_tenant(gateway_db, tenant_code, "Conseil de test")
     user = directory.add_user(gateway_db, f"agent@{tenant_code}.example", "staff", tenant=tenant_code, language="ar")
     directory.set_user_active(gateway_db, user.email, False)
@@ -123,8 +150,14 @@ def test_directory_events_match_their_contracts(event_tap, gateway_db, tenant_co
     for event in event_tap.events(tenant_id=tenant_code):
         validate_event(event)
     updated = event_tap.events("gateway.user_updated", tenant_code)[0]
-    assert updated["payload"] == {"user_id": user.id, "role": "staff", "active": False, "language": "ar",
-                                  "email": user.email, "name": None}
+    assert updated["payload"] == {
+        "user_id": user.id,
+        "role": "staff",
+        "active": False,
+        "language": "ar",
+        "email": user.email,
+        "name": None,
+    }
     # Contact details travel in the user events alone (the notifications service needs them).
     others = [e for e in event_tap.events(tenant_id=tenant_code) if not e["type"].startswith("gateway.user_")]
     assert others and user.email not in json.dumps(others)

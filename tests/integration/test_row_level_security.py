@@ -1,5 +1,6 @@
 """Every table holding a council's rows (a tenant_id column) is guarded by PostgreSQL row-level
 security, enabled and forced (so the table's owner is held to it too), in every service's schema."""
+
 import pytest
 from sqlalchemy import text
 
@@ -19,8 +20,16 @@ TENANT_TABLES = text("""
 # before any tenant is known), the services' outbox and idempotency records (read by system jobs),
 # and the ministry's national read model (every council's figures, no personal data, read across
 # councils by design and served to the ministry only).
-NOT_A_COUNCILS = {"users", "tokens", "outbox_events", "processed_events", "idempotency_keys",
-                  "councils@ministry", "objective_positions@ministry", "indicator_positions@ministry"}
+NOT_A_COUNCILS = {
+    "users",
+    "tokens",
+    "outbox_events",
+    "processed_events",
+    "idempotency_keys",
+    "councils@ministry",
+    "objective_positions@ministry",
+    "indicator_positions@ministry",
+}
 
 
 @pytest.mark.parametrize("service", platform.SERVICES)

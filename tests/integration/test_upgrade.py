@@ -1,5 +1,6 @@
 """An upgrade's broker chores: the queues of consumers that no longer exist are deleted by
 `jouda broker retire`, and one still holding messages is kept unless forced."""
+
 import pytest
 from amqp.exceptions import NotFound
 from kombu import Connection
@@ -23,8 +24,11 @@ def test_retired_consumers_queues_are_deleted_unless_they_hold_messages(settings
         channel = connection.channel()
         for name in (empty, empty + ".retry", holding):
             channel.queue_declare(name, durable=True, auto_delete=False)
-        channel.basic_publish(channel.prepare_message(b"{}", content_type="application/json",
-                                                      content_encoding="binary"), exchange="", routing_key=holding)
+        channel.basic_publish(
+            channel.prepare_message(b"{}", content_type="application/json", content_encoding="binary"),
+            exchange="",
+            routing_key=holding,
+        )
     assert exists(settings, holding) == 1
 
     outcomes = dict(broker.retire(settings))

@@ -4,6 +4,7 @@ unit-of-work dependency instead of a mock: these tests need no broker.
 `service_database(name)` migrates a service's database as its manifest says; `worker_context`
 and `unit_of_work_factory` stand in for what a running container hands the unit-of-work
 dependency: who calls, and which entrypoint (its consumer name, for an event handler)."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -27,11 +28,17 @@ def worker_context(service_name, method_name, data):
     """What UnitOfWorkFactory reads of a Nameko worker context: the entrypoint's consumer name is
     the one the service class declares for that method (None for an RPC)."""
     method = getattr(platform.service_class(service_name), method_name, None)
-    consumer = next((entrypoint.consumer.format(service=service_name)
-                     for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ())
-                     if getattr(entrypoint, "consumer", None)), None)
-    return SimpleNamespace(service_name=service_name, data=data,
-                           entrypoint=SimpleNamespace(method_name=method_name, consumer=consumer))
+    consumer = next(
+        (
+            entrypoint.consumer.format(service=service_name)
+            for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ())
+            if getattr(entrypoint, "consumer", None)
+        ),
+        None,
+    )
+    return SimpleNamespace(
+        service_name=service_name, data=data, entrypoint=SimpleNamespace(method_name=method_name, consumer=consumer)
+    )
 
 
 def unit_of_work_factory(service_name, database, default_user, default_role="quality_manager"):
@@ -43,6 +50,7 @@ def unit_of_work_factory(service_name, database, default_user, default_role="qua
         data = {TENANT_KEY: tenant, USER_KEY: user, ROLE_KEY: role}
         holder = SimpleNamespace(database=database, relay=SimpleNamespace(wake=lambda: wakes.append(1)))
         return UnitOfWorkFactory(holder, worker_context(service_name, method, data))
+
     make.wakes = wakes
     return make
 
@@ -65,7 +73,8 @@ class Caller:
 
     def __init__(self, service_class, uow_for, tenant, user, role, **dependencies):
         self._make = lambda method: worker_factory(
-            service_class, uow=uow_for(method=method, tenant=tenant, user=user, role=role), **dependencies)
+            service_class, uow=uow_for(method=method, tenant=tenant, user=user, role=role), **dependencies
+        )
 
     def __getattr__(self, method):
         return getattr(self._make(method), method)

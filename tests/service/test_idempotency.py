@@ -1,4 +1,5 @@
 """Idempotency-Keys in the unit of work (shared/idempotency.py), on a service's real SQLite database."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,8 +16,9 @@ def request(key="k-1", body=b'{"title": "Politique qualit\\u00e9"}'):
 
 
 def create(database, made, recorded):
-    with UnitOfWork(database, "fes-meknes", actor="u-qm", role="quality_manager", idempotent=made,
-                    on_recorded=recorded.append) as uow:
+    with UnitOfWork(
+        database, "fes-meknes", actor="u-qm", role="quality_manager", idempotent=made, on_recorded=recorded.append
+    ) as uow:
         answer = commands.create_policy(uow, POLICY)
     idempotency.save_answer(database, made, answer)  # what the RPC entrypoint does with the answer
     return answer
@@ -52,8 +54,18 @@ def test_a_key_is_forgotten_with_its_change_when_the_change_fails(policy_databas
     assert keys == ["k-1"]
 
 
-@pytest.mark.parametrize("key,valid", [("6f1c2d0e-5b8a-4c3e-9f7d-1a2b3c4d5e6f", True), ("a", True), ("x" * 255, True),
-                                       ("", False), ("x" * 256, False), ("with space", False), ("clé", False),
-                                       ("tab\there", False)])
+@pytest.mark.parametrize(
+    "key,valid",
+    [
+        ("6f1c2d0e-5b8a-4c3e-9f7d-1a2b3c4d5e6f", True),
+        ("a", True),
+        ("x" * 255, True),
+        ("", False),
+        ("x" * 256, False),
+        ("with space", False),
+        ("clé", False),
+        ("tab\there", False),
+    ],
+)
 def test_what_a_key_may_be(key, valid):
     assert idempotency.valid_key(key) is valid

@@ -3,6 +3,7 @@
 The events are the ones the objectives service really emits: its RPCs run on its own SQLite
 database (the fixtures of test_objectives_service), and what its outbox holds is handed to the
 ministry's batch handlers as their consumers would receive it."""
+
 import json
 import uuid
 from datetime import datetime, timezone
@@ -22,12 +23,32 @@ from jouda.shared.events.catalogue import build_event
 from jouda.shared.unit_of_work import DuplicateEvent
 from tests.service.conftest import Caller, open_service_database, unit_of_work_factory
 from tests.service.test_objectives_service import (  # noqa: F401 - fixtures
-    FES, OBJECTIVE, ORIENTAL, ORIENTATIONS, QM, SATISFACTION, add_user, measure, month, objectives_database, outbox,
-    owned, publish_policy, service_as, two_councils_reporting, uow_for, user)
+    FES,
+    OBJECTIVE,
+    ORIENTAL,
+    ORIENTATIONS,
+    QM,
+    SATISFACTION,
+    add_user,
+    measure,
+    month,
+    objectives_database,
+    outbox,
+    owned,
+    publish_policy,
+    service_as,
+    two_councils_reporting,
+    uow_for,
+    user,
+)
 
 # event type -> the ministry's handler of it, as the service class declares them
-HANDLERS = {entrypoint.event_type: name for name, method in vars(MinistryService).items()
-            for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()) if isinstance(entrypoint, EventHandler)}
+HANDLERS = {
+    entrypoint.event_type: name
+    for name, method in vars(MinistryService).items()
+    for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ())
+    if isinstance(entrypoint, EventHandler)
+}
 
 
 @pytest.fixture
@@ -46,6 +67,7 @@ def ministry_uow_for(ministry_database):
 def ministry_as(ministry_uow_for):
     def make(tenant=None, user="u-ministry", role="ministry"):
         return DecodedViews(Caller(MinistryService, ministry_uow_for, tenant, user, role))
+
     return make
 
 
@@ -59,6 +81,7 @@ def ministry(ministry_as, ministry_database):
 @pytest.fixture
 def project(ministry_uow_for):
     """Feed events to the read model's batch handlers: one batch per handler and council."""
+
     def feed(events):
         batches = {}
         for event in events:
@@ -66,17 +89,20 @@ def project(ministry_uow_for):
                 batches.setdefault((HANDLERS[event["type"]], event["tenant_id"]), []).append(event)
         for (method, _), batch in batches.items():
             getattr(worker_factory(MinistryService, uow=ministry_uow_for(method=method)), method)(batch)
+
     return feed
 
 
 @pytest.fixture
 def council(uow_for, project):
     """A council with a published policy (told to the objectives service and the ministry) and its staff."""
+
     def make(tenant=FES):
         project([publish_policy(uow_for, tenant, ORIENTATIONS)])
         for name, role in (("u-qm", QM), ("u-owner", "staff"), ("u-po", "process_owner"), ("u-other", "staff")):
             add_user(uow_for, tenant, user(tenant, name), role)
         return tenant
+
     return make
 
 
@@ -92,16 +118,23 @@ class DecodedViews:
         def call(*args, **kwargs):
             result = method(*args, **kwargs)
             return json.loads(result) if isinstance(result, str) else result
+
         return call
 
 
 def test_the_catalogue_is_seeded_kept_by_the_ministry_and_copied_by_the_objectives(
-        ministry_as, ministry, uow_for, service_as, council):
+    ministry_as, ministry, uow_for, service_as, council
+):
     codes = [entry["code"] for entry in ministry_as(FES, role=QM).catalogue()["items"]]
     assert {"SATISFACTION", "PROCESSING_DAYS"} <= set(codes)
     assert codes == sorted(codes)
-    entry = {"code": "WATER_QUALITY", "name_fr": "Qualité de l'eau", "name_ar": "جودة الماء", "unit": "%",
-             "direction": "increase"}
+    entry = {
+        "code": "WATER_QUALITY",
+        "name_fr": "Qualité de l'eau",
+        "name_ar": "جودة الماء",
+        "unit": "%",
+        "direction": "increase",
+    }
     with pytest.raises(RoleNotAllowed):
         ministry_as(None, role=QM).add_catalogue_entry(entry)
     added = ministry.add_catalogue_entry(entry)
@@ -161,9 +194,15 @@ def test_the_read_model_is_built_from_events(council, service_as, uow_for, objec
     assert national["indicator"]["code"] == "SATISFACTION"
     items = {item["tenant"]: item for item in national["items"]}
     assert (items[FES]["indicator_id"], items[FES]["latest_period"], items[FES]["latest_value"]) == (
-        tenants[FES][1]["id"], month(2), 72.0)
-    assert (items[FES]["status"], items[FES]["trend"], items[FES]["name"]) == ("on_track", "improving",
-                                                                               "Région Fès-Meknès")
+        tenants[FES][1]["id"],
+        month(2),
+        72.0,
+    )
+    assert (items[FES]["status"], items[FES]["trend"], items[FES]["name"]) == (
+        "on_track",
+        "improving",
+        "Région Fès-Meknès",
+    )
     assert (items[ORIENTAL]["status"], items[ORIENTAL]["latest_value"]) == ("off_track", 45.0)
     # No personal data in the ministry's views.
     for item in national["items"] + list(rows.values()):
@@ -181,7 +220,9 @@ def test_the_read_model_applies_each_event_once(council, service_as, uow_for, ob
     assert [(item["tenant"], item["latest_value"]) for item in items] == [(FES, 72.0)]
 
 
-def test_an_older_measurement_event_arriving_late_does_not_win(council, service_as, uow_for, objectives_database, ministry, project):
+def test_an_older_measurement_event_arriving_late_does_not_win(
+    council, service_as, uow_for, objectives_database, ministry, project
+):
     two_councils_reporting(council, service_as, uow_for)
     first, second = outbox(objectives_database, "indicator.measurement_recorded", tenant=FES)
     project([second])  # the first waited in a retry queue meanwhile
@@ -191,12 +232,16 @@ def test_an_older_measurement_event_arriving_late_does_not_win(council, service_
     project(outbox(objectives_database, "objective.created", tenant=FES))
     rows = {row["tenant"]: row for row in ministry.overview()["items"]}
     reporting = service_as(FES).dashboard()["reporting"]
-    assert (rows[FES]["reported_periods"], rows[FES]["due_periods"]) == (
-        reporting["reported_periods"], reporting["due_periods"]) == (2, len(
-            periods.due_periods("monthly", month(4), local_today(), periods.DEFAULT_GRACE_DAYS)))
+    assert (
+        (rows[FES]["reported_periods"], rows[FES]["due_periods"])
+        == (reporting["reported_periods"], reporting["due_periods"])
+        == (2, len(periods.due_periods("monthly", month(4), local_today(), periods.DEFAULT_GRACE_DAYS)))
+    )
 
 
-def test_closed_objectives_leave_the_national_figures(council, service_as, uow_for, objectives_database, ministry, project):
+def test_closed_objectives_leave_the_national_figures(
+    council, service_as, uow_for, objectives_database, ministry, project
+):
     tenants = two_councils_reporting(council, service_as, uow_for)
     project(outbox(objectives_database))
     objective, _ = tenants[ORIENTAL]
@@ -213,10 +258,22 @@ def test_closed_objectives_leave_the_national_figures(council, service_as, uow_f
 
 def test_policy_acknowledgements_reach_the_overview(council, uow_for, ministry, project):
     council(FES)
-    event = build_event("policy.acknowledged", FES, "u-owner", {
-        "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 1, "title": "Politique",
-        "user_id": "u-owner", "acknowledged_at": datetime.now(timezone.utc), "acknowledgements": 3,
-        "active_users": 4, "acknowledgement_rate": 0.75})
+    event = build_event(
+        "policy.acknowledged",
+        FES,
+        "u-owner",
+        {
+            "policy_id": str(uuid.uuid4()),
+            "version_id": str(uuid.uuid4()),
+            "version": 1,
+            "title": "Politique",
+            "user_id": "u-owner",
+            "acknowledged_at": datetime.now(timezone.utc),
+            "acknowledgements": 3,
+            "active_users": 4,
+            "acknowledgement_rate": 0.75,
+        },
+    )
     project([event])
     [row] = ministry.overview()["items"]
     assert (row["tenant"], row["policy_version"], row["acknowledgement_rate"]) == (FES, 1, 0.75)
@@ -225,7 +282,8 @@ def test_policy_acknowledgements_reach_the_overview(council, uow_for, ministry, 
 
 @pytest.mark.parametrize("order", ["as_it_happened", "abandonment_first"])
 def test_closing_an_objective_takes_it_out_of_the_national_figures_in_any_order(
-        council, service_as, uow_for, objectives_database, order, ministry, project):
+    council, service_as, uow_for, objectives_database, order, ministry, project
+):
     tenants = two_councils_reporting(council, service_as, uow_for)
     project(outbox(objectives_database))
     objective, indicator = tenants[ORIENTAL]
@@ -235,7 +293,7 @@ def test_closing_an_objective_takes_it_out_of_the_national_figures_in_any_order(
     measured = outbox(objectives_database, "indicator.measurement_recorded", tenant=ORIENTAL)[-1]
     abandoned = outbox(objectives_database, "objective.updated", tenant=ORIENTAL)[-1]
     # The two event types have their own queues: either may be applied first.
-    for event in ([measured, abandoned] if order == "as_it_happened" else [abandoned, measured]):
+    for event in [measured, abandoned] if order == "as_it_happened" else [abandoned, measured]:
         project([event])
     rows = {row["tenant"]: row for row in ministry.overview()["items"]}
     assert rows[ORIENTAL]["due_periods"] == 0
@@ -245,10 +303,13 @@ def test_closing_an_objective_takes_it_out_of_the_national_figures_in_any_order(
 def test_ministry_rows_have_the_documented_shape(council, service_as, uow_for, objectives_database, ministry, project):
     """The views are built as plain rows for speed: they must still match their OpenAPI schemas."""
     from jouda.services.ministry.schemas import NationalIndicatorRowSchema, OverviewRowSchema
+
     two_councils_reporting(council, service_as, uow_for)
     project(outbox(objectives_database))
-    for rows, schema in ((ministry.overview()["items"], OverviewRowSchema()),
-                         (ministry.national_indicator("SATISFACTION")["items"], NationalIndicatorRowSchema())):
+    for rows, schema in (
+        (ministry.overview()["items"], OverviewRowSchema()),
+        (ministry.national_indicator("SATISFACTION")["items"], NationalIndicatorRowSchema()),
+    ):
         assert rows
         for row in rows:
             assert set(row) == set(schema.fields)
@@ -256,7 +317,8 @@ def test_ministry_rows_have_the_documented_shape(council, service_as, uow_for, o
 
 
 def test_a_reopened_objectives_indicator_returns_to_the_national_figures_in_any_order(
-        council, service_as, uow_for, objectives_database, ministry, project):
+    council, service_as, uow_for, objectives_database, ministry, project
+):
     tenants = two_councils_reporting(council, service_as, uow_for)
     project(outbox(objectives_database))
     objective, indicator = tenants[ORIENTAL]
@@ -269,5 +331,4 @@ def test_a_reopened_objectives_indicator_returns_to_the_national_figures_in_any_
     measured = outbox(objectives_database, "indicator.measurement_recorded", tenant=ORIENTAL)[-1]
     project([measured])  # the newer event first: the reopening arrives after it
     project([reopened])
-    assert {item["tenant"] for item in ministry.national_indicator("SATISFACTION")["items"]} == {
-        FES, ORIENTAL}
+    assert {item["tenant"] for item in ministry.national_indicator("SATISFACTION")["items"]} == {FES, ORIENTAL}

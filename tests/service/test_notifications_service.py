@@ -6,6 +6,7 @@ The Dispatcher dependency is replaced by its two attributes the entrypoints use 
 units of work the service would open (all councils, or one council's system unit of work).
 E-mail goes to a maildir or to a closed port; webhooks to a local eventlet.wsgi server or to a
 closed port."""
+
 import email
 import email.policy
 import hashlib
@@ -40,8 +41,12 @@ PUBLIC_URL = "https://jouda.example"
 SETTINGS = Settings(public_url=PUBLIC_URL, delivery_retry_base_seconds=5.0)
 PRIVATE_ALLOWED = Settings(public_url=PUBLIC_URL, delivery_retry_base_seconds=5.0, webhook_allow_private=True)
 BASE = 5.0  # delivery_retry_base_seconds of the dispatch calls below
-POLICY = {"policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 2,
-          "title": "Politique qualité 2026"}
+POLICY = {
+    "policy_id": str(uuid.uuid4()),
+    "version_id": str(uuid.uuid4()),
+    "version": 2,
+    "title": "Politique qualité 2026",
+}
 DNS = {"hooks.example.org": ["93.184.215.14"], "intranet.council.ma": ["10.1.2.3"]}
 
 # Fès-Meknès: (user id, role, language, name, active)
@@ -78,6 +83,7 @@ def closed_port():
 
 # --- fixtures -------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def notifications_database(tmp_path):
     database = open_service_database("notifications", tmp_path)
@@ -100,9 +106,13 @@ def service_as(uow_for, wakes):
     def make(tenant=FES, user="u-qm", role=QM, settings=SETTINGS, method=None):
         dispatcher = SimpleNamespace(settings=settings, wake=lambda: wakes.append(1))
         if method is not None:  # an event handler or a timer
-            return worker_factory(NotificationsService, uow=uow_for(method=method, tenant=tenant, user=user,
-                                                                    role=role), dispatcher=dispatcher)
+            return worker_factory(
+                NotificationsService,
+                uow=uow_for(method=method, tenant=tenant, user=user, role=role),
+                dispatcher=dispatcher,
+            )
         return Caller(NotificationsService, uow_for, tenant, user, role, dispatcher=dispatcher)
+
     return make
 
 
@@ -114,6 +124,7 @@ DEADLINE_SOURCES = {"objective": "objectives", "policy_review": "policy"}
 def deliver(service_as):
     """Hand an event to the handler the service subscribes with: a routed type's batch handler (a
     batch of one), a publisher's deadline handler, or the gateway's events' handlers."""
+
     def send(event):
         event_type, argument = event["type"], event
         if event_type in routing.routes():
@@ -123,23 +134,27 @@ def deliver(service_as):
         else:
             method = "on_" + event_type.split(".", 1)[1]
         return getattr(service_as(tenant=None, user=None, role=None, method=method), method)(argument)
+
     return send
 
 
 @pytest.fixture
 def council(deliver):
     """A council (gateway.tenant_created) and its staff (gateway.user_created v2)."""
+
     def make(tenant=FES, staff=STAFF):
         deliver(build_event("gateway.tenant_created", tenant, "admin", {"code": tenant, "name": COUNCIL_NAMES[tenant]}))
         for user_id, role, language, name, active in staff:
             deliver(user_event(tenant, user_id, role, language=language, name=name, active=active))
         return tenant
+
     return make
 
 
 @pytest.fixture
 def run(uow_for, notifications_database):
     """The timers' and the dispatcher's work, in the units of work the service opens."""
+
     def all_councils():
         return uow_for()(EVERY_COUNCIL)
 
@@ -151,8 +166,15 @@ def run(uow_for, notifications_database):
         def dispatch(mailer, now=None, allow_private=False, resolve=fake_resolve):
             """One round; the mailer's connection is closed after it, as the idle Dispatcher does."""
             try:
-                return dispatch.dispatch(notifications_database, mailer, now or utc_now(), retry_base_seconds=BASE,
-                                         allow_private=allow_private, resolve=resolve, unrecorded=[])
+                return dispatch.dispatch(
+                    notifications_database,
+                    mailer,
+                    now or utc_now(),
+                    retry_base_seconds=BASE,
+                    allow_private=allow_private,
+                    resolve=resolve,
+                    unrecorded=[],
+                )
             finally:
                 mailer.close()
 
@@ -178,6 +200,7 @@ def run(uow_for, notifications_database):
         def webhook_disabled(tenant, webhook_id):
             with one_council(tenant) as uow:
                 webhooks.notify_webhook_disabled(uow, webhook_id, PUBLIC_URL)
+
     return Run
 
 
@@ -196,8 +219,20 @@ def emails(database, **where):
 
 # --- events -----------------------------------------------------------------------------------------
 
-def user_event(tenant, user_id, role, *, language="fr", name=None, active=True, event_type="gateway.user_created",
-               occurred_at=None, version=None, email_address=None):
+
+def user_event(
+    tenant,
+    user_id,
+    role,
+    *,
+    language="fr",
+    name=None,
+    active=True,
+    event_type="gateway.user_created",
+    occurred_at=None,
+    version=None,
+    email_address=None,
+):
     payload = {"user_id": user_id, "role": role, "active": active, "language": language}
     if version != 1:
         payload.update(email=email_address or address(user_id, tenant), name=name)
@@ -213,30 +248,59 @@ def policy_event(event_type, tenant=FES, **overrides):
     payloads = {
         "policy.submitted": {**transitioned, "from_status": "draft", "to_status": "in_review"},
         "policy.approved": {**transitioned, "from_status": "in_review", "to_status": "approved"},
-        "policy.changes_requested": {**transitioned, "from_status": "in_review", "to_status": "draft",
-                                     "comment": "Préciser l'engagement n°3."},
-        "policy.published": {**transitioned, "from_status": "approved", "to_status": "published", "language": "fr",
-                             "body": "…", "orientations": [{"code": "OS1", "title": "Usagers"}],
-                             "commitments": ["Satisfaire les usagers"], "signatory": "Le Président",
-                             "effective_date": date(2026, 12, 1), "next_review_date": date(2027, 11, 21),
-                             "published_at": datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc),
-                             "superseded_version_id": None},
+        "policy.changes_requested": {
+            **transitioned,
+            "from_status": "in_review",
+            "to_status": "draft",
+            "comment": "Préciser l'engagement n°3.",
+        },
+        "policy.published": {
+            **transitioned,
+            "from_status": "approved",
+            "to_status": "published",
+            "language": "fr",
+            "body": "…",
+            "orientations": [{"code": "OS1", "title": "Usagers"}],
+            "commitments": ["Satisfaire les usagers"],
+            "signatory": "Le Président",
+            "effective_date": date(2026, 12, 1),
+            "next_review_date": date(2027, 11, 21),
+            "published_at": datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc),
+            "superseded_version_id": None,
+        },
         "policy.review_due": {**policy, "next_review_date": date(2027, 11, 21), "days_left": 30},
     }
     return build_event(event_type, tenant, "u-actor", {**payloads[event_type], **overrides})
 
 
 def status_changed(new_status, tenant=FES, owner="u-owner", old_status="on_track", objective_id=None):
-    return build_event("objective.status_changed", tenant, "u-owner", {
-        "objective_id": objective_id or str(uuid.uuid4()), "title": "Réduire les délais de paiement",
-        "orientation_code": "OS1", "owner_id": owner, "old_status": old_status, "new_status": new_status,
-        "indicator_id": str(uuid.uuid4())})
+    return build_event(
+        "objective.status_changed",
+        tenant,
+        "u-owner",
+        {
+            "objective_id": objective_id or str(uuid.uuid4()),
+            "title": "Réduire les délais de paiement",
+            "orientation_code": "OS1",
+            "owner_id": owner,
+            "old_status": old_status,
+            "new_status": new_status,
+            "indicator_id": str(uuid.uuid4()),
+        },
+    )
 
 
 def missing_item(owner="u-owner", period="2026-10", name="Taux de satisfaction"):
-    return {"objective_id": str(uuid.uuid4()), "indicator_id": str(uuid.uuid4()), "name": name,
-            "owner_id": owner, "catalogue_code": None, "period": period,
-            "period_end": date(int(period[:4]), int(period[5:]), 28), "days_late": 6}
+    return {
+        "objective_id": str(uuid.uuid4()),
+        "indicator_id": str(uuid.uuid4()),
+        "name": name,
+        "owner_id": owner,
+        "catalogue_code": None,
+        "period": period,
+        "period_end": date(int(period[:4]), int(period[5:]), 28),
+        "days_late": 6,
+    }
 
 
 def measurement_missing(tenant=FES, owner="u-owner", items=None, version=None):
@@ -249,20 +313,43 @@ def measurement_missing(tenant=FES, owner="u-owner", items=None, version=None):
 def objective_event(due_date, *, objective_id, state="active", owner="u-owner", occurred_at=None, tenant=FES):
     """What the objectives service announces of an objective: its deadline while active, none after."""
     if state != "active":
-        return build_event(DEADLINE_CLEARED, tenant, "u-qm", {"kind": "objective", "ref_id": objective_id},
-                           occurred_at=occurred_at)
+        return build_event(
+            DEADLINE_CLEARED, tenant, "u-qm", {"kind": "objective", "ref_id": objective_id}, occurred_at=occurred_at
+        )
     due_date = date.fromisoformat(due_date) if isinstance(due_date, str) else due_date
-    return build_event(DEADLINE_SET, tenant, "u-qm", {
-        "kind": "objective", "ref_id": objective_id, "title": "Réduire les délais de paiement", "due_date": due_date,
-        "owner_id": owner, "link": f"/objectives/{objective_id}"}, occurred_at=occurred_at)
+    return build_event(
+        DEADLINE_SET,
+        tenant,
+        "u-qm",
+        {
+            "kind": "objective",
+            "ref_id": objective_id,
+            "title": "Réduire les délais de paiement",
+            "due_date": due_date,
+            "owner_id": owner,
+            "link": f"/objectives/{objective_id}",
+        },
+        occurred_at=occurred_at,
+    )
 
 
 def review_deadline(next_review_date, tenant=FES):
     """What the policy service announces when a version is published: the next review, a new cycle."""
     policy = POLICY if tenant == FES else ORIENTAL_POLICY
-    return build_event(DEADLINE_SET, tenant, "u-actor", {
-        "kind": "policy_review", "ref_id": policy["policy_id"], "title": policy["title"],
-        "due_date": next_review_date, "owner_id": None, "link": "/policies/current", "restart": True})
+    return build_event(
+        DEADLINE_SET,
+        tenant,
+        "u-actor",
+        {
+            "kind": "policy_review",
+            "ref_id": policy["policy_id"],
+            "title": policy["title"],
+            "due_date": next_review_date,
+            "owner_id": None,
+            "link": "/policies/current",
+            "restart": True,
+        },
+    )
 
 
 def inbox_of(service_as, user, tenant=FES, role="staff", **kwargs):
@@ -274,6 +361,7 @@ def kinds_of(service_as, user, tenant=FES):
 
 
 # --- who is notified ---------------------------------------------------------------------------------
+
 
 def test_a_routed_event_reaches_the_people_of_its_row(council, deliver, service_as, wakes):
     council(FES)
@@ -323,15 +411,19 @@ def test_a_published_policy_reaches_every_active_person_of_the_council(council, 
     assert inbox_of(service_as, "u-staff")["items"][0]["body"].startswith(f"السلام عليكم {address('u-staff')}،")
 
 
-@pytest.mark.parametrize("new_status,notified", [
-    ("at_risk", ["u-owner", "u-qm", "u-qm-ar"]),
-    ("off_track", ["u-owner", "u-qm", "u-qm-ar"]),
-    ("on_track", []),
-    ("achieved", []),
-    ("no_data", []),
-])
-def test_only_a_worsening_objective_notifies(council, deliver, service_as, notifications_database, new_status,
-                                             notified):
+@pytest.mark.parametrize(
+    "new_status,notified",
+    [
+        ("at_risk", ["u-owner", "u-qm", "u-qm-ar"]),
+        ("off_track", ["u-owner", "u-qm", "u-qm-ar"]),
+        ("on_track", []),
+        ("achieved", []),
+        ("no_data", []),
+    ],
+)
+def test_only_a_worsening_objective_notifies(
+    council, deliver, service_as, notifications_database, new_status, notified
+):
     council()
     deliver(status_changed(new_status))
     reached = sorted(user for user in ACTIVE + ["u-gone"] if kinds_of(service_as, user))
@@ -353,7 +445,8 @@ def test_a_missing_measurement_reaches_its_owner_only(council, deliver, service_
 
 
 def test_a_run_of_missing_measurements_is_one_e_mail_per_person_and_one_inbox_entry_per_item(
-        council, deliver, service_as, notifications_database):
+    council, deliver, service_as, notifications_database
+):
     # One run found many reports missing: each person owed some is told once, by one e-mail
     # listing them, while each item keeps its own inbox entry.
     council()
@@ -361,7 +454,8 @@ def test_a_run_of_missing_measurements_is_one_e_mail_per_person_and_one_inbox_en
     deliver(measurement_missing(items=owned + [missing_item("u-qm", "2026-01", "Délai de paiement")]))
     assert len(inbox_of(service_as, "u-owner")["items"]) == 12
     assert sorted(n["subject"] for n in inbox_of(service_as, "u-owner", limit=50)["items"]) == sorted(
-        f"Mesure en retard : Taux de satisfaction (2025-{month:02d})" for month in range(1, 13))
+        f"Mesure en retard : Taux de satisfaction (2025-{month:02d})" for month in range(1, 13)
+    )
     [grouped] = emails(notifications_database, target=address("u-owner"))
     assert grouped.payload["subject"] == "Jouda : 12 notifications du " + local_today().isoformat()
     assert grouped.payload["text"].count("- Mesure en retard : Taux de satisfaction (2025-") == 12
@@ -371,8 +465,9 @@ def test_a_run_of_missing_measurements_is_one_e_mail_per_person_and_one_inbox_en
 
 def test_a_long_run_lists_the_first_items_and_counts_the_rest(council, deliver, notifications_database):
     council()
-    deliver(measurement_missing(items=[missing_item("u-owner", f"{2000 + n // 12}-{n % 12 + 1:02d}")
-                                       for n in range(120)]))
+    deliver(
+        measurement_missing(items=[missing_item("u-owner", f"{2000 + n // 12}-{n % 12 + 1:02d}") for n in range(120)])
+    )
     [grouped] = emails(notifications_database, target=address("u-owner"))
     assert grouped.payload["text"].count("- Mesure en retard") == 50
     assert "… et 70 autres" in grouped.payload["text"]
@@ -385,8 +480,9 @@ def test_a_single_measurement_event_of_the_first_version_still_notifies(council,
 
 
 @pytest.mark.parametrize("owner", ["u-gone", "u-stranger", "u-oriental-qm"])
-def test_an_owner_who_is_not_an_active_person_of_the_council_is_ignored(council, deliver, service_as,
-                                                                       notifications_database, owner):
+def test_an_owner_who_is_not_an_active_person_of_the_council_is_ignored(
+    council, deliver, service_as, notifications_database, owner
+):
     council(FES)
     council(ORIENTAL, [("u-oriental-qm", QM, "fr", "Nadia", True)])
     deliver(measurement_missing(owner=owner))
@@ -396,25 +492,54 @@ def test_an_owner_who_is_not_an_active_person_of_the_council_is_ignored(council,
 def test_people_are_kept_up_to_date_in_order(council, deliver, service_as, notifications_database):
     council()
     now = utc_now()
-    deliver(user_event(FES, "u-owner", "staff", name="Karim Idrissi", active=False,
-                       event_type="gateway.user_updated", occurred_at=now + timedelta(minutes=1)))
+    deliver(
+        user_event(
+            FES,
+            "u-owner",
+            "staff",
+            name="Karim Idrissi",
+            active=False,
+            event_type="gateway.user_updated",
+            occurred_at=now + timedelta(minutes=1),
+        )
+    )
     # An older update that waited in a retry queue does not bring them back.
-    deliver(user_event(FES, "u-owner", "staff", name="Karim Idrissi", active=True,
-                       event_type="gateway.user_updated", occurred_at=now - timedelta(days=1)))
+    deliver(
+        user_event(
+            FES,
+            "u-owner",
+            "staff",
+            name="Karim Idrissi",
+            active=True,
+            event_type="gateway.user_updated",
+            occurred_at=now - timedelta(days=1),
+        )
+    )
     deliver(measurement_missing(owner="u-owner"))
     assert kinds_of(service_as, "u-owner") == []
     # A newer one does; their new language and address are taken too.
-    deliver(user_event(FES, "u-owner", "staff", language="ar", name="كريم", active=True,
-                       event_type="gateway.user_updated", occurred_at=now + timedelta(minutes=2),
-                       email_address="karim@new.test"))
+    deliver(
+        user_event(
+            FES,
+            "u-owner",
+            "staff",
+            language="ar",
+            name="كريم",
+            active=True,
+            event_type="gateway.user_updated",
+            occurred_at=now + timedelta(minutes=2),
+            email_address="karim@new.test",
+        )
+    )
     deliver(measurement_missing(owner="u-owner"))
     item = inbox_of(service_as, "u-owner")["items"][0]
     assert item["language"] == "ar" and item["body"].startswith("السلام عليكم كريم،")
     assert [d.target for d in emails(notifications_database)] == ["karim@new.test"]
 
 
-def test_platform_users_and_events_without_contact_details_are_not_recipients(council, deliver, service_as,
-                                                                               notifications_database):
+def test_platform_users_and_events_without_contact_details_are_not_recipients(
+    council, deliver, service_as, notifications_database
+):
     council()
     deliver(user_event(FES, "u-ministry", "ministry", name="Ministère"))
     deliver(user_event(FES, "u-v1", "staff", version=1))  # v1: no e-mail address
@@ -456,6 +581,7 @@ def test_calls_need_a_council(service_as):
 
 # --- the inbox --------------------------------------------------------------------------------------
 
+
 def test_inbox_unread_count_and_marking_read(council, deliver, service_as):
     council()
     for event_type in ("policy.approved", "policy.changes_requested", "policy.review_due"):
@@ -463,8 +589,11 @@ def test_inbox_unread_count_and_marking_read(council, deliver, service_as):
     manager = service_as(user="u-qm", role=QM)
     box = manager.inbox()
     assert box["total"] == 3
-    assert [item["kind"] for item in box["items"]] == ["policy.review_due", "policy.changes_requested",
-                                                       "policy.approved"]  # newest first
+    assert [item["kind"] for item in box["items"]] == [
+        "policy.review_due",
+        "policy.changes_requested",
+        "policy.approved",
+    ]  # newest first
     assert manager.unread_count() == {"unread": 3}
 
     first = box["items"][0]
@@ -473,7 +602,8 @@ def test_inbox_unread_count_and_marking_read(council, deliver, service_as):
     assert manager.mark_read(first["id"])["read_at"] == marked["read_at"]  # marking again changes nothing
     assert manager.unread_count() == {"unread": 2}
     assert [item["id"] for item in manager.inbox(unread_only=True)["items"]] == [
-        item["id"] for item in box["items"][1:]]
+        item["id"] for item in box["items"][1:]
+    ]
     assert manager.inbox(unread_only=True)["total"] == 2
 
     with pytest.raises(domain.NotificationNotFound):  # someone else's notification
@@ -508,33 +638,46 @@ def test_inbox_pages(council, deliver, service_as):
 
 # --- preferences --------------------------------------------------------------------------------------
 
+
 def test_preferences_round_trip(council, service_as):
     council()
     manager = service_as()
     assert manager.preferences() == {"channels": {}, "language": None, "digest": False}
     chosen = manager.set_preferences({"channels": {"policy.approved": ["inbox"], "reminder.due_soon": []}})
-    assert chosen == {"channels": {"policy.approved": ["inbox"], "reminder.due_soon": []}, "language": None,
-                      "digest": False}
+    assert chosen == {
+        "channels": {"policy.approved": ["inbox"], "reminder.due_soon": []},
+        "language": None,
+        "digest": False,
+    }
     assert manager.set_preferences({"language": "ar", "digest": True}) == {
-        "channels": {"policy.approved": ["inbox"], "reminder.due_soon": []}, "language": "ar", "digest": True}
-    assert manager.preferences() == {"channels": {"policy.approved": ["inbox"], "reminder.due_soon": []},
-                                     "language": "ar", "digest": True}
+        "channels": {"policy.approved": ["inbox"], "reminder.due_soon": []},
+        "language": "ar",
+        "digest": True,
+    }
+    assert manager.preferences() == {
+        "channels": {"policy.approved": ["inbox"], "reminder.due_soon": []},
+        "language": "ar",
+        "digest": True,
+    }
     assert manager.set_preferences({"language": None})["language"] is None
     assert service_as(user="u-qm-ar").preferences() == {"channels": {}, "language": None, "digest": False}
 
 
-@pytest.mark.parametrize("data,field", [
-    pytest.param({"channels": {"policy.unknown": ["inbox"]}}, "channels", id="unknown-kind"),
-    pytest.param({"channels": {"digest": ["email"]}}, "channels", id="digest-is-not-a-kind"),
-    pytest.param({"channels": {"policy.approved": ["sms"]}}, "channels", id="unknown-channel"),
-    pytest.param({"channels": {"policy.approved": ["inbox", "email", "inbox"]}}, "channels", id="too-many"),
-    pytest.param({"channels": {"policy.approved": "inbox"}}, "channels", id="not-a-list"),
-    pytest.param({"channels": ["inbox"]}, "channels", id="channels-not-a-mapping"),
-    pytest.param({"language": "en"}, "language", id="unknown-language"),
-    pytest.param({"digest": "yes"}, "digest", id="digest-text"),
-    pytest.param({"colour": "blue"}, "colour", id="unknown-field"),
-    pytest.param([], "_schema", id="not-an-object"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        pytest.param({"channels": {"policy.unknown": ["inbox"]}}, "channels", id="unknown-kind"),
+        pytest.param({"channels": {"digest": ["email"]}}, "channels", id="digest-is-not-a-kind"),
+        pytest.param({"channels": {"policy.approved": ["sms"]}}, "channels", id="unknown-channel"),
+        pytest.param({"channels": {"policy.approved": ["inbox", "email", "inbox"]}}, "channels", id="too-many"),
+        pytest.param({"channels": {"policy.approved": "inbox"}}, "channels", id="not-a-list"),
+        pytest.param({"channels": ["inbox"]}, "channels", id="channels-not-a-mapping"),
+        pytest.param({"language": "en"}, "language", id="unknown-language"),
+        pytest.param({"digest": "yes"}, "digest", id="digest-text"),
+        pytest.param({"colour": "blue"}, "colour", id="unknown-field"),
+        pytest.param([], "_schema", id="not-an-object"),
+    ],
+)
 def test_preferences_are_validated(council, service_as, data, field):
     council()
     manager = service_as()
@@ -561,8 +704,11 @@ def test_the_chosen_language_wins_over_the_accounts(council, deliver, service_as
     assert inbox_of(service_as, "u-qm-ar")["items"][0]["language"] == "fr"
 
 
-EXTRA_MANAGERS = [("u-qm-mail", QM, "fr", "Mail Only", True), ("u-qm-digest", QM, "fr", "Digest", True),
-                  ("u-qm-none", QM, "fr", "Nothing", True)]
+EXTRA_MANAGERS = [
+    ("u-qm-mail", QM, "fr", "Mail Only", True),
+    ("u-qm-digest", QM, "fr", "Digest", True),
+    ("u-qm-none", QM, "fr", "Nothing", True),
+]
 
 
 def test_e_mail_deliveries_follow_the_preferences(council, deliver, service_as, notifications_database):
@@ -609,6 +755,7 @@ def test_mark_all_read_counts_what_the_inbox_shows(council, deliver, service_as)
 
 # --- digests ----------------------------------------------------------------------------------------
 
+
 def test_digests_leave_once_a_day(council, deliver, service_as, notifications_database, run):
     council()
     service_as(user="u-qm").set_preferences({"digest": True})
@@ -627,7 +774,8 @@ def test_digests_leave_once_a_day(council, deliver, service_as, notifications_da
     for subject in subjects:
         assert f"- {subject}" in digest[0].payload["text"]
     assert {n.email_state for n in rows(notifications_database, domain.Notification, user_id="u-qm")} == {
-        domain.EMAIL_DIGESTED}
+        domain.EMAIL_DIGESTED
+    }
 
     assert run.digests(today) == 0  # once a day
     deliver(policy_event("policy.changes_requested", comment="Revoir le paragraphe 2."))
@@ -648,17 +796,26 @@ def test_a_digest_is_in_the_persons_language(council, deliver, service_as, notif
     assert 'dir="rtl"' in mail.payload["html"]
 
 
-def test_a_person_deactivated_before_their_digest_gets_none(council, deliver, service_as, notifications_database,
-                                                            run):
+def test_a_person_deactivated_before_their_digest_gets_none(council, deliver, service_as, notifications_database, run):
     council()
     service_as(user="u-qm").set_preferences({"digest": True})
     deliver(policy_event("policy.approved"))
-    deliver(user_event(FES, "u-qm", QM, name="Salma Benali", active=False, event_type="gateway.user_updated",
-                       occurred_at=utc_now() + timedelta(minutes=1)))
+    deliver(
+        user_event(
+            FES,
+            "u-qm",
+            QM,
+            name="Salma Benali",
+            active=False,
+            event_type="gateway.user_updated",
+            occurred_at=utc_now() + timedelta(minutes=1),
+        )
+    )
     assert run.digests(date(2026, 11, 21)) == 0
     assert emails(notifications_database, target=address("u-qm")) == []
     assert [n.email_state for n in rows(notifications_database, domain.Notification, user_id="u-qm")] == [
-        domain.NO_EMAIL]
+        domain.NO_EMAIL
+    ]
 
 
 def test_a_digest_names_the_council(council, deliver, service_as, notifications_database, run):
@@ -686,11 +843,32 @@ def test_objective_reminders_each_once_then_escalation(council, deliver, service
     # The timer runs every hour: a day run twice sends nothing the second time.
     days = (-30, -30, -29, -8, -7, -7, -2, -1, 0, 1, 1, 6, 7, 7, 13, 14, 14, 40)
     created = [(offset, run.reminders(DUE + timedelta(days=offset))) for offset in days]
-    assert created == [(-30, 1), (-30, 0), (-29, 0), (-8, 0), (-7, 1), (-7, 0), (-2, 0), (-1, 1), (0, 0),
-                       (1, 1), (1, 0), (6, 0), (7, 2), (7, 0), (13, 0), (14, 1), (14, 0), (40, 0)]
+    assert created == [
+        (-30, 1),
+        (-30, 0),
+        (-29, 0),
+        (-8, 0),
+        (-7, 1),
+        (-7, 0),
+        (-2, 0),
+        (-1, 1),
+        (0, 0),
+        (1, 1),
+        (1, 0),
+        (6, 0),
+        (7, 2),
+        (7, 0),
+        (13, 0),
+        (14, 1),
+        (14, 0),
+        (40, 0),
+    ]
     assert reminders_in(service_as, "u-owner") == [
-        ("reminder.due_soon", False), ("reminder.due_soon", False), ("reminder.due_soon", False),
-        ("reminder.overdue", True)]
+        ("reminder.due_soon", False),
+        ("reminder.due_soon", False),
+        ("reminder.due_soon", False),
+        ("reminder.overdue", True),
+    ]
     for manager in ("u-qm", "u-qm-ar"):
         assert reminders_in(service_as, manager) == [("reminder.escalated", True)]
     assert reminders_in(service_as, "u-dir") == [("reminder.escalated", True)]
@@ -725,8 +903,7 @@ def test_a_handled_objective_gets_no_reminder(council, deliver, service_as, run,
     objective_id = str(uuid.uuid4())
     deliver(objective_event(DUE.isoformat(), objective_id=objective_id))
     assert run.reminders(DUE - timedelta(days=30)) == 1
-    deliver(objective_event(DUE.isoformat(), objective_id=objective_id,
-                            state="achieved"))
+    deliver(objective_event(DUE.isoformat(), objective_id=objective_id, state="achieved"))
     with uow_for()(EVERY_COUNCIL) as uow:
         assert deadlines.councils_with_open_items(uow, DUE + timedelta(days=1)) == []
     with uow_for()(Scope.council(FES)) as uow:
@@ -739,10 +916,16 @@ def test_an_older_objective_event_does_not_undo_a_newer_one(council, deliver, uo
     objective_id = str(uuid.uuid4())
     now = utc_now()
     deliver(objective_event(DUE.isoformat(), objective_id=objective_id, occurred_at=now))
-    deliver(objective_event(DUE.isoformat(), objective_id=objective_id,
-                            state="abandoned", occurred_at=now + timedelta(minutes=1)))
-    deliver(objective_event(DUE.isoformat(), objective_id=objective_id,
-                            state="active", occurred_at=now - timedelta(minutes=1)))  # late and older
+    deliver(
+        objective_event(
+            DUE.isoformat(), objective_id=objective_id, state="abandoned", occurred_at=now + timedelta(minutes=1)
+        )
+    )
+    deliver(
+        objective_event(
+            DUE.isoformat(), objective_id=objective_id, state="active", occurred_at=now - timedelta(minutes=1)
+        )
+    )  # late and older
     with uow_for()(EVERY_COUNCIL) as uow:
         assert deadlines.councils_with_open_items(uow, DUE) == []
 
@@ -781,8 +964,7 @@ def test_a_new_deadline_starts_the_reminders_again(council, deliver, service_as,
     deliver(objective_event(DUE.isoformat(), objective_id=objective_id))
     assert run.reminders(DUE - timedelta(days=7)) == 1
     later = DUE + timedelta(days=90)
-    deliver(objective_event(later.isoformat(), objective_id=objective_id,
-                            occurred_at=utc_now() + timedelta(seconds=1)))
+    deliver(objective_event(later.isoformat(), objective_id=objective_id, occurred_at=utc_now() + timedelta(seconds=1)))
     assert run.reminders(later - timedelta(days=7)) == 1
     assert reminders_in(service_as, "u-owner") == [("reminder.due_soon", False)] * 2
 
@@ -798,11 +980,14 @@ def test_a_new_review_cycle_starts_the_reminders_again(council, deliver, service
 
 # --- dispatching e-mail ------------------------------------------------------------------------------
 
+
 def maildir_messages(folder):
     """The messages as written (the files' bytes), by recipient address."""
     box = mailbox.Maildir(folder, create=False)
-    return {parsed.get("To").addresses[0].addr_spec: parsed for parsed in (
-        email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.keys())}
+    return {
+        parsed.get("To").addresses[0].addr_spec: parsed
+        for parsed in (email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.keys())
+    }
 
 
 def test_dispatch_writes_the_e_mails_and_marks_them_sent(council, deliver, notifications_database, run, tmp_path):
@@ -846,7 +1031,8 @@ def test_an_unreachable_smtp_server_means_retrying_later(council, deliver, notif
     second = now + timedelta(seconds=BASE)
     assert run.dispatch(channels.Mailer(f"smtp://127.0.0.1:{port}", tmp_path), second) == (2, [])
     assert {(d.attempts, as_utc(d.next_attempt_at)) for d in emails(notifications_database)} == {
-        (2, second + timedelta(seconds=2 * BASE))}
+        (2, second + timedelta(seconds=2 * BASE))
+    }
     # The server is back (a maildir here): sent, and the error is gone.
     third = second + timedelta(seconds=2 * BASE)
     assert run.dispatch(channels.Mailer(None, tmp_path / "mail"), third) == (2, [])
@@ -867,6 +1053,7 @@ def test_an_e_mail_is_given_up_after_its_last_attempt(council, deliver, notifica
 
 
 # --- webhooks -------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def resolve_fake(monkeypatch):
@@ -908,8 +1095,17 @@ def test_webhooks_add_list_delete(council, service_as, resolve_fake):
         manager.delete_webhook(hook["id"])
 
 
-@pytest.mark.parametrize("url", ["ftp://hooks.example.org/in", "https://intranet.council.ma/hook",
-                                 "http://127.0.0.1:9000/hook", "https://nowhere.invalid/", "", "x" * 2001])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://hooks.example.org/in",
+        "https://intranet.council.ma/hook",
+        "http://127.0.0.1:9000/hook",
+        "https://nowhere.invalid/",
+        "",
+        "x" * 2001,
+    ],
+)
 def test_webhook_urls_are_checked(council, service_as, resolve_fake, url):
     council()
     with pytest.raises(ValidationFailed) as caught:
@@ -952,8 +1148,13 @@ class WebhookReceiver:
 
     def app(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        self.requests.append({"body": body, "signature": environ.get("HTTP_X_JOUDA_SIGNATURE"),
-                              "event": environ.get("HTTP_X_JOUDA_EVENT")})
+        self.requests.append(
+            {
+                "body": body,
+                "signature": environ.get("HTTP_X_JOUDA_SIGNATURE"),
+                "event": environ.get("HTTP_X_JOUDA_EVENT"),
+            }
+        )
         start_response(self.status, [("Content-Type", "text/plain")])
         return [b"ok"]
 
@@ -969,8 +1170,9 @@ def receiver():
     server.close()
 
 
-def test_webhooks_receive_every_routed_event_signed(council, deliver, service_as, notifications_database, run,
-                                                    receiver, tmp_path):
+def test_webhooks_receive_every_routed_event_signed(
+    council, deliver, service_as, notifications_database, run, receiver, tmp_path
+):
     council(FES)
     council(ORIENTAL, [("u-oriental-qm", QM, "fr", "Nadia", True)])
     hook = service_as(settings=PRIVATE_ALLOWED).add_webhook({"url": f"http://127.0.0.1:{receiver.port}/jouda"})
@@ -987,14 +1189,16 @@ def test_webhooks_receive_every_routed_event_signed(council, deliver, service_as
     for request in receiver.requests:
         expected = "sha256=" + hmac.new(hook["secret"].encode(), request["body"], hashlib.sha256).hexdigest()
         assert request["signature"] == expected
-    assert {(d.status, d.attempts) for d in rows(notifications_database, domain.Delivery, channel=domain.WEBHOOK)} \
-        == {(domain.SENT, 1)}
+    assert {(d.status, d.attempts) for d in rows(notifications_database, domain.Delivery, channel=domain.WEBHOOK)} == {
+        (domain.SENT, 1)
+    }
     log = service_as().list_deliveries(channel="webhook", status="sent")
     assert log["total"] == 2 and {item["target"] for item in log["items"]} == {hook["id"]}
 
 
-def test_a_webhook_that_fails_five_times_is_switched_off(council, deliver, service_as, notifications_database, run,
-                                                         tmp_path):
+def test_a_webhook_that_fails_five_times_is_switched_off(
+    council, deliver, service_as, notifications_database, run, tmp_path
+):
     council()
     url = f"http://127.0.0.1:{closed_port()}/jouda"
     hook = service_as(settings=PRIVATE_ALLOWED).add_webhook({"url": url})
@@ -1033,8 +1237,9 @@ def test_a_webhook_that_fails_five_times_is_switched_off(council, deliver, servi
     assert len(rows(notifications_database, domain.Delivery, channel=domain.WEBHOOK)) == 1
 
 
-def test_a_burst_of_failures_switches_a_webhook_off_once(council, deliver, service_as, notifications_database, run,
-                                                         tmp_path):
+def test_a_burst_of_failures_switches_a_webhook_off_once(
+    council, deliver, service_as, notifications_database, run, tmp_path
+):
     council()
     hook = service_as(settings=PRIVATE_ALLOWED).add_webhook({"url": f"http://127.0.0.1:{closed_port()}/jouda"})
     for _ in range(domain.WEBHOOK_FAILURES_TO_DISABLE + 2):
@@ -1045,8 +1250,9 @@ def test_a_burst_of_failures_switches_a_webhook_off_once(council, deliver, servi
     assert statuses == [domain.FAILED] * 2 + [domain.RETRYING] * domain.WEBHOOK_FAILURES_TO_DISABLE
 
 
-def test_a_webhook_address_that_turned_private_is_not_posted_to(council, deliver, service_as, notifications_database,
-                                                               run, tmp_path, resolve_fake, receiver):
+def test_a_webhook_address_that_turned_private_is_not_posted_to(
+    council, deliver, service_as, notifications_database, run, tmp_path, resolve_fake, receiver
+):
     council()
     dns_now = {"hooks.example.org": ["127.0.0.1"]}  # the name now points inside
     service_as().add_webhook({"url": f"http://hooks.example.org:{receiver.port}/jouda"})
@@ -1058,8 +1264,9 @@ def test_a_webhook_address_that_turned_private_is_not_posted_to(council, deliver
     assert receiver.requests == []
 
 
-def test_a_deleted_webhooks_deliveries_are_given_up(council, deliver, service_as, notifications_database, run,
-                                                    tmp_path, resolve_fake):
+def test_a_deleted_webhooks_deliveries_are_given_up(
+    council, deliver, service_as, notifications_database, run, tmp_path, resolve_fake
+):
     council()
     hook = service_as().add_webhook({"url": "https://hooks.example.org/jouda"})
     deliver(status_changed("on_track"))
@@ -1071,6 +1278,7 @@ def test_a_deleted_webhooks_deliveries_are_given_up(council, deliver, service_as
 
 # --- the delivery log ---------------------------------------------------------------------------------
 
+
 def test_the_delivery_log(council, deliver, service_as, run, tmp_path):
     council(FES)
     council(ORIENTAL, [("u-oriental-qm", QM, "fr", "Nadia", True)])
@@ -1080,8 +1288,19 @@ def test_the_delivery_log(council, deliver, service_as, run, tmp_path):
     log = manager.list_deliveries()
     assert log["total"] == 2 and {item["target"] for item in log["items"]} == {address("u-qm"), address("u-qm-ar")}
     assert {item["status"] for item in log["items"]} == {"pending"}
-    assert set(log["items"][0]) == {"id", "notification_id", "channel", "target", "status", "attempts", "last_error",
-                                    "occurred_at", "created_at", "next_attempt_at", "sent_at"}
+    assert set(log["items"][0]) == {
+        "id",
+        "notification_id",
+        "channel",
+        "target",
+        "status",
+        "attempts",
+        "last_error",
+        "occurred_at",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+    }
     run.dispatch(channels.Mailer(None, tmp_path / "mail"))
     assert manager.list_deliveries(status="sent", channel="email")["total"] == 2
     assert manager.list_deliveries(status="pending")["total"] == 0
@@ -1093,6 +1312,7 @@ def test_the_delivery_log(council, deliver, service_as, run, tmp_path):
 
 
 # --- the dispatcher's batches ----------------------------------------------------------------------------
+
 
 class StubMailer:
     """Counts what the dispatcher asks of a mailer; refuses every message when `down`."""
@@ -1115,22 +1335,38 @@ def test_a_refusing_smtp_server_is_tried_once_per_round(council, deliver, notifi
     mailer = StubMailer(down="SMTP relay.example.org:587: [Errno 111] Connection refused")
     attempts = []
     mailer.send = lambda message, send=mailer.send: (attempts.append(message), send(message))
-    assert dispatch.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE, allow_private=False,
-                             resolve=fake_resolve, unrecorded=[]) == (len(ACTIVE), [])
+    assert dispatch.dispatch(
+        notifications_database,
+        mailer,
+        utc_now(),
+        retry_base_seconds=BASE,
+        allow_private=False,
+        resolve=fake_resolve,
+        unrecorded=[],
+    ) == (len(ACTIVE), [])
     assert len(attempts) == 1  # the others are not tried against a server that just refused
     assert {(d.status, d.attempts, d.last_error) for d in emails(notifications_database)} == {
-        (domain.RETRYING, 1, "SMTP relay.example.org:587: [Errno 111] Connection refused")}
+        (domain.RETRYING, 1, "SMTP relay.example.org:587: [Errno 111] Connection refused")
+    }
 
 
-def test_dispatch_claims_a_batch_at_a_time_and_leaves_the_connection_open(council, deliver,
-                                                                               notifications_database, uow_for):
+def test_dispatch_claims_a_batch_at_a_time_and_leaves_the_connection_open(
+    council, deliver, notifications_database, uow_for
+):
     council(FES, STAFF + [(f"u-agent-{n}", "staff", "fr", f"Agent {n}", True) for n in range(25)])
     deliver(policy_event("policy.published"))
     total = len(ACTIVE) + 25
     mailer, rounds = StubMailer(), []
     while True:
-        attempted, _ = dispatch.dispatch(notifications_database, mailer, utc_now(), retry_base_seconds=BASE,
-                                         allow_private=False, resolve=fake_resolve, unrecorded=[])
+        attempted, _ = dispatch.dispatch(
+            notifications_database,
+            mailer,
+            utc_now(),
+            retry_base_seconds=BASE,
+            allow_private=False,
+            resolve=fake_resolve,
+            unrecorded=[],
+        )
         if not attempted:
             break
         rounds.append(attempted)
@@ -1144,12 +1380,19 @@ BREAKING_CHARACTERS = ["\n", "\r", "\u2028", "\u2029", "\x0b", "\x0c", "\x85", "
 
 
 @pytest.mark.parametrize("character", BREAKING_CHARACTERS, ids=repr)
-def test_line_breaks_in_titles_and_names_reach_every_mailbox_once(character, council, deliver, notifications_database,
-                                                                  run, tmp_path):
+def test_line_breaks_in_titles_and_names_reach_every_mailbox_once(
+    character, council, deliver, notifications_database, run, tmp_path
+):
     # A title with a line break once made building the e-mail raise: the batch rolled back and the
     # e-mails sent before it in the batch went out again on every round.
-    council(FES, [("u-qm", QM, "fr", f"Salma{character}Benali", True), ("u-dir", DIRECTOR, "ar", f"Driss{character}", True),
-                  *[(f"u-agent-{n}", "staff", "fr", f"Agent{character}{n}", True) for n in range(30)]])
+    council(
+        FES,
+        [
+            ("u-qm", QM, "fr", f"Salma{character}Benali", True),
+            ("u-dir", DIRECTOR, "ar", f"Driss{character}", True),
+            *[(f"u-agent-{n}", "staff", "fr", f"Agent{character}{n}", True) for n in range(30)],
+        ],
+    )
     title = f"Politique{character}qualité 2026"
     deliver(policy_event("policy.published", title=title))
     deliver(policy_event("policy.changes_requested", comment=f"Préciser{character}l'engagement n°3."))
@@ -1165,8 +1408,11 @@ def test_line_breaks_in_titles_and_names_reach_every_mailbox_once(character, cou
     assert all(len(subjects) == 1 for address_, subjects in by_address.items() if address_ != address("u-qm"))
     assert sorted(by_address[address("u-qm")]) == [
         "Nouvelle politique qualité publiée : Politique qualité 2026 (version 2)",
-        "Politique qualité renvoyée en brouillon : Politique qualité 2026 (version 2)"]
-    assert all("\n" not in subject and character not in subject for subjects in by_address.values() for subject in subjects)
+        "Politique qualité renvoyée en brouillon : Politique qualité 2026 (version 2)",
+    ]
+    assert all(
+        "\n" not in subject and character not in subject for subjects in by_address.values() for subject in subjects
+    )
     assert {d.status for d in emails(notifications_database)} == {domain.SENT}
 
 
@@ -1177,8 +1423,9 @@ def corrupt(database, delivery_id):
         row.payload = {key: value for key, value in row.payload.items() if key != "html"}
 
 
-def test_a_message_that_cannot_be_built_fails_alone_and_holds_back_nothing(council, deliver, notifications_database,
-                                                                          run, tmp_path):
+def test_a_message_that_cannot_be_built_fails_alone_and_holds_back_nothing(
+    council, deliver, notifications_database, run, tmp_path
+):
     council(FES, STAFF + [(f"u-agent-{n}", "staff", "fr", f"Agent {n}", True) for n in range(30)])
     deliver(policy_event("policy.published"))
     broken = sorted(emails(notifications_database), key=lambda d: d.target)[3]
@@ -1210,8 +1457,9 @@ class DyingMailer(StubMailer):
         super().send(message)
 
 
-def test_a_dispatcher_dying_mid_batch_re_sends_nothing_that_was_recorded(council, deliver, notifications_database,
-                                                                         run, tmp_path):
+def test_a_dispatcher_dying_mid_batch_re_sends_nothing_that_was_recorded(
+    council, deliver, notifications_database, run, tmp_path
+):
     council(FES, STAFF + [(f"u-agent-{n}", "staff", "fr", f"Agent {n}", True) for n in range(30)])
     deliver(policy_event("policy.published"))
     total = len(emails(notifications_database))
@@ -1225,7 +1473,9 @@ def test_a_dispatcher_dying_mid_batch_re_sends_nothing_that_was_recorded(council
     assert run.dispatch(survivor, moment + timedelta(seconds=1)) == (total - dispatch.DISPATCH_BATCH, [])
     assert run.dispatch(survivor, moment + timedelta(seconds=2)) == (0, [])
     assert run.dispatch(survivor, moment + dispatch.CLAIM_LEASE + timedelta(seconds=1)) == (
-        dispatch.DISPATCH_BATCH - 7, [])
+        dispatch.DISPATCH_BATCH - 7,
+        [],
+    )
     everything = [m["To"].addresses[0].addr_spec for m in dying.sent + survivor.sent]
     assert sorted(everything) == sorted(d.target for d in emails(notifications_database))  # each exactly once
     assert {d.status for d in emails(notifications_database)} == {domain.SENT}
@@ -1246,14 +1496,15 @@ def test_each_council_gets_its_own_digest_run(council, deliver, service_as, noti
     assert run.digests(date(2026, 11, 21)) == 1  # FES's
     oriental = emails(notifications_database, target=address("u-oriental-qm", ORIENTAL))[0]
     assert "Conseil de la Région L'Oriental" in oriental.payload["text"]
-    assert (oriental.tenant_id, emails(notifications_database, target=address("u-qm"))[0].tenant_id) == (
-        ORIENTAL, FES)
+    assert (oriental.tenant_id, emails(notifications_database, target=address("u-qm"))[0].tenant_id) == (ORIENTAL, FES)
 
 
 # --- the service's own glue: the Dispatcher and the timers -----------------------------------------------
 
+
 def dispatcher_on(database, settings):
     from jouda.services.notifications.service import Dispatcher
+
     dispatcher = Dispatcher()
     dispatcher.container = SimpleNamespace(config={"JOUDA_SETTINGS": settings})
     dispatcher.setup()
@@ -1267,10 +1518,12 @@ def test_a_malformed_smtp_url_stops_the_dispatcher_at_setup(tmp_path):
 
 
 def test_the_dispatcher_sends_and_tells_the_managers_when_it_switches_a_webhook_off(
-        council, deliver, service_as, notifications_database, tmp_path):
+    council, deliver, service_as, notifications_database, tmp_path
+):
     council()
-    settings = Settings(var_dir=tmp_path, public_url=PUBLIC_URL, webhook_allow_private=True,
-                        delivery_retry_base_seconds=0.0)  # retries fall due at once
+    settings = Settings(
+        var_dir=tmp_path, public_url=PUBLIC_URL, webhook_allow_private=True, delivery_retry_base_seconds=0.0
+    )  # retries fall due at once
     url = f"http://127.0.0.1:{closed_port()}/jouda"
     hook = service_as(settings=settings).add_webhook({"url": url})
     deliver(policy_event("policy.review_due"))
@@ -1287,9 +1540,12 @@ def test_the_dispatcher_sends_and_tells_the_managers_when_it_switches_a_webhook_
     dispatcher.mailer.close()
     box = mailbox.Maildir(tmp_path / "mail", create=False)
     written = [email.message_from_bytes(box.get_bytes(key), policy=email.policy.default) for key in box.keys()]
-    notices = sorted(m["To"].addresses[0].addr_spec for m in written
-                     if m["Subject"] in ("Webhook désactivé à la suite d'échecs de livraison",
-                                         "تعطيل خطاف الويب (Webhook) إثر إخفاق عمليات الإرسال"))
+    notices = sorted(
+        m["To"].addresses[0].addr_spec
+        for m in written
+        if m["Subject"]
+        in ("Webhook désactivé à la suite d'échecs de livraison", "تعطيل خطاف الويب (Webhook) إثر إخفاق عمليات الإرسال")
+    )
     assert notices == sorted([address("u-qm"), address("u-qm-ar")])
     assert len(written) == 4  # the review notice and the webhook notice, to each manager
     assert hook["id"] in {w.id for w in rows(notifications_database, domain.Webhook, active=False)}
@@ -1297,13 +1553,17 @@ def test_the_dispatcher_sends_and_tells_the_managers_when_it_switches_a_webhook_
 
 def test_the_reminder_timer_works_council_by_council(council, deliver, service_as, monkeypatch, wakes):
     import jouda.services.notifications.service as service_module
+
     council(FES)
     council(ORIENTAL, [("u-oriental-owner", "staff", "fr", "Nadia", True)])
     today = date(2026, 11, 21)
     monkeypatch.setattr(service_module, "local_today", lambda: today)
     deliver(objective_event(today + timedelta(days=7), objective_id=str(uuid.uuid4())))
-    deliver(objective_event(today + timedelta(days=1), objective_id=str(uuid.uuid4()), tenant=ORIENTAL,
-                            owner="u-oriental-owner"))
+    deliver(
+        objective_event(
+            today + timedelta(days=1), objective_id=str(uuid.uuid4()), tenant=ORIENTAL, owner="u-oriental-owner"
+        )
+    )
     deliver(objective_event(today + timedelta(days=200), objective_id=str(uuid.uuid4())))  # not yet
     timer = service_as(tenant=None, user=None, role=None, method="send_reminders")
     timer.send_reminders()
@@ -1314,10 +1574,12 @@ def test_the_reminder_timer_works_council_by_council(council, deliver, service_a
 
 
 @pytest.mark.parametrize("hour,sent", [(6, False), (7, True), (22, True)])
-def test_the_digest_timer_waits_for_seven_in_casablanca(council, deliver, service_as, notifications_database,
-                                                          monkeypatch, hour, sent):
+def test_the_digest_timer_waits_for_seven_in_casablanca(
+    council, deliver, service_as, notifications_database, monkeypatch, hour, sent
+):
     import jouda.services.notifications.service as service_module
     from jouda.shared.clock import DISPLAY_ZONE
+
     council()
     service_as(user="u-qm").set_preferences({"digest": True})
     deliver(policy_event("policy.approved"))

@@ -4,6 +4,7 @@ service's own migrations) behind the unit-of-work dependency: no broker, no Post
 Measurements recorded through the RPC entrypoints are dated relative to local_today() (the
 entrypoint takes no `today`); where exact figures matter, the commands are called with an
 explicit `today` through the same units of work."""
+
 import json
 import uuid
 from datetime import date, datetime, timezone
@@ -24,20 +25,44 @@ from jouda.shared.unit_of_work import DuplicateEvent
 
 FES, ORIENTAL = "fes-meknes", "oriental"
 QM = "quality_manager"
-ORIENTATIONS = [{"code": "OS1", "title": "Satisfaction des usagers"},
-                {"code": "OS2", "title": "Efficacité administrative"}]
-OBJECTIVE = {"title": "Améliorer la satisfaction des usagers", "orientation_code": "OS1", "owner_id": "u-owner",
-             "due_date": years_from(local_today(), 1).isoformat(), "evaluation_method": "Enquête mensuelle"}
-SATISFACTION = {"name": "Taux de satisfaction", "unit": "%", "direction": "increase", "baseline": 50,
-                "target": 80, "amber_threshold": 70, "frequency": "monthly", "owner_id": "u-owner",
-                "catalogue_code": "SATISFACTION"}
-PROCESSING = {"name": "Délai de traitement", "unit": "jours", "direction": "decrease", "baseline": 30,
-              "target": 15, "amber_threshold": 20, "frequency": "quarterly", "owner_id": "u-po",
-              "catalogue_code": "PROCESSING_DAYS"}
+ORIENTATIONS = [
+    {"code": "OS1", "title": "Satisfaction des usagers"},
+    {"code": "OS2", "title": "Efficacité administrative"},
+]
+OBJECTIVE = {
+    "title": "Améliorer la satisfaction des usagers",
+    "orientation_code": "OS1",
+    "owner_id": "u-owner",
+    "due_date": years_from(local_today(), 1).isoformat(),
+    "evaluation_method": "Enquête mensuelle",
+}
+SATISFACTION = {
+    "name": "Taux de satisfaction",
+    "unit": "%",
+    "direction": "increase",
+    "baseline": 50,
+    "target": 80,
+    "amber_threshold": 70,
+    "frequency": "monthly",
+    "owner_id": "u-owner",
+    "catalogue_code": "SATISFACTION",
+}
+PROCESSING = {
+    "name": "Délai de traitement",
+    "unit": "jours",
+    "direction": "decrease",
+    "baseline": 30,
+    "target": 15,
+    "amber_threshold": 20,
+    "frequency": "quarterly",
+    "owner_id": "u-po",
+    "catalogue_code": "PROCESSING_DAYS",
+}
 DAY = date(2026, 11, 21)  # the explicit `today` of the deterministic tests
 
 
 # --- fixtures -------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def objectives_database(tmp_path):
@@ -55,47 +80,81 @@ def uow_for(objectives_database):
 def service_as(uow_for):
     def make(tenant=FES, user="u-qm", role=QM):
         return Caller(ObjectivesService, uow_for, tenant, user, role)
+
     return make
 
 
 @pytest.fixture
 def council(uow_for):
     """A council with a published policy and its staff."""
+
     def make(tenant=FES):
         publish_policy(uow_for, tenant, ORIENTATIONS)
         for name, role in (("u-qm", QM), ("u-owner", "staff"), ("u-po", "process_owner"), ("u-other", "staff")):
             add_user(uow_for, tenant, user(tenant, name), role)
         return tenant
+
     return make
 
 
 # --- helpers --------------------------------------------------------------------------------------
 
+
 def outbox(database, event_type=None, tenant=None):
     with database.engine.connect() as connection:
         rows = connection.execute(text("SELECT envelope FROM outbox_events ORDER BY id")).scalars().all()
     events = [json.loads(row) for row in rows]
-    return [e for e in events if (event_type is None or e["type"] == event_type)
-            and (tenant is None or e["tenant_id"] == tenant)]
+    return [
+        e
+        for e in events
+        if (event_type is None or e["type"] == event_type) and (tenant is None or e["tenant_id"] == tenant)
+    ]
 
 
 def publish_policy(uow_for, tenant, orientations, version=1, occurred_at=None):
     published_at = occurred_at or datetime.now(timezone.utc)
-    event = build_event("policy.published", tenant, "u-qm", {
-        "policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": version,
-        "title": "Politique qualité", "from_status": "approved", "to_status": "published", "comment": None,
-        "language": "fr", "body": "…", "orientations": orientations, "commitments": [], "signatory": None,
-        "effective_date": None, "next_review_date": date(2027, 11, 1), "published_at": published_at,
-        "superseded_version_id": None}, occurred_at=occurred_at)
+    event = build_event(
+        "policy.published",
+        tenant,
+        "u-qm",
+        {
+            "policy_id": str(uuid.uuid4()),
+            "version_id": str(uuid.uuid4()),
+            "version": version,
+            "title": "Politique qualité",
+            "from_status": "approved",
+            "to_status": "published",
+            "comment": None,
+            "language": "fr",
+            "body": "…",
+            "orientations": orientations,
+            "commitments": [],
+            "signatory": None,
+            "effective_date": None,
+            "next_review_date": date(2027, 11, 1),
+            "published_at": published_at,
+            "superseded_version_id": None,
+        },
+        occurred_at=occurred_at,
+    )
     worker_factory(ObjectivesService, uow=uow_for(method="on_policy_published")).on_policy_published(event)
     return event
 
 
 def add_user(uow_for, tenant, user_id, role, active=True, event_type="gateway.user_created"):
-    event = build_event(event_type, tenant, "admin", {"user_id": user_id, "role": role, "active": active,
-                                                      "language": "fr",
-                                                      "email": f"{user_id.replace('@', '.')}@{tenant}.test",
-                                                      "name": None})
+    event = build_event(
+        event_type,
+        tenant,
+        "admin",
+        {
+            "user_id": user_id,
+            "role": role,
+            "active": active,
+            "language": "fr",
+            "email": f"{user_id.replace('@', '.')}@{tenant}.test",
+            "name": None,
+        },
+    )
     service = worker_factory(ObjectivesService, uow=uow_for(method=f"on_{event_type.split('.')[1]}"))
     getattr(service, f"on_{event_type.split('.')[1]}")(event)
     return event
@@ -139,6 +198,7 @@ def two_councils_reporting(council, service_as, uow_for):
 
 # --- tenancy and reference data ---------------------------------------------------------------------
 
+
 def test_commands_refuse_a_call_without_a_tenant(service_as):
     service = service_as(tenant=None)
     with pytest.raises(TenantRequired):
@@ -170,7 +230,9 @@ def test_published_orientations_are_the_ones_objectives_follow(council, service_
     assert caught.value.details == {"orientation_code": ["One of OS1, OS2."]}
     rows = service.dashboard()["orientations"]
     assert [(row["code"], row["title"], row["current"], row["objectives"]) for row in rows] == [
-        ("OS1", "Satisfaction des usagers", True, 0), ("OS2", "Efficacité administrative", True, 1)]
+        ("OS1", "Satisfaction des usagers", True, 0),
+        ("OS2", "Efficacité administrative", True, 1),
+    ]
 
 
 def test_a_policy_event_is_applied_once(uow_for, service_as):
@@ -221,6 +283,7 @@ def test_another_councils_staff_cannot_own_objectives(uow_for, service_as, counc
 
 # --- objectives, indicators, measurements ------------------------------------------------------------
 
+
 def test_create_objective_writes_its_event_in_the_same_commit(council, service_as, uow_for, objectives_database):
     council()
     created = service_as().create_objective(OBJECTIVE)
@@ -258,7 +321,11 @@ def test_measurements_move_the_status_and_emit_events(council, service_as, objec
     # At risk: above the baseline, below the amber threshold.
     first = owner.record_measurement(indicator["id"], measure(month(3), 60))
     assert (first["period"], first["value"], first["recorded_by"], first["corrections"]) == (
-        month(3), 60.0, "u-owner", [])
+        month(3),
+        60.0,
+        "u-owner",
+        [],
+    )
     changed = outbox(objectives_database, "objective.status_changed")
     assert [(e["payload"]["old_status"], e["payload"]["new_status"]) for e in changed] == [("no_data", "at_risk")]
     assert changed[0]["payload"]["indicator_id"] == indicator["id"]
@@ -268,7 +335,11 @@ def test_measurements_move_the_status_and_emit_events(council, service_as, objec
     validate_event(recorded[0])
     payload = recorded[0]["payload"]
     assert (payload["period"], payload["value"], payload["correction"], payload["previous_value"]) == (
-        month(3), 60.0, False, None)
+        month(3),
+        60.0,
+        False,
+        None,
+    )
     assert (payload["measurement_id"], payload["objective_id"]) == (first["id"], objective["id"])
     assert (payload["indicator"]["status"], payload["indicator"]["latest_value"]) == ("at_risk", 60.0)
 
@@ -280,7 +351,9 @@ def test_measurements_move_the_status_and_emit_events(council, service_as, objec
     assert shown["indicators"][0]["target_met"] is True
     changed = outbox(objectives_database, "objective.status_changed")
     assert [(e["payload"]["old_status"], e["payload"]["new_status"]) for e in changed] == [
-        ("no_data", "at_risk"), ("at_risk", "achieved")]
+        ("no_data", "at_risk"),
+        ("at_risk", "achieved"),
+    ]
 
     # An older period recorded late does not replace the latest value.
     owner.record_measurement(indicator["id"], measure(month(4), 40))
@@ -335,7 +408,10 @@ def test_who_may_record_a_measurement(council, service_as, objectives_database):
     service_as(user="u-po", role="process_owner").record_measurement(indicator["id"], measure(month(2), 61))
     service_as(user="u-qm", role=QM).record_measurement(indicator["id"], measure(month(3), 62))
     assert [e["actor"] for e in outbox(objectives_database, "indicator.measurement_recorded")] == [
-        "u-owner", "u-po", "u-qm"]
+        "u-owner",
+        "u-po",
+        "u-qm",
+    ]
 
 
 def test_measurement_rules_at_the_boundary(council, service_as):
@@ -354,7 +430,7 @@ def test_measurement_rules_at_the_boundary(council, service_as):
         "ftp-evidence": measure(month(1), 60, evidence_url="ftp://example.org/x.pdf"),
         "correction-of-nothing": measure(month(1), 60, correction=True, reason="Erreur"),
     }
-    for name, data in refused.items():
+    for data in refused.values():
         with pytest.raises(ValidationFailed):
             manager.record_measurement(indicator["id"], data)
     assert manager.list_measurements(indicator["id"])["total"] == 0
@@ -374,23 +450,30 @@ def test_duplicates_are_refused_and_corrections_keep_the_history(council, servic
     with pytest.raises(ValidationFailed):
         owner.record_measurement(indicator["id"], measure(month(1), 75, correction=True))  # no reason
 
-    corrected = manager.record_measurement(indicator["id"], measure(month(1), 75, correction=True,
-                                                                   reason="Erreur de saisie"))
+    corrected = manager.record_measurement(
+        indicator["id"], measure(month(1), 75, correction=True, reason="Erreur de saisie")
+    )
     assert (corrected["value"], corrected["recorded_by"]) == (75.0, "u-qm")
-    assert [(c["previous_value"], c["previous_comment"], c["previous_recorded_by"], c["corrected_by"], c["reason"])
-            for c in corrected["corrections"]] == [(60.0, "Premier comptage", "u-owner", "u-qm", "Erreur de saisie")]
+    assert [
+        (c["previous_value"], c["previous_comment"], c["previous_recorded_by"], c["corrected_by"], c["reason"])
+        for c in corrected["corrections"]
+    ] == [(60.0, "Premier comptage", "u-owner", "u-qm", "Erreur de saisie")]
     listed = manager.list_measurements(indicator["id"])
     assert listed["total"] == 1
     assert listed["items"][0]["id"] == corrected["id"]
     assert len(listed["items"][0]["corrections"]) == 1
 
     recorded = outbox(objectives_database, "indicator.measurement_recorded")
-    assert [(e["payload"]["correction"], e["payload"]["previous_value"], e["payload"]["value"])
-            for e in recorded] == [(False, None, 60.0), (True, 60.0, 75.0)]
+    assert [(e["payload"]["correction"], e["payload"]["previous_value"], e["payload"]["value"]) for e in recorded] == [
+        (False, None, 60.0),
+        (True, 60.0, 75.0),
+    ]
     assert recorded[1]["payload"]["measurement_id"] == recorded[0]["payload"]["measurement_id"]
     changed = outbox(objectives_database, "objective.status_changed")
     assert [(e["payload"]["old_status"], e["payload"]["new_status"]) for e in changed] == [
-        ("no_data", "at_risk"), ("at_risk", "on_track")]
+        ("no_data", "at_risk"),
+        ("at_risk", "on_track"),
+    ]
     assert manager.get_indicator(indicator["id"])["latest_value"] == 75.0
 
 
@@ -411,8 +494,7 @@ def test_list_objectives_filters_and_pages(council, service_as):
     assert manager.list_objectives(status="no_data")["total"] == 3
     assert manager.list_objectives(status="achieved")["total"] == 0
     page = manager.list_objectives(limit=1, offset=1)
-    assert (page["total"], page["limit"], page["offset"], [i["id"] for i in page["items"]]) == (
-        3, 1, 1, [third["id"]])
+    assert (page["total"], page["limit"], page["offset"], [i["id"] for i in page["items"]]) == (3, 1, 1, [third["id"]])
     for kwargs in ({"state": "closed"}, {"status": "green"}, {"limit": 0}, {"limit": 201}, {"offset": -1}):
         with pytest.raises(ValidationFailed):
             manager.list_objectives(**kwargs)
@@ -458,6 +540,7 @@ def test_a_refused_edit_changes_nothing_in_the_database(council, service_as, obj
 
 # --- tenant isolation --------------------------------------------------------------------------------
 
+
 def test_another_councils_objectives_are_out_of_reach(council, service_as):
     council(FES)
     council(ORIENTAL)
@@ -489,19 +572,25 @@ def test_another_councils_objectives_are_out_of_reach(council, service_as):
 
 # --- dashboard and reporting settings --------------------------------------------------------------
 
+
 def deterministic_council(council, service_as, uow_for):
     """Two indicators recorded as of DAY (2026-11-21), through the commands with an explicit today."""
     council()
     manager = service_as()
     satisfaction_objective = manager.create_objective(OBJECTIVE)
-    processing_objective = manager.create_objective({**OBJECTIVE, "title": "Réduire les délais",
-                                                     "orientation_code": "OS2"})
+    processing_objective = manager.create_objective(
+        {**OBJECTIVE, "title": "Réduire les délais", "orientation_code": "OS2"}
+    )
     monthly = manager.add_indicator(satisfaction_objective["id"], {**SATISFACTION, "start_period": "2026-06"})
     quarterly = manager.add_indicator(processing_objective["id"], {**PROCESSING, "start_period": "2026-Q1"})
     factory = uow_for(tenant=FES, user="u-qm", role=QM)
-    for indicator_id, period, value in ((monthly["id"], "2026-06", 55), (monthly["id"], "2026-07", 60),
-                                        (monthly["id"], "2026-09", 72), (monthly["id"], "2026-11", 74),
-                                        (quarterly["id"], "2026-Q2", 25)):
+    for indicator_id, period, value in (
+        (monthly["id"], "2026-06", 55),
+        (monthly["id"], "2026-07", 60),
+        (monthly["id"], "2026-09", 72),
+        (monthly["id"], "2026-11", 74),
+        (quarterly["id"], "2026-Q2", 25),
+    ):
         with factory() as uow:
             commands.record_measurement(uow, indicator_id, measure(period, value), today=DAY)
     return manager, factory, monthly, quarterly
@@ -512,10 +601,17 @@ def test_dashboard_lists_late_measurements_and_completeness(council, service_as,
     with factory() as uow:
         board = commands.dashboard(uow, today=DAY)
     # Due (grace 10 days): monthly 2026-06..2026-10 (5), quarterly 2026-Q1..Q3 (3); 2026-11 is not due yet.
-    assert board["reporting"] == {"reported_periods": 4, "due_periods": 8, "completeness": 0.5,
-                                  "grace_days": 10, "as_of": "2026-11-21"}
-    assert [(item["indicator_id"], item["period"], item["period_end"], item["days_late"])
-            for item in board["late_measurements"]] == [
+    assert board["reporting"] == {
+        "reported_periods": 4,
+        "due_periods": 8,
+        "completeness": 0.5,
+        "grace_days": 10,
+        "as_of": "2026-11-21",
+    }
+    assert [
+        (item["indicator_id"], item["period"], item["period_end"], item["days_late"])
+        for item in board["late_measurements"]
+    ] == [
         (quarterly["id"], "2026-Q1", "2026-03-31", 225),
         (monthly["id"], "2026-08", "2026-08-31", 72),
         (quarterly["id"], "2026-Q3", "2026-09-30", 42),
@@ -523,10 +619,19 @@ def test_dashboard_lists_late_measurements_and_completeness(council, service_as,
     ]
     late = board["late_measurements"][0]
     assert (late["indicator"], late["objective"], late["owner_id"]) == (
-        "Délai de traitement", "Réduire les délais", "u-po")
+        "Délai de traitement",
+        "Réduire les délais",
+        "u-po",
+    )
     # Satisfaction at 74 % (on track, not met); processing at 25 days (at risk).
-    assert board["objectives_by_status"] == {"on_track": 1, "at_risk": 1, "off_track": 0, "no_data": 0,
-                                             "achieved": 0, "abandoned": 0}
+    assert board["objectives_by_status"] == {
+        "on_track": 1,
+        "at_risk": 1,
+        "off_track": 0,
+        "no_data": 0,
+        "achieved": 0,
+        "abandoned": 0,
+    }
     by_code = {row["code"]: row["objectives_by_status"] for row in board["orientations"]}
     assert (by_code["OS1"]["on_track"], by_code["OS2"]["at_risk"]) == (1, 1)
 
@@ -581,6 +686,7 @@ def test_dashboard_rpc_counts_as_of_today(council, service_as):
 
 # --- timers --------------------------------------------------------------------------------------------
 
+
 def test_missing_measurements_are_noticed_once(council, service_as, uow_for, objectives_database):
     council(FES)
     council(ORIENTAL)
@@ -593,12 +699,14 @@ def test_missing_measurements_are_noticed_once(council, service_as, uow_for, obj
     timer.notice_missing_measurements()
     timer.notice_missing_measurements()  # the next tick: nothing new
     missing = outbox(objectives_database, "indicator.measurement_missing")
-    late = [str(p) for p in periods.late_periods("monthly", month(4), {month(3)}, local_today(),
-                                                 periods.DEFAULT_GRACE_DAYS)]
+    late = [
+        str(p) for p in periods.late_periods("monthly", month(4), {month(3)}, local_today(), periods.DEFAULT_GRACE_DAYS)
+    ]
     assert len(late) >= 2
     assert sorted(e["tenant_id"] for e in missing) == [FES, ORIENTAL]  # one event per council and run
     assert sorted((e["tenant_id"], item["period"]) for e in missing for item in e["payload"]["items"]) == sorted(
-        (tenant, period) for tenant in (FES, ORIENTAL) for period in late)
+        (tenant, period) for tenant in (FES, ORIENTAL) for period in late
+    )
     for event in missing:
         validate_event(event)
         assert all(item["days_late"] >= 1 for item in event["payload"]["items"])

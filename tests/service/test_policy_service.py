@@ -1,4 +1,5 @@
 """PolicyService entrypoints through Nameko's worker_factory."""
+
 import json
 from datetime import date, timedelta
 
@@ -51,8 +52,12 @@ def test_publish_writes_its_events_in_the_same_commit(uow_for, policy_database):
     assert published_event["payload"]["orientations"] == CONTENT["orientations"]
     # The next review, announced as a deadline: a new cycle of reminders for this policy.
     assert {key: review["payload"][key] for key in ("kind", "ref_id", "due_date", "link", "restart")} == {
-        "kind": "policy_review", "ref_id": published["policy_id"], "due_date": published["next_review_date"],
-        "link": "/policies/current", "restart": True}
+        "kind": "policy_review",
+        "ref_id": published["policy_id"],
+        "due_date": published["next_review_date"],
+        "link": "/policies/current",
+        "restart": True,
+    }
     assert uow_for.wakes, "the relay is woken after a commit that added events"
 
 
@@ -74,9 +79,19 @@ def test_review_due_timer_notifies_once_per_version(uow_for, policy_database):
 
 
 def test_user_events_are_applied_once(uow_for, policy_database):
-    event = build_event("gateway.user_created", "fes-meknes", "admin",
-                        {"user_id": "u-9", "role": "staff", "active": True, "language": "ar",
-                         "email": "u-9@fes-meknes.test", "name": None})
+    event = build_event(
+        "gateway.user_created",
+        "fes-meknes",
+        "admin",
+        {
+            "user_id": "u-9",
+            "role": "staff",
+            "active": True,
+            "language": "ar",
+            "email": "u-9@fes-meknes.test",
+            "name": None,
+        },
+    )
     service = worker_factory(PolicyService, uow=uow_for(method="on_user_created"))
     service.on_user_created(event)
     with pytest.raises(DuplicateEvent):
@@ -88,12 +103,19 @@ def test_user_events_are_applied_once(uow_for, policy_database):
 
 def test_an_older_user_event_never_overwrites_a_newer_one(uow_for, policy_database):
     from datetime import datetime, timezone
+
     created_at = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
     user = {"user_id": "u-7", "role": "staff", "language": "fr", "email": "u-7@fes-meknes.test", "name": "Agent"}
-    created = build_event("gateway.user_created", "fes-meknes", "admin", {**user, "active": True},
-                          occurred_at=created_at)
-    deactivated = build_event("gateway.user_updated", "fes-meknes", "admin", {**user, "active": False},
-                              occurred_at=created_at + timedelta(minutes=5))
+    created = build_event(
+        "gateway.user_created", "fes-meknes", "admin", {**user, "active": True}, occurred_at=created_at
+    )
+    deactivated = build_event(
+        "gateway.user_updated",
+        "fes-meknes",
+        "admin",
+        {**user, "active": False},
+        occurred_at=created_at + timedelta(minutes=5),
+    )
     # The deactivation is applied first (the creation waited in a retry queue meanwhile).
     worker_factory(PolicyService, uow=uow_for(method="on_user_updated")).on_user_updated(deactivated)
     worker_factory(PolicyService, uow=uow_for(method="on_user_created")).on_user_created(created)

@@ -1,4 +1,5 @@
 """A small JSON client for driving the gateway over real HTTP."""
+
 import http.client
 import json
 

@@ -1,4 +1,5 @@
 """Real PostgreSQL databases and RabbitMQ vhosts for the tests, created and removed per session."""
+
 import os
 import shutil
 import socket
@@ -50,17 +51,21 @@ def create_vhost():
     base = os.environ.get("JOUDA_AMQP_URI", DEFAULT_AMQP)
     ctl = shutil.which("rabbitmqctl")
     if ctl is None:
-        raise RuntimeError("rabbitmqctl is needed to give the tests a RabbitMQ vhost of their own "
-                           "(Debian: apt-get install rabbitmq-server).")
+        raise RuntimeError(
+            "rabbitmqctl is needed to give the tests a RabbitMQ vhost of their own "
+            "(Debian: apt-get install rabbitmq-server)."
+        )
     vhost = f"jouda_test_{uuid.uuid4().hex[:12]}"
     user = urlsplit(base).username or "guest"
     subprocess.run([ctl, "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
-    subprocess.run([ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [ctl, "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True, capture_output=True, timeout=60
+    )
     parts = urlsplit(base)
 
     def cleanup():
         subprocess.run([ctl, "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+
     return urlunsplit(parts._replace(path=f"/{vhost}")), cleanup
 
 

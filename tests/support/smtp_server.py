@@ -6,6 +6,7 @@ hold a sender's connection while the test prepares what comes next).
 
     python tests/support/smtp_server.py PORT DIRECTORY      # the subprocess (until SIGTERM)
 """
+
 import base64
 import json
 import os
@@ -34,14 +35,18 @@ class SmtpServer:
     def start(self, timeout=10.0):
         if self.process is not None:
             return
-        self.process = subprocess.Popen([sys.executable, __file__, str(self.port), str(self.directory)],
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=open(self.directory / "server.log", "ab"))
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, str(self.port), str(self.directory)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.directory / "server.log", "ab"),
+        )
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self.process.poll() is not None:
-                raise RuntimeError(f"the SMTP server exited ({self.process.returncode}); see "
-                                   f"{self.directory / 'server.log'}")
+                raise RuntimeError(
+                    f"the SMTP server exited ({self.process.returncode}); see {self.directory / 'server.log'}"
+                )
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the SMTP server did not answer on port {self.port} within {timeout}s")
@@ -95,6 +100,7 @@ class SmtpServer:
 
 # --- the subprocess ---------------------------------------------------------------------------------
 
+
 def _serve(port, directory):
     import asyncio
     import signal
@@ -121,8 +127,11 @@ def _serve(port, directory):
             return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):
-            record = {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
-                      "data": base64.b64encode(envelope.original_content or envelope.content).decode()}
+            record = {
+                "mail_from": envelope.mail_from,
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "data": base64.b64encode(envelope.original_content or envelope.content).decode(),
+            }
             name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
             partial = Path(directory) / f"{name}.tmp"
             partial.write_text(json.dumps(record))

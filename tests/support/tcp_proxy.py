@@ -1,5 +1,6 @@
 """A loopback TCP forwarder that a test can cut and restore: a server outage as the services see it
 (connections drop, new ones are refused), without stopping the machine's RabbitMQ or PostgreSQL."""
+
 import eventlet
 import eventlet.greenthread
 
@@ -50,8 +51,10 @@ class TcpProxy:
                 continue
             pair = _Pair(client, server)
             self._pairs.add(pair)
-            pair.pumps = [eventlet.spawn(self._pump, pair, client, server),
-                          eventlet.spawn(self._pump, pair, server, client)]
+            pair.pumps = [
+                eventlet.spawn(self._pump, pair, client, server),
+                eventlet.spawn(self._pump, pair, server, client),
+            ]
 
     def _pump(self, pair, source, target):
         try:

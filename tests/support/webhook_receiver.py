@@ -1,6 +1,7 @@
 """A real HTTP endpoint for webhooks: an eventlet WSGI server on loopback that records every POST
 (raw body and headers), checks its X-Jouda-Signature with the secret the test gives it, and
 answers with the status the test chose for that path."""
+
 import hashlib
 import hmac
 import json
@@ -11,9 +12,9 @@ from eventlet import wsgi
 
 class WebhookReceiver:
     def __init__(self):
-        self.received = []            # every request, in arrival order
-        self.secrets = {}             # path -> signing secret
-        self.statuses = {}            # path -> HTTP status to answer (200 when not said)
+        self.received = []  # every request, in arrival order
+        self.secrets = {}  # path -> signing secret
+        self.statuses = {}  # path -> HTTP status to answer (200 when not said)
         self._listener = self._server = None
         self.port = None
 
@@ -46,8 +47,9 @@ class WebhookReceiver:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         path = environ.get("PATH_INFO", "")
-        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-                   if key.startswith("HTTP_")}
+        headers = {
+            key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
         headers["Content-Type"] = environ.get("CONTENT_TYPE", "")
         secret = self.secrets.get(path)
         signature = headers.get("X-Jouda-Signature", "")
@@ -56,8 +58,16 @@ class WebhookReceiver:
             parsed = json.loads(body)
         except ValueError:
             parsed = None
-        self.received.append({"method": environ["REQUEST_METHOD"], "path": path, "headers": headers,
-                              "body": body, "json": parsed, "verified": verified})
+        self.received.append(
+            {
+                "method": environ["REQUEST_METHOD"],
+                "path": path,
+                "headers": headers,
+                "body": body,
+                "json": parsed,
+                "verified": verified,
+            }
+        )
         status = self.statuses.get(path, 200)
         start_response(f"{status} {'OK' if status < 400 else 'Error'}", [("Content-Type", "text/plain")])
         return [b"ok" if status < 400 else b"boom"]

@@ -1,5 +1,6 @@
 """deploy/ in step with the code: the broker users script, no metrics or broker console on a public
 interface, and each service connecting to the broker as its own user."""
+
 from pathlib import Path
 
 import yaml

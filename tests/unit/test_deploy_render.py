@@ -1,5 +1,6 @@
 """The deploy files name every service the platform lists: their service parts are rendered from the
 manifests (`jouda deploy render`), and the committed files are what rendering gives today."""
+
 from pathlib import Path
 
 import yaml
@@ -17,7 +18,9 @@ def test_the_committed_deploy_files_are_the_rendered_ones():
 def test_every_service_is_in_every_deploy_file():
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
     scrape = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
-    secrets = [doc["metadata"]["name"] for doc in yaml.safe_load_all((DEPLOY / "k8s" / "secret.example.yaml").read_text())]
+    secrets = [
+        doc["metadata"]["name"] for doc in yaml.safe_load_all((DEPLOY / "k8s" / "secret.example.yaml").read_text())
+    ]
     users = (DEPLOY / "rabbitmq" / "users.sh").read_text()
     for name in platform.SERVICES:
         assert compose["services"][name]["command"] == ["jouda", "run", name]
@@ -43,6 +46,7 @@ def test_a_marked_region_that_went_missing_is_reported(tmp_path):
 
 def hours_until_given_up(channel, base_seconds=5.0):
     from jouda.services.notifications import domain
+
     attempts = domain.MAX_ATTEMPTS[channel]
     return sum(domain.retry_delay(n, base_seconds).total_seconds() for n in range(1, attempts)) / 3600
 
@@ -50,6 +54,7 @@ def hours_until_given_up(channel, base_seconds=5.0):
 def test_the_alert_rules_say_what_the_code_does_about_giving_up():
     # They once said 30 attempts and 20 hours while the code made 36 attempts over 26 hours.
     from jouda.services.notifications import domain
+
     rules = (DEPLOY / "prometheus" / "rules.yml").read_text()
     email_hours, webhook_minutes = hours_until_given_up(domain.EMAIL), hours_until_given_up(domain.WEBHOOK) * 60
     assert f"after {domain.MAX_EMAIL_ATTEMPTS} attempts, about {round(email_hours)} hours" in rules

@@ -1,5 +1,6 @@
 """Event contracts (shared/events/catalogue.py, shared/events/envelope.py) and who publishes them
 (jouda/platform.py)."""
+
 import uuid
 from datetime import date, datetime, timezone
 
@@ -7,8 +8,14 @@ import pytest
 from marshmallow import ValidationError
 
 from jouda.platform import publisher_of
-from jouda.shared.events.catalogue import (CATALOGUE, LATEST_VERSION, UnknownEventType, build_event, contract,
-                                           validate_event)
+from jouda.shared.events.catalogue import (
+    CATALOGUE,
+    LATEST_VERSION,
+    UnknownEventType,
+    build_event,
+    contract,
+    validate_event,
+)
 from jouda.shared.events.envelope import EnvelopeSchema, new_envelope
 
 TENANT = "fes-meknes"
@@ -22,14 +29,34 @@ def transitioned(source, target, comment=None):
 
 USER = {"user_id": "u-1", "role": "staff", "active": True, "language": "ar"}
 OBJECTIVE_ID, INDICATOR_ID, MEASUREMENT_ID = (str(uuid.uuid4()) for _ in range(3))
-INDICATOR = {"indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers", "unit": "%",
-             "direction": "increase", "baseline": 64.0, "target": 80.0, "amber_threshold": 74.0,
-             "frequency": "quarterly", "owner_id": "u-qm", "catalogue_code": "SATISFACTION",
-             "start_period": "2025-Q4", "status": "on_track", "latest_period": "2026-Q3", "latest_value": 75.1,
-             "trend": "improving"}
-OBJECTIVE = {"objective_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens", "orientation_code": "OS1",
-             "owner_id": "u-qm", "due_date": date(2027, 12, 31), "state": "active", "abandon_reason": None,
-             "status": "on_track", "indicators": [INDICATOR]}
+INDICATOR = {
+    "indicator_id": INDICATOR_ID,
+    "name": "Taux de satisfaction des usagers",
+    "unit": "%",
+    "direction": "increase",
+    "baseline": 64.0,
+    "target": 80.0,
+    "amber_threshold": 74.0,
+    "frequency": "quarterly",
+    "owner_id": "u-qm",
+    "catalogue_code": "SATISFACTION",
+    "start_period": "2025-Q4",
+    "status": "on_track",
+    "latest_period": "2026-Q3",
+    "latest_value": 75.1,
+    "trend": "improving",
+}
+OBJECTIVE = {
+    "objective_id": OBJECTIVE_ID,
+    "title": "Satisfaction des citoyens",
+    "orientation_code": "OS1",
+    "owner_id": "u-qm",
+    "due_date": date(2027, 12, 31),
+    "state": "active",
+    "abandon_reason": None,
+    "status": "on_track",
+    "indicators": [INDICATOR],
+}
 PUBLISHED = {
     **transitioned("approved", "published"),
     "language": "fr",
@@ -42,8 +69,13 @@ PUBLISHED = {
     "published_at": datetime(2025, 3, 4, 10, 30, tzinfo=timezone.utc),
     "superseded_version_id": OLD_VERSION_ID,
 }
-CATALOGUE_ENTRY = {"code": "SATISFACTION", "name_fr": "Taux de satisfaction des usagers",
-                   "name_ar": "نسبة رضا المرتفقين", "unit": "%", "direction": "increase"}
+CATALOGUE_ENTRY = {
+    "code": "SATISFACTION",
+    "name_fr": "Taux de satisfaction des usagers",
+    "name_ar": "نسبة رضا المرتفقين",
+    "unit": "%",
+    "direction": "increase",
+}
 
 EXAMPLES = {
     ("policy.submitted", 1): transitioned("draft", "in_review"),
@@ -52,26 +84,60 @@ EXAMPLES = {
     ("policy.published", 1): PUBLISHED,
     ("policy.superseded", 1): {**transitioned("published", "superseded", "Superseded by version 3")},
     ("policy.acknowledged", 1): {
-        **REF, "user_id": "u-7", "acknowledged_at": datetime(2025, 3, 5, 8, 0, tzinfo=timezone.utc),
-        "acknowledgements": 3, "active_users": 4, "acknowledgement_rate": 0.75,
+        **REF,
+        "user_id": "u-7",
+        "acknowledged_at": datetime(2025, 3, 5, 8, 0, tzinfo=timezone.utc),
+        "acknowledgements": 3,
+        "active_users": 4,
+        "acknowledgement_rate": 0.75,
     },
     ("policy.review_due", 1): {**REF, "next_review_date": date(2026, 3, 4), "days_left": 30},
     ("objective.created", 1): {**OBJECTIVE, "status": "no_data", "indicators": []},
     ("objective.updated", 1): {**OBJECTIVE, "changed": ["indicators"]},
     ("objective.status_changed", 1): {
-        "objective_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens", "orientation_code": "OS1",
-        "owner_id": "u-qm", "old_status": "on_track", "new_status": "at_risk", "indicator_id": INDICATOR_ID},
+        "objective_id": OBJECTIVE_ID,
+        "title": "Satisfaction des citoyens",
+        "orientation_code": "OS1",
+        "owner_id": "u-qm",
+        "old_status": "on_track",
+        "new_status": "at_risk",
+        "indicator_id": INDICATOR_ID,
+    },
     ("indicator.measurement_recorded", 1): {
-        "measurement_id": MEASUREMENT_ID, "objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID,
-        "period": "2026-Q3", "value": 75.1, "correction": True, "previous_value": 57.1, "indicator": INDICATOR},
+        "measurement_id": MEASUREMENT_ID,
+        "objective_id": OBJECTIVE_ID,
+        "indicator_id": INDICATOR_ID,
+        "period": "2026-Q3",
+        "value": 75.1,
+        "correction": True,
+        "previous_value": 57.1,
+        "indicator": INDICATOR,
+    },
     ("indicator.measurement_missing", 1): {
-        "objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers",
-        "owner_id": "u-qm", "catalogue_code": "SATISFACTION", "period": "2026-Q3",
-        "period_end": date(2026, 9, 30), "days_late": 3},
-    ("indicator.measurement_missing", 2): {"items": [
-        {"objective_id": OBJECTIVE_ID, "indicator_id": INDICATOR_ID, "name": "Taux de satisfaction des usagers",
-         "owner_id": "u-qm", "catalogue_code": "SATISFACTION", "period": period, "period_end": end, "days_late": late}
-        for period, end, late in (("2026-Q2", date(2026, 6, 30), 95), ("2026-Q3", date(2026, 9, 30), 3))]},
+        "objective_id": OBJECTIVE_ID,
+        "indicator_id": INDICATOR_ID,
+        "name": "Taux de satisfaction des usagers",
+        "owner_id": "u-qm",
+        "catalogue_code": "SATISFACTION",
+        "period": "2026-Q3",
+        "period_end": date(2026, 9, 30),
+        "days_late": 3,
+    },
+    ("indicator.measurement_missing", 2): {
+        "items": [
+            {
+                "objective_id": OBJECTIVE_ID,
+                "indicator_id": INDICATOR_ID,
+                "name": "Taux de satisfaction des usagers",
+                "owner_id": "u-qm",
+                "catalogue_code": "SATISFACTION",
+                "period": period,
+                "period_end": end,
+                "days_late": late,
+            }
+            for period, end, late in (("2026-Q2", date(2026, 6, 30), 95), ("2026-Q3", date(2026, 9, 30), 3))
+        ]
+    },
     ("gateway.tenant_created", 1): {"code": "fes-meknes", "name": "Conseil régional Fès-Meknès"},
     ("gateway.user_created", 1): USER,
     ("gateway.user_updated", 1): {**USER, "role": "director", "active": False, "language": "fr"},
@@ -86,9 +152,15 @@ EXAMPLES = {
     ("ministry.catalogue_entry_added", 1): CATALOGUE_ENTRY,
     ("ministry.catalogue_snapshot", 1): CATALOGUE_ENTRY,
     # Shared contracts (shared/events/contracts.py): any service may announce a deadline.
-    ("deadline.set", 1): {"kind": "objective", "ref_id": OBJECTIVE_ID, "title": "Satisfaction des citoyens",
-                          "due_date": date(2027, 12, 31), "owner_id": "u-qm", "link": f"/objectives/{OBJECTIVE_ID}",
-                          "restart": False},
+    ("deadline.set", 1): {
+        "kind": "objective",
+        "ref_id": OBJECTIVE_ID,
+        "title": "Satisfaction des citoyens",
+        "due_date": date(2027, 12, 31),
+        "owner_id": "u-qm",
+        "link": f"/objectives/{OBJECTIVE_ID}",
+        "restart": False,
+    },
     ("deadline.cleared", 1): {"kind": "objective", "ref_id": OBJECTIVE_ID},
 }
 
@@ -142,8 +214,9 @@ def test_event_ids_are_unique():
 
 def test_given_occurred_at_is_kept():
     moment = datetime(2025, 3, 4, 10, 30, tzinfo=timezone.utc)
-    envelope = build_event("gateway.tenant_created", None, "admin", EXAMPLES[("gateway.tenant_created", 1)],
-                           occurred_at=moment)
+    envelope = build_event(
+        "gateway.tenant_created", None, "admin", EXAMPLES[("gateway.tenant_created", 1)], occurred_at=moment
+    )
     assert envelope["occurred_at"] == "2025-03-04T10:30:00+00:00"
     assert envelope["tenant_id"] is None  # platform-wide event
     validate_event(envelope)
@@ -210,31 +283,37 @@ def test_build_refuses_unknown_payload_field(key):
         build_event(key[0], TENANT, "u", payload)
 
 
-@pytest.mark.parametrize("key,field,value", [
-    (("policy.submitted", 1), "to_status", "archived"),
-    (("policy.submitted", 1), "version", 0),
-    (("policy.submitted", 1), "version_id", "not-a-uuid"),
-    (("policy.published", 1), "language", "en"),
-    (("policy.published", 1), "published_at", datetime(2025, 3, 4, 10, 30)),  # naive
-    (("policy.published", 1), "next_review_date", None),
-    (("policy.acknowledged", 1), "acknowledgement_rate", 1.5),
-    (("policy.acknowledged", 1), "active_users", -1),
-    (("gateway.user_created", 1), "role", "mayor"),
-    (("gateway.user_created", 1), "language", "en"),
-])
+@pytest.mark.parametrize(
+    "key,field,value",
+    [
+        (("policy.submitted", 1), "to_status", "archived"),
+        (("policy.submitted", 1), "version", 0),
+        (("policy.submitted", 1), "version_id", "not-a-uuid"),
+        (("policy.published", 1), "language", "en"),
+        (("policy.published", 1), "published_at", datetime(2025, 3, 4, 10, 30)),  # naive
+        (("policy.published", 1), "next_review_date", None),
+        (("policy.acknowledged", 1), "acknowledgement_rate", 1.5),
+        (("policy.acknowledged", 1), "active_users", -1),
+        (("gateway.user_created", 1), "role", "mayor"),
+        (("gateway.user_created", 1), "language", "en"),
+    ],
+)
 def test_build_refuses_invalid_values(key, field, value):
     with pytest.raises(ValidationError) as caught:
         build_event(key[0], TENANT, "u", {**EXAMPLES[key], field: value}, version=key[1])
     assert field in caught.value.messages
 
 
-@pytest.mark.parametrize("change", [
-    {"event_id": "nope"},
-    {"type": "Policy.Published"},
-    {"version": 0},
-    {"occurred_at": "yesterday"},
-    {"extra": True},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"event_id": "nope"},
+        {"type": "Policy.Published"},
+        {"version": 0},
+        {"occurred_at": "yesterday"},
+        {"extra": True},
+    ],
+)
 def test_validate_refuses_bad_envelope(change):
     envelope = build_event("policy.submitted", TENANT, "u", EXAMPLES[("policy.submitted", 1)])
     envelope.update(change)
@@ -255,13 +334,16 @@ def test_latest_version_covers_every_type():
     assert set(LATEST_VERSION) == {event_type for event_type, _ in CATALOGUE}
 
 
-@pytest.mark.parametrize("event_type,service", [
-    ("policy.published", "policy"),
-    ("gateway.user_created", "gateway"),
-    ("policy.review_due", "policy"),
-    ("reporting.settings_changed", "objectives"),  # not the type's prefix: the declaring service
-    ("ministry.catalogue_entry_added", "ministry"),
-])
+@pytest.mark.parametrize(
+    "event_type,service",
+    [
+        ("policy.published", "policy"),
+        ("gateway.user_created", "gateway"),
+        ("policy.review_due", "policy"),
+        ("reporting.settings_changed", "objectives"),  # not the type's prefix: the declaring service
+        ("ministry.catalogue_entry_added", "ministry"),
+    ],
+)
 def test_source_service(event_type, service):
     # The service whose contracts declare the type: its exchange carries the event.
     assert publisher_of(event_type) == service
@@ -269,8 +351,10 @@ def test_source_service(event_type, service):
 
 # --- delivery queues (shared/consumer.py) -------------------------------------------------------
 
+
 @pytest.mark.parametrize("queue", ["evt-policy-policy.published--gateway.on_published", "q"])
 def test_side_queue_names(queue):
     from jouda.shared.consumer import dead_letter_queue_name, retry_queue_name
+
     assert retry_queue_name(queue) == queue + ".retry"
     assert dead_letter_queue_name(queue) == queue + ".dlq"

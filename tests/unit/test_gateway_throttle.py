@@ -1,4 +1,5 @@
 """Failed authentications per client address (services/gateway/throttle.py), on a clock the test moves."""
+
 from jouda.services.gateway.throttle import FailureThrottle
 
 
@@ -18,7 +19,7 @@ def test_an_address_may_fail_the_allowance_then_waits_out_the_window():
         throttle.failed("10.0.0.1")
         clock.now += 1
     assert throttle.retry_after("10.0.0.1") == 57  # the first failure (3 s ago) leaves the window at 60 s
-    assert throttle.retry_after("10.0.0.2") == 0   # another address is not concerned
+    assert throttle.retry_after("10.0.0.2") == 0  # another address is not concerned
     clock.now += 57
     assert throttle.retry_after("10.0.0.1") == 0
 
@@ -38,6 +39,7 @@ def test_the_window_slides():
 
 def test_memory_stays_bounded(monkeypatch):
     from jouda.services.gateway import throttle as module
+
     monkeypatch.setattr(module, "MAX_ADDRESSES", 5)
     throttle = FailureThrottle(allowed=1, window_seconds=60, clock=Clock())
     for n in range(20):

@@ -1,13 +1,19 @@
 """Boundary schemas of the ministry service (services/ministry/schemas.py), loaded the way the
 commands load them: through load_or_raise, so a bad field is a ValidationFailed (422)."""
+
 import pytest
 
 from jouda.services.ministry.schemas import CatalogueEntryInputSchema
 from jouda.shared.errors import ValidationFailed
 from jouda.shared.schema_fields import load_or_raise
 
-ENTRY = {"code": "WATER_QUALITY", "name_fr": "Qualité de l'eau", "name_ar": "جودة الماء", "unit": "%",
-         "direction": "increase"}
+ENTRY = {
+    "code": "WATER_QUALITY",
+    "name_fr": "Qualité de l'eau",
+    "name_ar": "جودة الماء",
+    "unit": "%",
+    "direction": "increase",
+}
 
 
 def errors_of(schema, data):
@@ -18,6 +24,7 @@ def errors_of(schema, data):
 
 
 # --- CatalogueEntryInputSchema ------------------------------------------------------------------------
+
 
 def test_catalogue_entry_input():
     assert load_or_raise(CatalogueEntryInputSchema(), ENTRY) == ENTRY

@@ -3,6 +3,7 @@ Mailer's URL and its maildir and SMTP sending, webhook signatures, and webhook p
 
 tests/conftest.py monkey-patches eventlet, so the local servers here are green: an eventlet.wsgi
 server for webhooks and a tiny SMTP responder, each spawned as a greenthread on 127.0.0.1."""
+
 import base64
 import email
 import email.policy
@@ -20,9 +21,15 @@ from jouda.services.notifications import channels
 from jouda.services.notifications.channels import DeliveryFailed, Mailer
 
 FROM = "Jouda <no-reply@jouda.local>"
-ENVELOPE = {"event_id": "2f8b3c4e-7d1a-4f0e-9b2a-5c6d7e8f9a0b", "type": "policy.published", "version": 1,
-            "tenant_id": "fes-meknes", "occurred_at": "2026-11-21T09:00:00+00:00", "actor": "u-qm",
-            "payload": {"title": "سياسة الجودة", "version": 3}}
+ENVELOPE = {
+    "event_id": "2f8b3c4e-7d1a-4f0e-9b2a-5c6d7e8f9a0b",
+    "type": "policy.published",
+    "version": 1,
+    "tenant_id": "fes-meknes",
+    "occurred_at": "2026-11-21T09:00:00+00:00",
+    "actor": "u-qm",
+    "payload": {"title": "سياسة الجودة", "version": 3},
+}
 
 
 def closed_port():
@@ -40,12 +47,16 @@ def parsed(message):
 
 # --- signatures ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("secret,body", [
-    ("s3cret", b'{"a":1}'),
-    ("", b""),
-    ("clé-ünïcode", "سياسة".encode()),
-    ("x" * 64, b"\x00\xff" * 100),
-])
+
+@pytest.mark.parametrize(
+    "secret,body",
+    [
+        ("s3cret", b'{"a":1}'),
+        ("", b""),
+        ("clé-ünïcode", "سياسة".encode()),
+        ("x" * 64, b"\x00\xff" * 100),
+    ],
+)
 def test_signature_is_the_hmac_sha256_of_the_body(secret, body):
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     assert channels.signature(secret, body) == expected
@@ -58,9 +69,17 @@ def test_the_signature_depends_on_secret_and_body():
 
 # --- e-mail messages -------------------------------------------------------------------------------------
 
+
 def test_email_message_has_text_and_html_alternatives():
-    message = channels.email_message(FROM, "salma@fes.test", "Salma Benali", "Sujet", "Bonjour.",
-                                     "<p>Bonjour.</p>", message_id_domain="jouda.example")
+    message = channels.email_message(
+        FROM,
+        "salma@fes.test",
+        "Salma Benali",
+        "Sujet",
+        "Bonjour.",
+        "<p>Bonjour.</p>",
+        message_id_domain="jouda.example",
+    )
     assert message["From"] == FROM
     assert message["To"] == "Salma Benali <salma@fes.test>"
     assert message["Subject"] == "Sujet"
@@ -77,8 +96,14 @@ def test_email_message_without_a_name():
 
 
 def test_arabic_names_and_subjects_survive_the_round_trip():
-    message = channels.email_message(FROM, "salma@fes.test", "سلمى بنعلي", "نشر سياسة الجودة", "السلام عليكم",
-                                     '<html lang="ar" dir="rtl"><p>السلام عليكم</p></html>')
+    message = channels.email_message(
+        FROM,
+        "salma@fes.test",
+        "سلمى بنعلي",
+        "نشر سياسة الجودة",
+        "السلام عليكم",
+        '<html lang="ar" dir="rtl"><p>السلام عليكم</p></html>',
+    )
     back = parsed(message)
     assert back["Subject"] == "نشر سياسة الجودة"
     assert back["To"].addresses[0].display_name == "سلمى بنعلي"
@@ -89,6 +114,7 @@ def test_arabic_names_and_subjects_survive_the_round_trip():
 
 # --- the Mailer's URL -----------------------------------------------------------------------------------------
 
+
 def test_smtp_url_with_credentials_and_starttls():
     mailer = Mailer("smtp://user:pass@mail.example.org:2525?starttls=true", "/unused")
     assert (mailer.scheme, mailer.host, mailer.port) == ("smtp", "mail.example.org", 2525)
@@ -96,10 +122,19 @@ def test_smtp_url_with_credentials_and_starttls():
     assert mailer.mail_from == FROM
 
 
-@pytest.mark.parametrize("query,starttls", [
-    ("", False), ("?starttls=false", False), ("?starttls=true", True), ("?starttls=TRUE", True),
-    ("?starttls=1", True), ("?starttls=yes", True), ("?starttls=no", False), ("?other=1", False),
-])
+@pytest.mark.parametrize(
+    "query,starttls",
+    [
+        ("", False),
+        ("?starttls=false", False),
+        ("?starttls=true", True),
+        ("?starttls=TRUE", True),
+        ("?starttls=1", True),
+        ("?starttls=yes", True),
+        ("?starttls=no", False),
+        ("?other=1", False),
+    ],
+)
 def test_starttls_flag(query, starttls):
     assert Mailer(f"smtp://mail.example.org{query}", "/unused").starttls is starttls
 
@@ -112,13 +147,23 @@ def test_percent_encoded_credentials_are_decoded():
 def test_smtp_without_credentials_or_port():
     mailer = Mailer("smtp://mail.example.org", "/unused")
     assert (mailer.host, mailer.port, mailer.user, mailer.password, mailer.starttls) == (
-        "mail.example.org", None, None, None, False)
+        "mail.example.org",
+        None,
+        None,
+        None,
+        False,
+    )
 
 
 def test_smtps_url():
     mailer = Mailer("smtps://relay:secret@smtp.example.org", "/unused", mail_from="Conseil <qualite@fes.ma>")
     assert (mailer.scheme, mailer.host, mailer.port, mailer.user, mailer.password) == (
-        "smtps", "smtp.example.org", None, "relay", "secret")
+        "smtps",
+        "smtp.example.org",
+        None,
+        "relay",
+        "secret",
+    )
     assert mailer.mail_from == "Conseil <qualite@fes.ma>"
 
 
@@ -134,8 +179,17 @@ def test_no_url_means_a_maildir_under_the_default_folder(tmp_path):
     assert Mailer("", tmp_path / "mail").url == mailer.url
 
 
-@pytest.mark.parametrize("url", ["http://mail.example.org", "https://mail.example.org", "ftp://x", "smtp+tls://x",
-                                 "mail.example.org:25", "file:///tmp/mail"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://mail.example.org",
+        "https://mail.example.org",
+        "ftp://x",
+        "smtp+tls://x",
+        "mail.example.org:25",
+        "file:///tmp/mail",
+    ],
+)
 def test_other_schemes_are_refused(url):
     with pytest.raises(ValueError, match="smtp://, smtps:// or maildir://"):
         Mailer(url, "/unused")
@@ -143,16 +197,31 @@ def test_other_schemes_are_refused(url):
 
 # --- maildir delivery -----------------------------------------------------------------------------------------
 
+
 def test_maildir_delivery_writes_a_readable_multipart_message(tmp_path):
     folder = tmp_path / "mail"
     with Mailer(None, folder) as mailer:
-        mailer.send(channels.email_message(mailer.mail_from, "salma@fes.test", "Salma", "Politique publiée",
-                                           "Bonjour Salma,\n\nLa politique est publiée.",
-                                           '<html lang="fr" dir="ltr"><p>Bonjour Salma,</p></html>'))
+        mailer.send(
+            channels.email_message(
+                mailer.mail_from,
+                "salma@fes.test",
+                "Salma",
+                "Politique publiée",
+                "Bonjour Salma,\n\nLa politique est publiée.",
+                '<html lang="fr" dir="ltr"><p>Bonjour Salma,</p></html>',
+            )
+        )
         long_arabic_subject = "نشر سياسة الجودة الجديدة: Politique qualité 2026 (الإصدار 2)"
-        mailer.send(channels.email_message(mailer.mail_from, "karim@fes.test", "كريم", long_arabic_subject,
-                                           "السلام عليكم",
-                                           '<html lang="ar" dir="rtl"><p>السلام عليكم</p></html>'))
+        mailer.send(
+            channels.email_message(
+                mailer.mail_from,
+                "karim@fes.test",
+                "كريم",
+                long_arabic_subject,
+                "السلام عليكم",
+                '<html lang="ar" dir="rtl"><p>السلام عليكم</p></html>',
+            )
+        )
     box = mailbox.Maildir(folder, create=False)
     messages = sorted((parsed(box.get_bytes(key)) for key in box.keys()), key=lambda m: m["To"].addresses[0].addr_spec)
     assert [str(m["To"].addresses[0].addr_spec) for m in messages] == ["karim@fes.test", "salma@fes.test"]
@@ -170,7 +239,8 @@ def test_a_maildir_in_an_existing_empty_folder(tmp_path):
     folder = tmp_path / "volume"
     folder.mkdir()  # the mount point exists, empty
     Mailer(f"maildir://{folder}", "/unused").send(
-        channels.email_message(FROM, "salma@fes.test", None, "s", "t", "<p>t</p>"))
+        channels.email_message(FROM, "salma@fes.test", None, "s", "t", "<p>t</p>")
+    )
     assert len(mailbox.Maildir(folder, create=False)) == 1
 
 
@@ -183,6 +253,7 @@ def test_an_unwritable_maildir_is_a_delivery_failure(tmp_path):
 
 
 # --- SMTP delivery ------------------------------------------------------------------------------------------
+
 
 class FakeSMTP:
     """Just enough ESMTP (EHLO, AUTH PLAIN, MAIL, RCPT, DATA, RSET, QUIT) to receive what the Mailer sends."""
@@ -210,6 +281,7 @@ class FakeSMTP:
         def say(*lines):
             stream.write(b"".join(line.encode() + b"\r\n" for line in lines))
             stream.flush()
+
         say("220 fake.smtp ESMTP")
         recipients = []
         try:
@@ -240,8 +312,9 @@ class FakeSMTP:
                     data = []
                     while (chunk := stream.readline()) != b".\r\n":
                         data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                    self.messages.append((recipients, email.message_from_bytes(b"".join(data),
-                                                                               policy=email.policy.default)))
+                    self.messages.append(
+                        (recipients, email.message_from_bytes(b"".join(data), policy=email.policy.default))
+                    )
                     say("250 OK queued")
                 elif verb in ("RSET", "NOOP"):
                     say("250 OK")
@@ -300,6 +373,7 @@ def test_smtp_to_a_closed_port_is_a_delivery_failure():
 
 # --- webhooks --------------------------------------------------------------------------------------------------
 
+
 class WebhookReceiver:
     """An eventlet.wsgi server answering each path as told (default 200) and recording requests."""
 
@@ -315,11 +389,13 @@ class WebhookReceiver:
     def app(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length)
-        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-                   if key.startswith("HTTP_")}
+        headers = {
+            key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
         headers["Content-Type"] = environ.get("CONTENT_TYPE")
-        self.requests.append({"method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"],
-                              "headers": headers, "body": body})
+        self.requests.append(
+            {"method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"], "headers": headers, "body": body}
+        )
         if self.delay:
             eventlet.sleep(self.delay)
         status, extra = self.answers.get(environ["PATH_INFO"], ("200 OK", []))
@@ -359,18 +435,32 @@ def test_the_post_is_signed_json(receiver):
     assert headers["X-Jouda-Signature"] == expected
 
 
-@pytest.mark.parametrize("status,code", [("500 Internal Server Error", 500), ("503 Service Unavailable", 503),
-                                         ("404 Not Found", 404), ("401 Unauthorized", 401),
-                                         ("410 Gone", 410)])
+@pytest.mark.parametrize(
+    "status,code",
+    [
+        ("500 Internal Server Error", 500),
+        ("503 Service Unavailable", 503),
+        ("404 Not Found", 404),
+        ("401 Unauthorized", 401),
+        ("410 Gone", 410),
+    ],
+)
 def test_an_error_answer_is_a_delivery_failure(receiver, status, code):
     receiver.answers["/hook"] = (status, [])
     with pytest.raises(DeliveryFailed, match=f"^HTTP {code}$"):
         channels.post_webhook(receiver.url("/hook"), "s3cret", ENVELOPE, "127.0.0.1")
 
 
-@pytest.mark.parametrize("status,code", [("301 Moved Permanently", 301), ("302 Found", 302),
-                                         ("303 See Other", 303), ("307 Temporary Redirect", 307),
-                                         ("308 Permanent Redirect", 308)])
+@pytest.mark.parametrize(
+    "status,code",
+    [
+        ("301 Moved Permanently", 301),
+        ("302 Found", 302),
+        ("303 See Other", 303),
+        ("307 Temporary Redirect", 307),
+        ("308 Permanent Redirect", 308),
+    ],
+)
 def test_redirects_are_not_followed(receiver, status, code):
     receiver.answers["/moved"] = (status, [("Location", receiver.url("/elsewhere"))])
     with pytest.raises(DeliveryFailed, match=f"HTTP {code}"):
@@ -398,8 +488,9 @@ def test_an_event_without_a_type_is_posted_with_an_empty_event_header(receiver):
 def test_the_post_goes_to_the_address_that_was_checked_not_to_a_new_lookup(receiver):
     # The host name is not looked up again: a name rebound to another address between the check
     # and the call cannot redirect it. (No resolver here knows this name.)
-    channels.post_webhook(f"http://hooks.rebinding.example:{receiver.port}/hook?council=fes", "s3cret", ENVELOPE,
-                          "127.0.0.1")
+    channels.post_webhook(
+        f"http://hooks.rebinding.example:{receiver.port}/hook?council=fes", "s3cret", ENVELOPE, "127.0.0.1"
+    )
     request = receiver.requests[0]
     assert request["path"] == "/hook" and request["headers"]["Host"] == f"hooks.rebinding.example:{receiver.port}"
 

@@ -3,6 +3,7 @@ services/policy/notices.py, services/objectives/notices.py): every row of the ro
 `when` condition of objective.status_changed, payload owners, the deadline kinds, and a template in
 each language for every kind a notification can have, in the declaring service's folder. Plain
 functions: table-driven, no database."""
+
 import string
 import uuid
 from datetime import date, datetime, timezone
@@ -36,8 +37,12 @@ STAFF = [
 ACTIVE = sorted(user_id for user_id, _, active in STAFF if active)
 MANAGERS = ["u-qm", "u-qm-2"]
 
-POLICY = {"policy_id": str(uuid.uuid4()), "version_id": str(uuid.uuid4()), "version": 2,
-          "title": "Politique qualité 2026"}
+POLICY = {
+    "policy_id": str(uuid.uuid4()),
+    "version_id": str(uuid.uuid4()),
+    "version": 2,
+    "title": "Politique qualité 2026",
+}
 PUBLISHED_AT = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 
 
@@ -47,21 +52,46 @@ def sample_payload(event_type, **overrides):
     payloads = {
         "policy.submitted": {**transitioned, "from_status": "draft", "to_status": "in_review"},
         "policy.approved": {**transitioned, "from_status": "in_review", "to_status": "approved"},
-        "policy.changes_requested": {**transitioned, "from_status": "in_review", "to_status": "draft",
-                                     "comment": "Préciser l'engagement n°3."},
-        "policy.published": {**transitioned, "from_status": "approved", "to_status": "published",
-                             "language": "fr", "body": "…", "orientations": [{"code": "OS1", "title": "Usagers"}],
-                             "commitments": ["Satisfaire les usagers"], "signatory": "Le Président",
-                             "effective_date": date(2026, 12, 1), "next_review_date": date(2027, 11, 21),
-                             "published_at": PUBLISHED_AT, "superseded_version_id": None},
+        "policy.changes_requested": {
+            **transitioned,
+            "from_status": "in_review",
+            "to_status": "draft",
+            "comment": "Préciser l'engagement n°3.",
+        },
+        "policy.published": {
+            **transitioned,
+            "from_status": "approved",
+            "to_status": "published",
+            "language": "fr",
+            "body": "…",
+            "orientations": [{"code": "OS1", "title": "Usagers"}],
+            "commitments": ["Satisfaire les usagers"],
+            "signatory": "Le Président",
+            "effective_date": date(2026, 12, 1),
+            "next_review_date": date(2027, 11, 21),
+            "published_at": PUBLISHED_AT,
+            "superseded_version_id": None,
+        },
         "policy.review_due": {**POLICY, "next_review_date": date(2027, 11, 21), "days_left": 30},
-        "objective.status_changed": {"objective_id": str(uuid.uuid4()), "title": "Réduire les délais",
-                                     "orientation_code": "OS1", "owner_id": "u-owner", "old_status": "on_track",
-                                     "new_status": "at_risk", "indicator_id": str(uuid.uuid4())},
-        "indicator.measurement_missing": {"objective_id": str(uuid.uuid4()), "indicator_id": str(uuid.uuid4()),
-                                          "name": "Taux de satisfaction", "owner_id": "u-owner",
-                                          "catalogue_code": "SATISFACTION", "period": "2026-10",
-                                          "period_end": date(2026, 10, 31), "days_late": 6},
+        "objective.status_changed": {
+            "objective_id": str(uuid.uuid4()),
+            "title": "Réduire les délais",
+            "orientation_code": "OS1",
+            "owner_id": "u-owner",
+            "old_status": "on_track",
+            "new_status": "at_risk",
+            "indicator_id": str(uuid.uuid4()),
+        },
+        "indicator.measurement_missing": {
+            "objective_id": str(uuid.uuid4()),
+            "indicator_id": str(uuid.uuid4()),
+            "name": "Taux de satisfaction",
+            "owner_id": "u-owner",
+            "catalogue_code": "SATISFACTION",
+            "period": "2026-10",
+            "period_end": date(2026, 10, 31),
+            "days_late": 6,
+        },
     }
     route = ROUTES.get(event_type)
     if route is not None and route.items is not None:  # a list event: the payload of one of its items
@@ -102,26 +132,32 @@ def test_nobody_inactive_is_ever_routed_to(event_type):
     assert inactive.isdisjoint(routing.recipients(ROUTES[event_type], payload, STAFF))
 
 
-@pytest.mark.parametrize("event_type,mandatory", [
-    ("policy.submitted", False),
-    ("policy.approved", False),
-    ("policy.changes_requested", False),
-    ("policy.published", True),  # everyone must read the published policy: the inbox is not optional
-    ("policy.review_due", False),
-    ("objective.status_changed", False),
-    ("indicator.measurement_missing", False),
-])
+@pytest.mark.parametrize(
+    "event_type,mandatory",
+    [
+        ("policy.submitted", False),
+        ("policy.approved", False),
+        ("policy.changes_requested", False),
+        ("policy.published", True),  # everyone must read the published policy: the inbox is not optional
+        ("policy.review_due", False),
+        ("objective.status_changed", False),
+        ("indicator.measurement_missing", False),
+    ],
+)
 def test_only_the_published_policy_is_mandatory(event_type, mandatory):
     assert ROUTES[event_type].mandatory is mandatory
 
 
-@pytest.mark.parametrize("event_type,link", [
-    ("policy.submitted", f"/policies/{POLICY['version_id']}"),
-    ("policy.approved", f"/policies/{POLICY['version_id']}"),
-    ("policy.changes_requested", f"/policies/{POLICY['version_id']}"),
-    ("policy.published", f"/policies/{POLICY['version_id']}"),
-    ("policy.review_due", f"/policies/{POLICY['version_id']}"),
-])
+@pytest.mark.parametrize(
+    "event_type,link",
+    [
+        ("policy.submitted", f"/policies/{POLICY['version_id']}"),
+        ("policy.approved", f"/policies/{POLICY['version_id']}"),
+        ("policy.changes_requested", f"/policies/{POLICY['version_id']}"),
+        ("policy.published", f"/policies/{POLICY['version_id']}"),
+        ("policy.review_due", f"/policies/{POLICY['version_id']}"),
+    ],
+)
 def test_policy_links_point_at_the_version(event_type, link):
     assert ROUTES[event_type].link.format_map(sample_payload(event_type)) == link
 
@@ -139,13 +175,16 @@ OWNED = ("objective.status_changed", "indicator.measurement_missing")
 
 
 @pytest.mark.parametrize("event_type", OWNED)
-@pytest.mark.parametrize("owner,expected_extra", [
-    pytest.param("u-owner", ["u-owner"], id="active-owner-added"),
-    pytest.param("u-owner-gone", [], id="inactive-owner-excluded"),
-    pytest.param("u-stranger", [], id="unknown-owner-ignored"),
-    pytest.param("u-qm", ["u-qm"], id="owner-who-is-a-manager-counted-once"),
-    pytest.param("u-dir", ["u-dir"], id="owner-of-any-role-added"),
-])
+@pytest.mark.parametrize(
+    "owner,expected_extra",
+    [
+        pytest.param("u-owner", ["u-owner"], id="active-owner-added"),
+        pytest.param("u-owner-gone", [], id="inactive-owner-excluded"),
+        pytest.param("u-stranger", [], id="unknown-owner-ignored"),
+        pytest.param("u-qm", ["u-qm"], id="owner-who-is-a-manager-counted-once"),
+        pytest.param("u-dir", ["u-dir"], id="owner-of-any-role-added"),
+    ],
+)
 def test_the_owner_in_the_payload(event_type, owner, expected_extra):
     route = ROUTES[event_type]
     base = MANAGERS if QM in route.roles else []
@@ -160,8 +199,7 @@ def test_an_owner_of_another_council_is_ignored():
     other_council = [("u-oriental-owner", "staff", True)]
     payload = sample_payload("indicator.measurement_missing", owner_id="u-oriental-owner")
     assert routing.recipients(ROUTES["indicator.measurement_missing"], payload, STAFF) == []
-    assert routing.recipients(ROUTES["indicator.measurement_missing"], payload, other_council) == [
-        "u-oriental-owner"]
+    assert routing.recipients(ROUTES["indicator.measurement_missing"], payload, other_council) == ["u-oriental-owner"]
 
 
 def test_a_payload_without_the_owner_field_routes_to_the_roles_only():
@@ -182,13 +220,17 @@ def test_recipients_are_sorted_and_unique():
 
 # --- the `when` condition of objective.status_changed ------------------------------------------------------
 
-@pytest.mark.parametrize("new_status,notified", [
-    ("at_risk", True),
-    ("off_track", True),
-    ("on_track", False),
-    ("achieved", False),
-    ("no_data", False),
-])
+
+@pytest.mark.parametrize(
+    "new_status,notified",
+    [
+        ("at_risk", True),
+        ("off_track", True),
+        ("on_track", False),
+        ("achieved", False),
+        ("no_data", False),
+    ],
+)
 def test_only_a_worsening_objective_notifies(new_status, notified):
     route = ROUTES["objective.status_changed"]
     payload = sample_payload("objective.status_changed", old_status="on_track", new_status=new_status)
@@ -203,17 +245,21 @@ def test_the_when_table_covers_every_objective_status():
 
 # --- publishers (jouda/platform.py: the service whose contracts declare the type) ---------------------------
 
-@pytest.mark.parametrize("event_type,publisher", [
-    ("policy.submitted", "policy"),
-    ("policy.published", "policy"),
-    ("objective.status_changed", "objectives"),
-    ("objective.created", "objectives"),
-    ("indicator.measurement_missing", "objectives"),
-    ("reporting.settings_changed", "objectives"),
-    ("gateway.user_created", "gateway"),
-    ("gateway.tenant_created", "gateway"),
-    ("ministry.catalogue_entry_added", "ministry"),
-])
+
+@pytest.mark.parametrize(
+    "event_type,publisher",
+    [
+        ("policy.submitted", "policy"),
+        ("policy.published", "policy"),
+        ("objective.status_changed", "objectives"),
+        ("objective.created", "objectives"),
+        ("indicator.measurement_missing", "objectives"),
+        ("reporting.settings_changed", "objectives"),
+        ("gateway.user_created", "gateway"),
+        ("gateway.tenant_created", "gateway"),
+        ("ministry.catalogue_entry_added", "ministry"),
+    ],
+)
 def test_publisher_of(event_type, publisher):
     assert platform.publisher_of(event_type) == publisher
 
@@ -257,6 +303,7 @@ def test_route_of_is_the_row_of_the_table():
 
 # --- deadline kinds (announced with deadline.set) -----------------------------------------------------------
 
+
 def test_the_deadline_kinds_and_who_announces_them():
     assert set(routing.deadline_kinds()) == {"objective", "policy_review"}
     assert routing.deadline_publishers() == ["objectives", "policy"]
@@ -266,8 +313,9 @@ def test_the_deadline_kinds_and_who_announces_them():
 
 @pytest.mark.parametrize("kind", sorted(routing.deadline_kinds()))
 def test_each_deadline_kind_can_be_announced_and_named(kind):
-    assert not DeadlineSet().validate({"kind": kind, "ref_id": "r-1", "title": "T", "due_date": "2026-12-31",
-                                       "owner_id": None, "link": "/x"})
+    assert not DeadlineSet().validate(
+        {"kind": kind, "ref_id": "r-1", "title": "T", "due_date": "2026-12-31", "owner_id": None, "link": "/x"}
+    )
     declared = routing.deadline_kind(kind)
     assert set(declared.labels) == set(templates.LANGUAGES)
     assert declared.reminder_days and all(days > 0 for days in declared.reminder_days)
@@ -300,8 +348,9 @@ def label_word(name, language, code):
     if name == "item_kind_label":
         return routing.deadline_kind(code).labels[language]
     field = LABELLED[name]
-    [word] = {notices.labels[field][language][code] for notices in routing.declared().values()
-              if field in notices.labels}
+    [word] = {
+        notices.labels[field][language][code] for notices in routing.declared().values() if field in notices.labels
+    }
     return word
 
 
@@ -376,8 +425,12 @@ def test_a_routed_event_payload_has_what_its_templates_need(event_type):
 @pytest.mark.parametrize("event_type", sorted(ROUTES))
 @pytest.mark.parametrize("language", templates.LANGUAGES)
 def test_a_real_payload_renders(event_type, language):
-    values = {**sample_payload(event_type), "recipient_name": "Salma", "council": "Fès-Meknès",
-              "link": "https://jouda.example/x"}
+    values = {
+        **sample_payload(event_type),
+        "recipient_name": "Salma",
+        "council": "Fès-Meknès",
+        "link": "https://jouda.example/x",
+    }
     rendered = templates.render(event_type, language, values)
     assert "Salma" in rendered.text and "https://jouda.example/x" in rendered.text
 
@@ -397,7 +450,7 @@ def test_no_template_without_a_kind(service, language):
     package = platform.manifest(service).package
     folder = resources.files(package) / "templates" / language
     entries = folder.iterdir() if folder.is_dir() else ()  # a service that declares no kind has none
-    found = {entry.name[:-len(".txt")] for entry in entries if entry.name.endswith(".txt")}
+    found = {entry.name[: -len(".txt")] for entry in entries if entry.name.endswith(".txt")}
     assert found == {kind for kind in ALL_KINDS if routing.template_package(kind) == package}
 
 

@@ -2,6 +2,7 @@
 French as the default, translated labels (declared by the services whose events they are, read
 through services/notifications/routing.py), right-to-left HTML for Arabic, escaping of what users
 typed, and a clear error for a template that is not there."""
+
 import re
 from types import SimpleNamespace
 
@@ -12,13 +13,30 @@ from jouda.services.notifications.templates import Rendered, TemplateMissing
 from jouda.services.objectives.notices import NOTICES as OBJECTIVES_NOTICES
 from jouda.shared.vocabulary import OBJECTIVE_STATUSES
 
-STATUS_CHANGE = {"title": "Réduire les délais de paiement", "old_status": "on_track", "new_status": "off_track",
-                 "recipient_name": "Salma", "link": "https://jouda.example/objectives/1"}
-REMINDER = {"item_title": "Réduire les délais", "item_kind": "objective", "due_date": "2026-12-31",
-            "days_left": 7, "days_overdue": 7, "owner_name": "Karim", "recipient_name": "Salma",
-            "link": "https://jouda.example/items/1"}
-PUBLISHED = {"title": "Politique qualité", "version": 3, "council": "Fès-Meknès", "recipient_name": "Salma",
-             "link": "https://jouda.example/policies/1"}
+STATUS_CHANGE = {
+    "title": "Réduire les délais de paiement",
+    "old_status": "on_track",
+    "new_status": "off_track",
+    "recipient_name": "Salma",
+    "link": "https://jouda.example/objectives/1",
+}
+REMINDER = {
+    "item_title": "Réduire les délais",
+    "item_kind": "objective",
+    "due_date": "2026-12-31",
+    "days_left": 7,
+    "days_overdue": 7,
+    "owner_name": "Karim",
+    "recipient_name": "Salma",
+    "link": "https://jouda.example/items/1",
+}
+PUBLISHED = {
+    "title": "Politique qualité",
+    "version": 3,
+    "council": "Fès-Meknès",
+    "recipient_name": "Salma",
+    "link": "https://jouda.example/policies/1",
+}
 
 
 def html_tag(html):
@@ -26,6 +44,7 @@ def html_tag(html):
 
 
 # --- direction and language of the HTML ---------------------------------------------------------------
+
 
 def test_arabic_html_is_right_to_left():
     rendered = templates.render("policy.published", "ar", PUBLISHED)
@@ -74,10 +93,14 @@ def test_arabic_subject_and_text():
 
 # --- translated labels ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("language,old,new", [
-    ("fr", "en bonne voie", "hors trajectoire"),
-    ("ar", "في المسار الصحيح", "خارج المسار"),
-])
+
+@pytest.mark.parametrize(
+    "language,old,new",
+    [
+        ("fr", "en bonne voie", "hors trajectoire"),
+        ("ar", "في المسار الصحيح", "خارج المسار"),
+    ],
+)
 def test_status_labels_are_translated(language, old, new):
     rendered = templates.render("objective.status_changed", language, STATUS_CHANGE)
     assert old in rendered.text and new in rendered.text
@@ -99,15 +122,20 @@ def test_the_labels_follow_the_catalogue():
         for field in ("old_status", "new_status"):
             assert set(OBJECTIVES_NOTICES.labels[field][language]) == set(OBJECTIVE_STATUSES)
         assert {kind for kind, declared in routing.deadline_kinds().items() if language in declared.labels} == {
-            "objective", "policy_review"}
+            "objective",
+            "policy_review",
+        }
 
 
-@pytest.mark.parametrize("language,kind,label", [
-    ("fr", "objective", "objectif qualité"),
-    ("fr", "policy_review", "revue de la politique qualité"),
-    ("ar", "objective", "هدف الجودة"),
-    ("ar", "policy_review", "مراجعة سياسة الجودة"),
-])
+@pytest.mark.parametrize(
+    "language,kind,label",
+    [
+        ("fr", "objective", "objectif qualité"),
+        ("fr", "policy_review", "revue de la politique qualité"),
+        ("ar", "objective", "هدف الجودة"),
+        ("ar", "policy_review", "مراجعة سياسة الجودة"),
+    ],
+)
 @pytest.mark.parametrize("template", ["reminder.due_soon", "reminder.overdue", "reminder.escalated"])
 def test_item_kind_labels_are_translated(template, language, kind, label):
     rendered = templates.render(template, language, {**REMINDER, "item_kind": kind})
@@ -117,13 +145,16 @@ def test_item_kind_labels_are_translated(template, language, kind, label):
 
 def test_an_unknown_code_is_shown_as_it_is():
     assert routing.labels_of("objective.status_changed", "fr", {"new_status": "paused", "item_kind": "audit"}) == {
-        "new_status_label": "paused", "item_kind_label": "audit"}
+        "new_status_label": "paused",
+        "item_kind_label": "audit",
+    }
 
 
 def test_labels_only_for_what_the_payload_has():
     assert routing.labels_of("objective.status_changed", "fr", {"title": "x"}) == {}
     assert routing.labels_of("objective.status_changed", "ar", {"old_status": "at_risk"}) == {
-        "old_status_label": "معرض للخطر"}
+        "old_status_label": "معرض للخطر"
+    }
 
 
 def test_a_kind_gets_the_labels_of_the_service_that_declares_it():
@@ -132,6 +163,7 @@ def test_a_kind_gets_the_labels_of_the_service_that_declares_it():
 
 
 # --- languages ---------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("language", ["en", "es", "", None, "AR", "fr-FR"])
 def test_an_unknown_language_falls_back_to_french(language):
@@ -162,8 +194,13 @@ def test_html_escapes_what_users_typed(language):
 
 
 def test_a_comment_with_markup_and_newlines_is_escaped():
-    values = {"title": "Politique", "version": 2, "comment": "Ligne 1 <img src=x onerror=alert(1)>\nLigne 2",
-              "recipient_name": "Salma", "link": "https://jouda.example/p"}
+    values = {
+        "title": "Politique",
+        "version": 2,
+        "comment": "Ligne 1 <img src=x onerror=alert(1)>\nLigne 2",
+        "recipient_name": "Salma",
+        "link": "https://jouda.example/p",
+    }
     page = templates.render("policy.changes_requested", "fr", values).html
     assert "<img" not in page
     assert "Ligne 1 &lt;img src=x onerror=alert(1)&gt;<br>Ligne 2" in page
@@ -175,6 +212,7 @@ def test_braces_in_values_are_not_formatted_again():
 
 
 # --- missing templates -------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("language", templates.LANGUAGES)
 def test_a_missing_template_raises(language):

@@ -2,6 +2,7 @@
 service declares (its manifest's `operations`, shared/operations.py), and the gateway's routes made
 from the same declarations (services/gateway/service.py): what is documented is what is served.
 Needs `openapi-spec-validator`."""
+
 import inspect
 import json
 import re
@@ -81,8 +82,12 @@ def test_the_served_document_is_the_one_built_from_every_operation():
 def test_every_operation_is_present(document, operation):
     entry = document["paths"][operation.path][operation.method.lower()]
     assert entry["responses"][str(operation.status)]
-    assert ("parameters" in entry) == bool(operation.path_parameters or operation.query or operation.csv
-                                           or (operation.method == "POST" and not operation.public))
+    assert ("parameters" in entry) == bool(
+        operation.path_parameters
+        or operation.query
+        or operation.csv
+        or (operation.method == "POST" and not operation.public)
+    )
     if operation.method == "POST" and not operation.public:  # every POST may be retried safely with an Idempotency-Key
         assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in entry["parameters"])
     assert (entry.get("security") == []) is operation.public  # a token everywhere else (the document's default)
@@ -131,7 +136,10 @@ def test_policy_content_schema(document):
     # apispec adds the field's default and the window DateWithin allows as a description.
     effective_date = content["properties"]["effective_date"]
     assert {key: effective_date[key] for key in ("type", "format", "nullable")} == {
-        "type": "string", "format": "date", "nullable": True}
+        "type": "string",
+        "format": "date",
+        "nullable": True,
+    }
 
 
 def test_orientation_schema(document):
@@ -159,7 +167,8 @@ def test_error_responses_documented(document, status):
     for item in document["paths"].values():
         for operation in item.values():
             assert operation["responses"][status]["content"]["application/json"]["schema"] == {
-                "$ref": REF_PREFIX + "Error"}
+                "$ref": REF_PREFIX + "Error"
+            }
 
 
 def test_the_error_envelope(document):
@@ -193,8 +202,10 @@ FIELDS = [
     (fields.String(validate=validate.Length(max=3)), {"type": "string", "maxLength": 3}),
     (fields.String(validate=validate.Regexp("^[a-z]+$")), {"type": "string", "pattern": "^[a-z]+$"}),
     (fields.List(fields.Integer()), {"type": "array", "items": {"type": "integer"}}),
-    (fields.List(fields.String(), validate=validate.Length(max=4)),
-     {"type": "array", "maxItems": 4, "items": {"type": "string"}}),
+    (
+        fields.List(fields.String(), validate=validate.Length(max=4)),
+        {"type": "array", "maxItems": 4, "items": {"type": "string"}},
+    ),
     (fields.Raw(), {}),
     # The project's own fields keep the JSON types they check.
     (StrictNumber(), {"type": "number"}),
@@ -210,8 +221,11 @@ def field_properties():
     return build_document([operation], version="x")["components"]["schemas"]["FieldProbe"]["properties"]
 
 
-@pytest.mark.parametrize("index,expected", [(index, expected) for index, (_, expected) in enumerate(FIELDS)],
-                         ids=[f"{type(field).__name__}-{index}" for index, (field, _) in enumerate(FIELDS)])
+@pytest.mark.parametrize(
+    "index,expected",
+    [(index, expected) for index, (_, expected) in enumerate(FIELDS)],
+    ids=[f"{type(field).__name__}-{index}" for index, (field, _) in enumerate(FIELDS)],
+)
 def test_field_schema(field_properties, index, expected):
     assert field_properties[f"field_{index}"] == expected
 
@@ -222,8 +236,12 @@ def test_ministry_views_offer_csv(document):
     for path in csv_paths:
         operation = document["paths"][path]["get"]
         assert "text/csv" in operation["responses"]["200"]["content"]
-        assert {"name": "format", "in": "query", "required": False,
-                "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}} in operation["parameters"]
+        assert {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+        } in operation["parameters"]
 
 
 def test_a_code_path_parameter_is_a_plain_string(document):
@@ -233,8 +251,9 @@ def test_a_code_path_parameter_is_a_plain_string(document):
 
 def test_an_id_path_parameter_is_a_uuid(document):
     parameters = document["paths"]["/api/v1/objectives/{id}"]["get"]["parameters"]
-    assert parameters == [{"name": "id", "in": "path", "required": True,
-                           "schema": {"type": "string", "format": "uuid"}}]
+    assert parameters == [
+        {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+    ]
 
 
 def test_measurement_values_are_numbers(document):
@@ -253,7 +272,8 @@ def test_a_page_lists_its_items_with_total_limit_and_offset(document):
     properties = answer["schema"]["properties"]
     assert properties["items"] == {"type": "array", "items": {"$ref": REF_PREFIX + "ObjectiveSummary"}}
     assert {name: properties[name] for name in ("total", "limit", "offset")} == {
-        name: {"type": "integer"} for name in ("total", "limit", "offset")}
+        name: {"type": "integer"} for name in ("total", "limit", "offset")
+    }
 
 
 def test_indicator_detail_lists_its_recent_values(document):
@@ -272,13 +292,20 @@ def served_routes():
     container finds entrypoints; werkzeug's <name> back to OpenAPI's {name}. /healthz and /readyz are
     answered by the edge itself (services/gateway/edge.py), not by entrypoints."""
     from jouda.services.gateway.service import GatewayService
+
     routes = []
     for _, method in inspect.getmembers(GatewayService, inspect.isfunction):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, HttpRequestHandler):
                 url = RULE_PARAMETER.sub(r"{\1}", entrypoint.url) if not CHOICES.search(entrypoint.url) else None
-                urls = [url] if url else [RULE_PARAMETER.sub(r"{\1}", CHOICES.sub(word.strip(" '"), entrypoint.url))
-                                          for word in CHOICES.search(entrypoint.url).group(1).split(",")]
+                urls = (
+                    [url]
+                    if url
+                    else [
+                        RULE_PARAMETER.sub(r"{\1}", CHOICES.sub(word.strip(" '"), entrypoint.url))
+                        for word in CHOICES.search(entrypoint.url).group(1).split(",")
+                    ]
+                )
                 routes += [(entrypoint.method.upper(), path) for path in urls]
     return routes
 
@@ -296,8 +323,12 @@ def test_the_gateway_serves_what_the_document_shows_and_nothing_else(document):
 
 
 def test_a_transition_is_one_route_documented_as_the_paths_a_client_calls(document):
-    for word, operation_id in (("submit", "submit_policy"), ("approve", "approve_policy"),
-                               ("request-changes", "request_changes_policy"), ("publish", "publish_policy")):
+    for word, operation_id in (
+        ("submit", "submit_policy"),
+        ("approve", "approve_policy"),
+        ("request-changes", "request_changes_policy"),
+        ("publish", "publish_policy"),
+    ):
         entry = document["paths"][f"/api/v1/policies/{{id}}/{word}"]["post"]
         assert entry["operationId"] == operation_id
         assert "approve: director" in entry["description"] and "publish: quality_manager" in entry["description"]

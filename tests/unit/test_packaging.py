@@ -1,5 +1,6 @@
 """The wheel that deploy/Dockerfile installs holds every service of the platform, with its modules and
 its files (templates, seeds, migrations), though no package is listed by hand (setup.py)."""
+
 import shutil
 import subprocess
 import sys
@@ -11,23 +12,31 @@ import pytest
 from jouda import platform
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_SHIPPED = shutil.ignore_patterns(".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", "*.pyc",
-                                     ".schemathesis", "node_modules")
+NOT_SHIPPED = shutil.ignore_patterns(
+    ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".schemathesis", "node_modules"
+)
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     source, out = tmp_path_factory.mktemp("source") / "jouda", tmp_path_factory.mktemp("wheel")
     shutil.copytree(ROOT, source, ignore=NOT_SHIPPED)  # built from a copy: no build/ left in the checkout
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(source)], check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     [built] = out.glob("jouda-*.whl")
     return set(zipfile.ZipFile(built).namelist())
 
 
 def files_of(folder):
-    return [path for path in folder.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"]
+    return [
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    ]
 
 
 @pytest.mark.parametrize("service", platform.SERVICES)

@@ -1,5 +1,6 @@
 """The policy lifecycle (services/policy/domain.py): guard table, publish, revisions,
 acknowledgements, review notices. Plain Python: no broker, no database."""
+
 from datetime import date, datetime, timedelta, timezone
 from itertools import product
 
@@ -7,8 +8,17 @@ import pytest
 
 from jouda.services.policy import domain
 from jouda.services.policy.domain import (
-    APPROVED, DRAFT, GUARDS, IN_REVIEW, PUBLISHED, STATUSES, SUPERSEDED,
-    AlreadyAcknowledged, OpenVersionExists, TransitionNotAllowed)
+    APPROVED,
+    DRAFT,
+    GUARDS,
+    IN_REVIEW,
+    PUBLISHED,
+    STATUSES,
+    SUPERSEDED,
+    AlreadyAcknowledged,
+    OpenVersionExists,
+    TransitionNotAllowed,
+)
 from jouda.shared.errors import Conflict, Forbidden, RoleNotAllowed, ValidationFailed
 from jouda.shared.vocabulary import ROLES
 
@@ -41,6 +51,7 @@ def allowed_role(action):
 
 
 # --- the guard table ----------------------------------------------------------------------------
+
 
 def test_guard_table_is_the_documented_lifecycle():
     assert {action: (g.source, g.target) for action, g in GUARDS.items()} == {
@@ -116,8 +127,9 @@ def test_request_changes_needs_a_non_blank_comment(comment):
 
 def test_request_changes_with_comment_goes_back_to_draft_and_keeps_stripped_comment():
     version = make_version(IN_REVIEW)
-    move = domain.apply_transition(version, "request_changes", "u-dir", DIRECTOR, NOW,
-                                   comment="  Préciser l'orientation O1.  ")
+    move = domain.apply_transition(
+        version, "request_changes", "u-dir", DIRECTOR, NOW, comment="  Préciser l'orientation O1.  "
+    )
     assert version.status == DRAFT
     assert move.comment == "Préciser l'orientation O1."
 
@@ -158,6 +170,7 @@ def test_full_happy_path():
 
 
 # --- draft_policy / edit_draft ------------------------------------------------------------------
+
 
 def test_draft_policy_creates_first_draft_version():
     policy, version, created = domain.draft_policy(TENANT, CONTENT, "u-qm", QM, CREATED)
@@ -215,6 +228,7 @@ def test_edit_draft_refuses_unknown_fields(field):
 
 # --- publish ------------------------------------------------------------------------------------
 
+
 def test_publish_first_version_sets_dates():
     version = make_version(APPROVED)
     moves = domain.publish(version, None, "u-qm", QM, NOW, comment="En vigueur")
@@ -239,8 +253,7 @@ def test_publish_supersedes_the_previous_version():
     published, superseded = moves
     assert (published.version_id, published.to_status) == (new.id, PUBLISHED)
     assert superseded.version_id == old.id
-    assert (superseded.action, superseded.from_status, superseded.to_status) == (
-        "supersede", PUBLISHED, SUPERSEDED)
+    assert (superseded.action, superseded.from_status, superseded.to_status) == ("supersede", PUBLISHED, SUPERSEDED)
     assert (superseded.actor, superseded.role, superseded.at) == ("u-qm", QM, NOW)
     assert superseded.comment == "Superseded by version 2"
     assert old.status == SUPERSEDED and new.status == PUBLISHED
@@ -257,11 +270,11 @@ def test_refused_publish_leaves_both_versions_alone():
     new = make_version(APPROVED, number=2)
     with pytest.raises(RoleNotAllowed):
         domain.publish(new, old, "u-dir", DIRECTOR, NOW)
-    assert (old.status, new.status, new.published_at, new.next_review_date) == (
-        PUBLISHED, APPROVED, None, None)
+    assert (old.status, new.status, new.published_at, new.next_review_date) == (PUBLISHED, APPROVED, None, None)
 
 
 # --- revisions ----------------------------------------------------------------------------------
+
 
 def test_start_revision_refuses_while_a_version_is_open():
     source = make_version(PUBLISHED)
@@ -287,7 +300,8 @@ def test_start_revision_copies_content_into_a_new_draft():
     assert version.next_review_date is None
     assert version.published_at is None
     assert {k: v for k, v in version.content().items() if k != "next_review_date"} == {
-        k: v for k, v in source.content().items() if k != "next_review_date"}
+        k: v for k, v in source.content().items() if k != "next_review_date"
+    }
     assert source.next_review_date == date(2026, 3, 4)  # the source is untouched
     assert (created.action, created.to_status, created.comment) == ("revise", DRAFT, "Revision of version 3")
 
@@ -303,11 +317,11 @@ def test_revision_content_is_a_copy():
 
 # --- acknowledgements ---------------------------------------------------------------------------
 
+
 def test_acknowledge_published_version():
     version = make_version(PUBLISHED)
     ack = domain.acknowledge(version, "u-staff", False, NOW)
-    assert (ack.version_id, ack.user_id, ack.acknowledged_at, ack.tenant_id) == (
-        version.id, "u-staff", NOW, TENANT)
+    assert (ack.version_id, ack.user_id, ack.acknowledged_at, ack.tenant_id) == (version.id, "u-staff", NOW, TENANT)
 
 
 @pytest.mark.parametrize("status", [s for s in STATUSES if s != PUBLISHED])
@@ -322,22 +336,26 @@ def test_acknowledge_twice_is_refused():
     assert caught.value.status == 409
 
 
-@pytest.mark.parametrize("acks,users,rate", [
-    (0, 0, 0.0),
-    (5, 0, 0.0),
-    (0, 4, 0.0),
-    (3, 4, 0.75),
-    (4, 4, 1.0),
-    (7, 4, 1.0),
-    (1, 3, 0.3333),
-    (2, 3, 0.6667),
-    (1, 7, 0.1429),
-])
+@pytest.mark.parametrize(
+    "acks,users,rate",
+    [
+        (0, 0, 0.0),
+        (5, 0, 0.0),
+        (0, 4, 0.0),
+        (3, 4, 0.75),
+        (4, 4, 1.0),
+        (7, 4, 1.0),
+        (1, 3, 0.3333),
+        (2, 3, 0.6667),
+        (1, 7, 0.1429),
+    ],
+)
 def test_acknowledgement_rate(acks, users, rate):
     assert domain.acknowledgement_rate(acks, users) == rate
 
 
 # --- reading ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role,status", list(product(ROLES, STATUSES)))
 def test_can_read(role, status):
@@ -346,28 +364,35 @@ def test_can_read(role, status):
     assert (status in domain.readable_statuses(role)) is expected
 
 
-@pytest.mark.parametrize("role,statuses", [
-    ("quality_manager", STATUSES),
-    ("director", STATUSES),
-    ("auditor", STATUSES),
-    ("staff", (PUBLISHED, SUPERSEDED)),
-    ("process_owner", (PUBLISHED, SUPERSEDED)),
-    ("ministry", (PUBLISHED, SUPERSEDED)),
-    (None, (PUBLISHED, SUPERSEDED)),
-])
+@pytest.mark.parametrize(
+    "role,statuses",
+    [
+        ("quality_manager", STATUSES),
+        ("director", STATUSES),
+        ("auditor", STATUSES),
+        ("staff", (PUBLISHED, SUPERSEDED)),
+        ("process_owner", (PUBLISHED, SUPERSEDED)),
+        ("ministry", (PUBLISHED, SUPERSEDED)),
+        (None, (PUBLISHED, SUPERSEDED)),
+    ],
+)
 def test_readable_statuses(role, statuses):
     assert tuple(domain.readable_statuses(role)) == statuses
 
 
 # --- dates and review notices -------------------------------------------------------------------
 
-@pytest.mark.parametrize("day,expected", [
-    (date(2025, 3, 4), date(2026, 3, 4)),
-    (date(2024, 2, 29), date(2025, 2, 28)),
-    (date(2024, 2, 28), date(2025, 2, 28)),
-    (date(2023, 3, 1), date(2024, 3, 1)),
-    (date(2025, 12, 31), date(2026, 12, 31)),
-])
+
+@pytest.mark.parametrize(
+    "day,expected",
+    [
+        (date(2025, 3, 4), date(2026, 3, 4)),
+        (date(2024, 2, 29), date(2025, 2, 28)),
+        (date(2024, 2, 28), date(2025, 2, 28)),
+        (date(2023, 3, 1), date(2024, 3, 1)),
+        (date(2025, 12, 31), date(2026, 12, 31)),
+    ],
+)
 def test_one_year_after(day, expected):
     assert domain.one_year_after(day) == expected
 

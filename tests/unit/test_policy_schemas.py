@@ -1,12 +1,18 @@
 """Boundary schemas of the policy service (services/policy/schemas.py, shared/schema_fields.py)."""
+
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from marshmallow import Schema, ValidationError
 
-from jouda.services.policy.schemas import (PolicyChangesSchema, PolicyContentSchema, PolicySummarySchema,
-                                           PolicyVersionSchema, TransitionInputSchema)
+from jouda.services.policy.schemas import (
+    PolicyChangesSchema,
+    PolicyContentSchema,
+    PolicySummarySchema,
+    PolicyVersionSchema,
+    TransitionInputSchema,
+)
 from jouda.shared.clock import local_today
 from jouda.shared.errors import ValidationFailed
 from jouda.shared.schema_fields import LocalDateTime, load_or_raise, years_from
@@ -23,10 +29,18 @@ def errors_of(data, schema=None, **kwargs):
 
 # --- PolicyContentSchema ------------------------------------------------------------------------
 
+
 def test_content_defaults():
     assert PolicyContentSchema().load({"title": "Politique qualité"}) == {
-        "title": "Politique qualité", "body": "", "language": "fr", "orientations": [], "commitments": [],
-        "signatory": None, "effective_date": None, "next_review_date": None}
+        "title": "Politique qualité",
+        "body": "",
+        "language": "fr",
+        "orientations": [],
+        "commitments": [],
+        "signatory": None,
+        "effective_date": None,
+        "next_review_date": None,
+    }
 
 
 def test_content_defaults_are_fresh_lists():
@@ -36,10 +50,16 @@ def test_content_defaults_are_fresh_lists():
 
 
 def test_full_content_loads():
-    data = {"title": "T", "body": "B", "language": "ar",
-            "orientations": [{"code": "O-1", "title": "Un"}, {"code": "o_2.b", "title": "Deux"}],
-            "commitments": ["C1"], "signatory": "Président", "effective_date": "2025-03-01",
-            "next_review_date": IN_A_YEAR.isoformat()}
+    data = {
+        "title": "T",
+        "body": "B",
+        "language": "ar",
+        "orientations": [{"code": "O-1", "title": "Un"}, {"code": "o_2.b", "title": "Deux"}],
+        "commitments": ["C1"],
+        "signatory": "Président",
+        "effective_date": "2025-03-01",
+        "next_review_date": IN_A_YEAR.isoformat(),
+    }
     loaded = PolicyContentSchema().load(data)
     assert loaded["effective_date"] == date(2025, 3, 1)
     assert loaded["next_review_date"] == IN_A_YEAR
@@ -47,32 +67,38 @@ def test_full_content_loads():
     assert loaded["language"] == "ar"
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"title": "T", "status": "published"}, "status"),
-    ({"title": "T", "orientations": [{"code": "A", "title": "B", "weight": 3}]}, "orientations"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"title": "T", "status": "published"}, "status"),
+        ({"title": "T", "orientations": [{"code": "A", "title": "B", "weight": 3}]}, "orientations"),
+    ],
+)
 def test_content_rejects_unknown_fields(data, field):
     assert field in errors_of(data)
 
 
-@pytest.mark.parametrize("data,field", [
-    ({}, "title"),
-    ({"title": ""}, "title"),
-    ({"title": "x" * 201}, "title"),
-    ({"title": None}, "title"),
-    ({"title": "T", "language": "en"}, "language"),
-    ({"title": "T", "language": "FR"}, "language"),
-    ({"title": "T", "body": "x" * 200_001}, "body"),
-    ({"title": "T", "signatory": "x" * 201}, "signatory"),
-    ({"title": "T", "effective_date": "01/03/2025"}, "effective_date"),
-    ({"title": "T", "commitments": [""]}, "commitments"),
-    ({"title": "T", "commitments": ["c"] * 101}, "commitments"),
-    ({"title": "T", "orientations": [{"code": f"O{i}", "title": "t"} for i in range(51)]}, "orientations"),
-    ({"title": "T", "orientations": [{"code": "", "title": "t"}]}, "orientations"),
-    ({"title": "T", "orientations": [{"code": "x" * 21, "title": "t"}]}, "orientations"),
-    ({"title": "T", "orientations": [{"code": "A", "title": ""}]}, "orientations"),
-    ({"title": "T", "orientations": [{"code": "A"}]}, "orientations"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"title": None}, "title"),
+        ({"title": "T", "language": "en"}, "language"),
+        ({"title": "T", "language": "FR"}, "language"),
+        ({"title": "T", "body": "x" * 200_001}, "body"),
+        ({"title": "T", "signatory": "x" * 201}, "signatory"),
+        ({"title": "T", "effective_date": "01/03/2025"}, "effective_date"),
+        ({"title": "T", "commitments": [""]}, "commitments"),
+        ({"title": "T", "commitments": ["c"] * 101}, "commitments"),
+        ({"title": "T", "orientations": [{"code": f"O{i}", "title": "t"} for i in range(51)]}, "orientations"),
+        ({"title": "T", "orientations": [{"code": "", "title": "t"}]}, "orientations"),
+        ({"title": "T", "orientations": [{"code": "x" * 21, "title": "t"}]}, "orientations"),
+        ({"title": "T", "orientations": [{"code": "A", "title": ""}]}, "orientations"),
+        ({"title": "T", "orientations": [{"code": "A"}]}, "orientations"),
+    ],
+)
 def test_content_rejects_invalid_values(data, field):
     assert field in errors_of(data)
 
@@ -83,8 +109,7 @@ def test_title_limits():
 
 
 def test_duplicate_orientation_codes_are_refused():
-    messages = errors_of({"title": "T", "orientations": [{"code": "O1", "title": "a"},
-                                                         {"code": "O1", "title": "b"}]})
+    messages = errors_of({"title": "T", "orientations": [{"code": "O1", "title": "a"}, {"code": "O1", "title": "b"}]})
     assert messages == {"orientations": ["Each strategic orientation needs its own code."]}
 
 
@@ -94,22 +119,26 @@ def test_orientation_code_characters(code):
     assert messages["orientations"][0]["code"] == ["Use letters, digits, '-', '_' or '.'."]
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"title": ["T"]}, "title"),
-    ({"title": 12}, "title"),
-    ({"title": "T", "body": {"text": "b"}}, "body"),
-    ({"title": "T", "orientations": "O1"}, "orientations"),
-    ({"title": "T", "orientations": [["O1", "t"]]}, "orientations"),
-    ({"title": "T", "commitments": "one"}, "commitments"),
-    ({"title": "T", "commitments": [1]}, "commitments"),
-    ({"title": "T", "language": ["fr"]}, "language"),
-    ({"title": "T", "effective_date": 20250301}, "effective_date"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"title": ["T"]}, "title"),
+        ({"title": 12}, "title"),
+        ({"title": "T", "body": {"text": "b"}}, "body"),
+        ({"title": "T", "orientations": "O1"}, "orientations"),
+        ({"title": "T", "orientations": [["O1", "t"]]}, "orientations"),
+        ({"title": "T", "commitments": "one"}, "commitments"),
+        ({"title": "T", "commitments": [1]}, "commitments"),
+        ({"title": "T", "language": ["fr"]}, "language"),
+        ({"title": "T", "effective_date": 20250301}, "effective_date"),
+    ],
+)
 def test_content_rejects_wrong_types(data, field):
     assert field in errors_of(data)
 
 
 # --- load_or_raise ------------------------------------------------------------------------------
+
 
 def test_load_or_raise_returns_loaded_data():
     assert load_or_raise(PolicyContentSchema(), {"title": "T"})["language"] == "fr"
@@ -133,6 +162,7 @@ def test_load_or_raise_refuses_non_objects(body):
 
 # --- PolicyChangesSchema (PATCH) ----------------------------------------------------------------
 
+
 def test_changes_refuse_an_empty_patch():
     with pytest.raises(ValidationFailed) as caught:
         load_or_raise(PolicyChangesSchema(), {})
@@ -143,12 +173,15 @@ def test_changes_load_only_what_was_sent():
     assert load_or_raise(PolicyChangesSchema(), {"body": "Nouveau"}) == {"body": "Nouveau"}
 
 
-@pytest.mark.parametrize("data,field", [
-    ({"title": ""}, "title"),
-    ({"language": "en"}, "language"),
-    ({"status": "published"}, "status"),
-    ({"orientations": [{"code": "A", "title": "a"}, {"code": "A", "title": "b"}]}, "orientations"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"title": ""}, "title"),
+        ({"language": "en"}, "language"),
+        ({"status": "published"}, "status"),
+        ({"orientations": [{"code": "A", "title": "a"}, {"code": "A", "title": "b"}]}, "orientations"),
+    ],
+)
 def test_changes_still_validate_what_was_sent(data, field):
     with pytest.raises(ValidationFailed) as caught:
         load_or_raise(PolicyChangesSchema(), data)
@@ -169,11 +202,14 @@ def test_changes_orientation_without_code_is_a_validation_error():
         load_or_raise(PolicyChangesSchema(), {"orientations": [{"title": "Sans code"}]})
 
 
-@pytest.mark.parametrize("data,expected", [
-    ({}, None),
-    ({"comment": None}, None),
-    ({"comment": "Vu"}, "Vu"),
-])
+@pytest.mark.parametrize(
+    "data,expected",
+    [
+        ({}, None),
+        ({"comment": None}, None),
+        ({"comment": "Vu"}, "Vu"),
+    ],
+)
 def test_transition_input(data, expected):
     assert TransitionInputSchema().load(data) == {"comment": expected}
 
@@ -184,16 +220,20 @@ def test_transition_input_limits():
 
 # --- LocalDateTime ------------------------------------------------------------------------------
 
+
 class Shown(Schema):
     at = LocalDateTime(allow_none=True)
 
 
-@pytest.mark.parametrize("utc,shown", [
-    (datetime(2025, 1, 15, 12, 0, tzinfo=timezone.utc), "2025-01-15T13:00:00+01:00"),
-    (datetime(2024, 12, 31, 23, 30, tzinfo=timezone.utc), "2025-01-01T00:30:00+01:00"),
-    # During Ramadan 1446 (2025) Morocco is back on UTC+00:00.
-    (datetime(2025, 3, 15, 12, 0, tzinfo=timezone.utc), "2025-03-15T12:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "utc,shown",
+    [
+        (datetime(2025, 1, 15, 12, 0, tzinfo=timezone.utc), "2025-01-15T13:00:00+01:00"),
+        (datetime(2024, 12, 31, 23, 30, tzinfo=timezone.utc), "2025-01-01T00:30:00+01:00"),
+        # During Ramadan 1446 (2025) Morocco is back on UTC+00:00.
+        (datetime(2025, 3, 15, 12, 0, tzinfo=timezone.utc), "2025-03-15T12:00:00+00:00"),
+    ],
+)
 def test_local_datetime_shows_casablanca_time(utc, shown):
     expected = utc.astimezone(CASABLANCA).isoformat()
     assert expected == shown  # the tz database agrees with the hand-computed string
@@ -217,6 +257,7 @@ def test_local_datetime_none():
 
 
 # --- output schemas -----------------------------------------------------------------------------
+
 
 class _Version:
     id, policy_id, number, status, title, body, language = "v1", "p1", 3, "published", "T", "B", "fr"
@@ -243,15 +284,19 @@ def test_summary_has_no_body():
 
 # --- dates within a sensible window -------------------------------------------------------------------
 
-@pytest.mark.parametrize("field,years,accepted", [
-    pytest.param("next_review_date", -1, True, id="review-a-year-ago"),
-    pytest.param("next_review_date", 20, True, id="review-in-twenty-years"),
-    pytest.param("next_review_date", -2, False, id="review-two-years-ago"),
-    pytest.param("next_review_date", 21, False, id="review-in-twenty-one-years"),
-    pytest.param("effective_date", -30, True, id="effective-thirty-years-ago"),
-    pytest.param("effective_date", -31, False, id="effective-thirty-one-years-ago"),
-    pytest.param("effective_date", 6, False, id="effective-in-six-years"),
-])
+
+@pytest.mark.parametrize(
+    "field,years,accepted",
+    [
+        pytest.param("next_review_date", -1, True, id="review-a-year-ago"),
+        pytest.param("next_review_date", 20, True, id="review-in-twenty-years"),
+        pytest.param("next_review_date", -2, False, id="review-two-years-ago"),
+        pytest.param("next_review_date", 21, False, id="review-in-twenty-one-years"),
+        pytest.param("effective_date", -30, True, id="effective-thirty-years-ago"),
+        pytest.param("effective_date", -31, False, id="effective-thirty-one-years-ago"),
+        pytest.param("effective_date", 6, False, id="effective-in-six-years"),
+    ],
+)
 def test_dates_far_from_today_are_refused_with_the_window(field, years, accepted):
     day = years_from(local_today(), years)
     if accepted:
@@ -262,5 +307,4 @@ def test_dates_far_from_today_are_refused_with_the_window(field, years, accepted
 
 
 def test_the_year_0130_is_refused():
-    assert "Choose a date between" in errors_of({"title": "T", "next_review_date": "0130-06-01"})[
-        "next_review_date"][0]
+    assert "Choose a date between" in errors_of({"title": "T", "next_review_date": "0130-06-01"})["next_review_date"][0]

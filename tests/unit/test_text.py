@@ -1,10 +1,26 @@
 """People's text on one line (shared/text.py): what header values are made of."""
+
 import pytest
 
 from jouda.shared.text import one_line
 
-BREAKING = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x0b", "\x0c", "\x85", "\x1c", "\x1d", "\x1e", "\x1f", "\t",
-            "\x00", "\x7f"]
+BREAKING = [
+    "\n",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\u2029",
+    "\x0b",
+    "\x0c",
+    "\x85",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x1f",
+    "\t",
+    "\x00",
+    "\x7f",
+]
 
 
 @pytest.mark.parametrize("character", BREAKING, ids=repr)

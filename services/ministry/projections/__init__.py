@@ -2,6 +2,7 @@
 
 Each module's APPLIERS maps the event types it reads to `apply(session, event)`; REFRESHES names
 those after which the council's reporting completeness is worked out again."""
+
 from jouda.services.ministry.projections import gateway, objectives, policy
 
 SOURCES = (gateway, policy, objectives)

@@ -1,4 +1,5 @@
 """The councils, from the gateway's events."""
+
 from jouda.services.ministry import positions
 
 

@@ -1,4 +1,5 @@
 """Objectives, indicators and what was reported, from the objectives service's events."""
+
 from jouda.services.ministry import domain, positions
 from jouda.shared.clock import not_older
 from jouda.shared.events.envelope import occurred_at
@@ -50,5 +51,12 @@ APPLIERS = {
     "indicator.measurement_recorded": apply_measurement,
     "reporting.settings_changed": apply_reporting_settings,
 }
-REFRESHES = frozenset({"objective.created", "objective.updated", "objective.snapshot",
-                       "indicator.measurement_recorded", "reporting.settings_changed"})
+REFRESHES = frozenset(
+    {
+        "objective.created",
+        "objective.updated",
+        "objective.snapshot",
+        "indicator.measurement_recorded",
+        "reporting.settings_changed",
+    }
+)

@@ -1,4 +1,5 @@
 """Each council's published policy and its acknowledgement rate, from the policy's events."""
+
 from datetime import datetime
 
 from jouda.services.ministry import positions
@@ -35,6 +36,9 @@ def apply_snapshot(session, event):
     apply_acknowledged(session, event)
 
 
-APPLIERS = {"policy.published": apply_published, "policy.acknowledged": apply_acknowledged,
-            "policy.snapshot": apply_snapshot}
+APPLIERS = {
+    "policy.published": apply_published,
+    "policy.acknowledged": apply_acknowledged,
+    "policy.snapshot": apply_snapshot,
+}
 REFRESHES = frozenset()

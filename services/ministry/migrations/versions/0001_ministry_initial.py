@@ -7,6 +7,7 @@ below. The read model starts empty: `jouda resync --to ministry` fills it from t
 
 Revision ID: ministry_0001
 """
+
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -23,14 +24,34 @@ depends_on = None
 # Tanger-Tétouan-Al Hoceima region and the ministry set out to improve.
 NATIONAL_INDICATORS = [
     ("SATISFACTION", "Taux de satisfaction des usagers", "نسبة رضا المرتفقين", "%", "increase"),
-    ("PROCESSING_DAYS", "Délai moyen de traitement des demandes administratives",
-     "متوسط آجال معالجة الطلبات الإدارية", "jours", "decrease"),
-    ("ONLINE_PROCEDURES", "Part des procédures disponibles en ligne", "نسبة المساطر المتاحة عبر الإنترنت",
-     "%", "increase"),
-    ("COMPLAINTS_ON_TIME", "Réclamations traitées dans les délais", "نسبة الشكايات المعالجة داخل الآجال",
-     "%", "increase"),
-    ("STAFF_TRAINED", "Part des agents ayant suivi une formation dans l'année",
-     "نسبة الموظفين المستفيدين من التكوين خلال السنة", "%", "increase"),
+    (
+        "PROCESSING_DAYS",
+        "Délai moyen de traitement des demandes administratives",
+        "متوسط آجال معالجة الطلبات الإدارية",
+        "jours",
+        "decrease",
+    ),
+    (
+        "ONLINE_PROCEDURES",
+        "Part des procédures disponibles en ligne",
+        "نسبة المساطر المتاحة عبر الإنترنت",
+        "%",
+        "increase",
+    ),
+    (
+        "COMPLAINTS_ON_TIME",
+        "Réclamations traitées dans les délais",
+        "نسبة الشكايات المعالجة داخل الآجال",
+        "%",
+        "increase",
+    ),
+    (
+        "STAFF_TRAINED",
+        "Part des agents ayant suivi une formation dans l'année",
+        "نسبة الموظفين المستفيدين من التكوين خلال السنة",
+        "%",
+        "increase",
+    ),
 ]
 
 
@@ -96,8 +117,17 @@ def upgrade():
     create_idempotency_table(op)
     if not _take_over_the_objectives_catalogue():
         now = datetime.now(timezone.utc)
-        op.bulk_insert(catalogue, [dict(zip(("code", "name_fr", "name_ar", "unit", "direction"), row),
-                                        created_by="migration", created_at=now) for row in NATIONAL_INDICATORS])
+        op.bulk_insert(
+            catalogue,
+            [
+                dict(
+                    zip(("code", "name_fr", "name_ar", "unit", "direction"), row),
+                    created_by="migration",
+                    created_at=now,
+                )
+                for row in NATIONAL_INDICATORS
+            ],
+        )
 
 
 def _take_over_the_objectives_catalogue():
@@ -107,13 +137,22 @@ def _take_over_the_objectives_catalogue():
     found = bind.execute(sa.text("SELECT to_regclass('objectives.national_indicators')")).scalar()
     if found is None:
         return False
-    op.execute("INSERT INTO national_indicators (code, name_fr, name_ar, unit, direction, created_by, created_at) "
-               "SELECT code, name_fr, name_ar, unit, direction, created_by, created_at "
-               "FROM objectives.national_indicators")
+    op.execute(
+        "INSERT INTO national_indicators (code, name_fr, name_ar, unit, direction, created_by, created_at) "
+        "SELECT code, name_fr, name_ar, unit, direction, created_by, created_at "
+        "FROM objectives.national_indicators"
+    )
     return True
 
 
 def downgrade():
-    for table in ("idempotency_keys", "processed_events", "outbox_events", "indicator_positions", "objective_positions",
-                  "councils", "national_indicators"):
+    for table in (
+        "idempotency_keys",
+        "processed_events",
+        "outbox_events",
+        "indicator_positions",
+        "objective_positions",
+        "councils",
+        "national_indicators",
+    ):
         op.drop_table(table)

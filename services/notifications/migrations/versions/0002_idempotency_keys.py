@@ -2,6 +2,7 @@
 
 Revision ID: notifications_0002
 """
+
 from alembic import op
 
 from jouda.shared.migration_ops import create_idempotency_table

@@ -3,6 +3,7 @@ link its service gave it.
 
 Revision ID: notifications_0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -3,6 +3,7 @@ schema. `jouda resync --to ministry` rebuilds the figures there from the owning 
 
 Revision ID: objectives_0003
 """
+
 from alembic import op
 
 revision = "objectives_0003"

@@ -2,6 +2,7 @@
 
 Revision ID: policy_0001
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -48,8 +49,14 @@ def upgrade():
         sa.UniqueConstraint("policy_id", "number", name="uq_policy_versions_number"),
     )
     op.create_index("ix_policy_versions_tenant_status", "policy_versions", ["tenant_id", "status"])
-    op.create_index("uq_policy_versions_one_open", "policy_versions", ["policy_id"], unique=True,
-                    postgresql_where=sa.text(OPEN), sqlite_where=sa.text(OPEN))
+    op.create_index(
+        "uq_policy_versions_one_open",
+        "policy_versions",
+        ["policy_id"],
+        unique=True,
+        postgresql_where=sa.text(OPEN),
+        sqlite_where=sa.text(OPEN),
+    )
     op.create_table(
         "policy_transitions",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -88,6 +95,13 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("processed_events", "outbox_events", "staff", "policy_acknowledgements",
-                  "policy_transitions", "policy_versions", "policies"):
+    for table in (
+        "processed_events",
+        "outbox_events",
+        "staff",
+        "policy_acknowledgements",
+        "policy_transitions",
+        "policy_versions",
+        "policies",
+    ):
         op.drop_table(table)
