@@ -118,10 +118,10 @@ class RequestContext:
             self._api.throttle.failed(address)
             raise ApiError(401, "invalid_token", "This token is unknown, revoked, or its user is deactivated.")
         self.principal = principal
-        # Decided once, here: every RPC call and event of this worker carries this tenant.
-        self.worker_ctx.data.update(
-            {TENANT_KEY: principal.tenant_id, USER_KEY: principal.user_id, ROLE_KEY: principal.role}
-        )
+        # Decided once, here: every RPC call and event of this worker carries this tenant (none for a
+        # platform user: no header at all, rather than a None Nameko would drop with a warning).
+        context = {TENANT_KEY: principal.tenant_id, USER_KEY: principal.user_id, ROLE_KEY: principal.role}
+        self.worker_ctx.data.update({key: value for key, value in context.items() if value is not None})
         return principal
 
     def take_idempotency_key(self, request):
