@@ -216,6 +216,21 @@ def test_idle_and_half_sent_connections_make_room_for_real_requests(own_gateway,
             sock.close()
 
 
+def test_answers_leave_at_once_nagle_is_off_on_every_accepted_connection(own_gateway):
+    # A body over eventlet's 16 KiB write buffer leaves in a second send, which Nagle's algorithm held
+    # until the client acknowledged the first: clients delay that acknowledgement, about 40 ms each time.
+    runner, port = own_gateway()
+    server = web_server(runner)
+    sock = connect(port)
+    try:
+        sock.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Held")  # the connection stays open
+        eventually(lambda: server.open_connections == 1, message="the connection accepted")
+        [accepted] = [entry.conn_state[1] for entry in server._open.values()]
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()
+
+
 class Sleepy:
     """A gateway-like service whose one endpoint keeps its worker for a while."""
 
