@@ -4,7 +4,7 @@
         beside raw kombu publish+consume of N messages on the same broker;
     (b) GET /api/v1/policies/current p50/p99 under 20 clients, beside a bare Nameko @http endpoint;
     (c) peak RSS of the service processes after (b), beside the 150 MB goal;
-    (d) measurements POSTed by 20 clients until the objectives read model has applied them all,
+    (d) measurements POSTed by 20 clients until the ministry's read model has applied them all,
         beside the backbone figure of (a);
     (e) the ministry's two views on a generated national data set (1,600 councils), p50/p95 over
         HTTP beside a naive per-tenant query loop, with the command and RPC layers timed apart
