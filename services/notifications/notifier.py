@@ -21,10 +21,11 @@ class Notifier:
         self.created = 0
         self._emails = {}  # user id -> [(person, rendered, notification)] waiting for done()
 
-    def notify(self, user_ids, kind, source_id, values, *, mandatory, link, occurred_at, people=None):
-        """`people`: the recipients by id when the caller has loaded them already."""
+    def notify(self, user_ids, kind, source_id, values, *, mandatory, link, occurred_at, people=None, choices=None):
+        """`people`, `choices`: the recipients and their preferences by id, when the caller has loaded
+        them already (for a whole batch)."""
         people = self.repo.recipients(user_ids) if people is None else people
-        choices = self.repo.preferences(user_ids)
+        choices = self.repo.preferences(user_ids) if choices is None else choices
         now = utc_now()
         url = self.public_url + link
         for user_id in user_ids:

@@ -219,9 +219,7 @@ class NotificationsService:
     def _on_routed_events(self, events):
         """A batch of one routed type, one council's share: one transaction for all of it."""
         with self.uow.for_events([checked(event) for event in events]) as uow:
-            created = sum(
-                routed.on_event(uow, event, self.dispatcher.settings.public_url) for event in uow.fresh_events
-            )
+            created = routed.on_events(uow, uow.fresh_events, self.dispatcher.settings.public_url)
             uow.commit()
             NOTIFICATIONS_CREATED.labels(uow.tenant_id).inc(created)
         self.dispatcher.wake()

@@ -22,7 +22,7 @@ import eventlet
 import eventlet.wsgi
 import pytest
 from nameko.testing.services import worker_factory
-from sqlalchemy import select
+from sqlalchemy import event as sqlalchemy_event, select
 
 from jouda.services.notifications import channels, deadlines, digests, dispatch, domain, routing, webhooks
 from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
@@ -361,6 +361,30 @@ def kinds_of(service_as, user, tenant=FES):
 
 
 # --- who is notified ---------------------------------------------------------------------------------
+
+
+def statements_for_a_batch(service_as, database, size):
+    """SQL statements one batch handler run issues for `size` routed events of one council."""
+    batch = [
+        policy_event("policy.submitted", version=number + 2, version_id=str(uuid.uuid4())) for number in range(size)
+    ]
+    issued = []
+    listener = lambda *args: issued.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    sqlalchemy_event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        service_as(tenant=None, user=None, role=None, method="on_policy_submitted").on_policy_submitted(batch)
+    finally:
+        sqlalchemy_event.remove(database.engine, "before_cursor_execute", listener)
+    return len(issued)
+
+
+def test_a_batch_of_routed_events_reads_the_council_once(council, service_as, notifications_database):
+    # Each event of a batch once read the council, its people, their choices and the webhooks again
+    # (and flushed before each read): about 6 ms of CPU per event, behind at 160 events/s.
+    council()
+    few, many = (statements_for_a_batch(service_as, notifications_database, size) for size in (2, 40))
+    assert many <= few + 2  # the inserts grow in rows, not in statements
+    assert len(inbox_of(service_as, "u-dir", role=DIRECTOR)["items"]) == 42
 
 
 def test_a_routed_event_reaches_the_people_of_its_row(council, deliver, service_as, wakes):
