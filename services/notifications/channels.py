@@ -33,14 +33,23 @@ class DeliveryFailed(Exception):
         self.server_down, self.permanent = server_down, permanent
 
 
-def email_message(mail_from, to_address, to_name, subject, text, html, message_id_domain="jouda.local"):
+def email_message(
+    mail_from, to_address, to_name, subject, text, html, message_id_domain="jouda.local", delivery_id=None
+):
     """Every header value that can hold people's text (a name, a title in the subject) is folded
-    to one line: a line break there would otherwise make the message impossible to build."""
+    to one line: a line break there would otherwise make the message impossible to build.
+
+    `delivery_id` names the message (its Message-ID): a second attempt of one delivery is the same
+    message, which a mail program can recognise. SMTP hands a message over with the server's
+    answer to its last line; a sender stopped after that line and before the answer cannot know
+    whether the server kept it, so a delivery whose outcome was never recorded is tried again."""
     message = EmailMessage()
     message["From"] = one_line(mail_from)
     message["To"] = formataddr((one_line(to_name), one_line(to_address)))
     message["Subject"] = one_line(subject)
-    message["Message-ID"] = make_msgid(domain=message_id_domain)
+    message["Message-ID"] = (
+        f"<{delivery_id}@{message_id_domain}>" if delivery_id else make_msgid(domain=message_id_domain)
+    )
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

@@ -97,7 +97,13 @@ def _send_email(delivery, mailer, now, retry_base_seconds):
     payload = delivery.payload
     try:
         message = channels.email_message(
-            mailer.mail_from, payload["to"], payload.get("name"), payload["subject"], payload["text"], payload["html"]
+            mailer.mail_from,
+            payload["to"],
+            payload.get("name"),
+            payload["subject"],
+            payload["text"],
+            payload["html"],
+            delivery_id=delivery.id,
         )
     except Exception as exc:  # noqa: BLE001 - it will never build: this one fails, the others go on
         log.error("e-mail %s cannot be built: %s", delivery.id, exc)

@@ -1505,6 +1505,34 @@ def test_a_dispatcher_dying_mid_batch_re_sends_nothing_that_was_recorded(
     assert {d.status for d in emails(notifications_database)} == {domain.SENT}
 
 
+class DyingOnTheAnswer(StubMailer):
+    """The server takes the message; the dispatcher's process dies before it reads the answer."""
+
+    def send(self, message):
+        super().send(message)
+        raise SystemExit("the dispatcher's process is killed")
+
+
+def test_a_delivery_whose_outcome_was_never_recorded_goes_again_as_the_same_message(
+    council, deliver, notifications_database, run
+):
+    # The server may or may not have kept a message whose answer its sender never read: it is
+    # sent again (it must not be lost), named as before, so that a copy can be recognised.
+    council()
+    deliver(policy_event("policy.published"))
+    moment = utc_now()
+    dying = DyingOnTheAnswer()
+    with pytest.raises(SystemExit):
+        run.dispatch(dying, moment)
+    [first] = dying.sent
+    survivor = StubMailer()
+    while run.dispatch(survivor, moment + dispatch.CLAIM_LEASE + timedelta(seconds=1))[0]:
+        pass
+    [again] = [m for m in survivor.sent if m["To"] == first["To"]]
+    assert again["Message-ID"] == first["Message-ID"]
+    assert {d.status for d in emails(notifications_database)} == {domain.SENT}
+
+
 def test_each_council_gets_its_own_digest_run(council, deliver, service_as, notifications_database, run):
     council(FES)
     council(ORIENTAL, [("u-oriental-qm", QM, "fr", "Nadia", True)])

@@ -89,6 +89,13 @@ def test_email_message_has_text_and_html_alternatives():
     assert message.get_body(("html",)).get_content().strip() == "<p>Bonjour.</p>"
 
 
+def test_a_delivery_s_message_is_named_after_it_so_a_second_attempt_is_the_same_message():
+    first, second = (
+        channels.email_message(FROM, "salma@fes.test", None, "s", "t", "<p>t</p>", delivery_id="d-1") for _ in range(2)
+    )
+    assert first["Message-ID"] == second["Message-ID"] == "<d-1@jouda.local>"
+
+
 def test_email_message_without_a_name():
     message = channels.email_message(FROM, "salma@fes.test", None, "Sujet", "t", "<p>t</p>")
     assert message["To"] == "salma@fes.test"
