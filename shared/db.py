@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
+from jouda.shared.migration_ops import APPEND_ONLY
 from jouda.shared.tenancy import RLS_ALL_TENANTS_SETTING, RUNTIME_ROLE, SERVICE_KEY, scope_session
 
 log = logging.getLogger(__name__)
@@ -185,3 +186,14 @@ def _grant_runtime_role(connection, schema):
         text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}')
     )
     connection.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO {RUNTIME_ROLE}'))
+    # Append-only tables (the security log): whatever a service's code does, its rows are never
+    # changed or removed by it (shared/migration_ops.py: make_append_only).
+    append_only = connection.execute(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relkind = 'r' AND obj_description(c.oid, 'pg_class') = :mark"
+        ),
+        {"schema": schema, "mark": APPEND_ONLY},
+    ).scalars()
+    for table in append_only:
+        connection.execute(text(f'REVOKE UPDATE, DELETE, TRUNCATE ON "{schema}"."{table}" FROM {RUNTIME_ROLE}'))

@@ -36,3 +36,12 @@ def create_idempotency_table(op):
         sa.PrimaryKeyConstraint("scope", "key"),
     )
     op.create_index("ix_idempotency_keys_created", "idempotency_keys", ["created_at"])
+
+
+APPEND_ONLY = "append-only"  # a table's comment: the runtime role may add rows and read them, nothing else
+
+
+def make_append_only(op, table):
+    """Marks a table append-only; shared/db.py grants the runtime role INSERT and SELECT on it, no more."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"COMMENT ON TABLE {table} IS '{APPEND_ONLY}'")
