@@ -18,8 +18,10 @@ broker:
 	@bash scripts/ensure-rabbitmq
 
 # Migrates, seeds the demo on first start, runs every service in the foreground (Ctrl-C stops).
+# The demo's passwords (demo-<role>-2026) are accepted, and the session cookie goes over plain HTTP to
+# 127.0.0.1: both only here, never in a deployment.
 run: install broker
-	$(BIN)/jouda run --migrate --seed
+	JOUDA_ALLOW_DEMO_PASSWORDS=true JOUDA_SESSION_COOKIE_SECURE=false $(BIN)/jouda run --migrate --seed
 
 # Lint first: a style or import error fails in seconds, before the suite's minutes.
 test: install broker lint

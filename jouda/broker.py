@@ -42,12 +42,18 @@ def permissions(service, settings):
     answers = any(isinstance(entrypoint, Rpc) for entrypoint in container.entrypoints)
     calls = any(isinstance(dependency, RpcProxy) for dependency in container.dependencies)
     own_queues = sorted(re.escape(handler.queue.name) + r"(\.retry|\.dlq)?" for handler in handlers)
+    # A dependency listening to a service's events on a queue of its own, named by the broker.
+    broadcast = sorted({d.broadcast_source for d in container.dependencies if getattr(d, "broadcast_source", None)})
+    if broadcast:
+        own_queues.append(r"amq\.gen-[A-Za-z0-9_-]+")
     if answers:
         own_queues.append(re.escape(f"rpc-{service}"))
     if calls:
         own_queues.append(re.escape(f"rpc.reply-{service}-") + "[0-9a-f-]+")
     exchanges = [re.escape(RPC_EXCHANGE), re.escape(get_event_exchange(service, {}).name)]
-    sources = sorted({re.escape(get_event_exchange(handler.source_service, {}).name) for handler in handlers})
+    sources = sorted(
+        {re.escape(get_event_exchange(source, {}).name) for source in [h.source_service for h in handlers] + broadcast}
+    )
     rpc_write = ".*" if calls else REPLY_KEY  # only a caller may ask; a service may only answer
     rpc_read = _any_of(([re.escape(f"{service}.") + r"\*"] if answers else []) + ([REPLY_KEY[1:-1]] if calls else []))
     return {

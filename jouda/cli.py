@@ -143,15 +143,7 @@ def _admin(args, settings):
     try:
         if args.command == "tenant":
             if args.action == "add":
-                from jouda.services.gateway.regions import REGIONS
-
-                name = args.name or REGIONS.get(args.code)
-                if not name:
-                    raise ValidationFailed(
-                        f"{args.code} is not one of the twelve regions "
-                        "(`jouda tenant regions`); give its name with --name."
-                    )
-                tenant = directory.add_tenant(database, args.code, name)
+                tenant = directory.add_tenant(database, args.code, args.name)
                 print(f"Added tenant {tenant.code} ({tenant.name}).", file=sys.stderr)
             elif args.action == "list":
                 for tenant in directory.list_tenants(database):
@@ -241,11 +233,16 @@ def _run(args, settings):
         print(f"  e-mail    {shown}")
     tokens = demo_tokens(settings) if args.seed else None
     if tokens:
-        print(f"\nDemo users and their tokens (also in {settings.var_dir / 'demo-tokens.txt'}):\n{tokens}")
+        print(f"\nDemo users, their passwords and tokens (also in {settings.var_dir / 'demo-tokens.txt'}):\n{tokens}")
         first = tokens.splitlines()[0].split()[-1]
         ministry = next((line.split()[-1] for line in tokens.splitlines() if line.startswith("ministry")), None)
         print(f"Try: curl -H 'Authorization: Bearer {first}' {base}/api/v1/policies/current")
         print(f"     curl -H 'Authorization: Bearer {first}' {base}/api/v1/dashboard")
+        email, password = tokens.splitlines()[0].split()[2:4]
+        print(
+            f"     curl -c var/cookies -H 'Content-Type: application/json' {base}/api/v1/auth/sign-in "
+            f'-d \'{{"email": "{email}", "password": "{password}"}}\''
+        )
         if ministry:
             print(f"     curl -H 'Authorization: Bearer {ministry}' '{base}/api/v1/ministry/overview?format=csv'")
     print("\nCtrl-C stops.", flush=True)

@@ -29,7 +29,7 @@ class Demo:
     def __init__(self, settings, out):
         self.settings, self.out = settings, out
         self.people = {}  # e-mail -> the gateway's user
-        self.tokens = []  # (e-mail, role, council, token)
+        self.tokens = []  # (e-mail, role, council, password, token)
         self.summary = []
         self._databases = {}
 
@@ -95,8 +95,8 @@ def _save_tokens(settings, tokens):
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     path = settings.var_dir / TOKENS_FILE
     with open(path, "w", encoding="utf-8") as handle:
-        for email, role, council, token in tokens:
-            handle.write(f"{role:16} {council or '-':28} {email:45} {token}\n")
+        for email, role, council, password, token in tokens:
+            handle.write(f"{role:16} {council or '-':28} {email:45} {password:32} {token}\n")
     os.chmod(path, 0o600)
 
 

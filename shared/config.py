@@ -58,6 +58,17 @@ class Settings:
     auth_failures_allowed: int = 20
     auth_failure_window_seconds: float = 60.0
     trusted_proxy_hops: int = 0
+    # People signing in (services/gateway/sign_in.py, sessions.py): a session ends after this long
+    # without a request, and this long after it began; its cookie is Secure unless a development set-up
+    # on 127.0.0.1 says otherwise (`make run`). Failed sign-ins allowed per account, and per client
+    # address, in the window before 429; the demo's passwords are refused unless the demo runs (`make run`).
+    session_idle_minutes: float = 30.0
+    session_max_hours: float = 12.0
+    session_cookie_secure: bool = True
+    sign_in_failures_allowed: int = 5
+    sign_in_address_failures_allowed: int = 50  # a council's office may share one public address
+    sign_in_failure_window_seconds: float = 900.0
+    allow_demo_passwords: bool = False
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -92,6 +103,13 @@ class Settings:
             auth_failures_allowed=int(env.get("JOUDA_AUTH_FAILURES_ALLOWED", "20")),
             auth_failure_window_seconds=float(env.get("JOUDA_AUTH_FAILURE_WINDOW_SECONDS", "60")),
             trusted_proxy_hops=int(env.get("JOUDA_TRUSTED_PROXY_HOPS", "0")),
+            session_idle_minutes=float(env.get("JOUDA_SESSION_IDLE_MINUTES", "30")),
+            session_max_hours=float(env.get("JOUDA_SESSION_MAX_HOURS", "12")),
+            session_cookie_secure=env.get("JOUDA_SESSION_COOKIE_SECURE", "true").lower() not in ("0", "false", "no"),
+            sign_in_failures_allowed=int(env.get("JOUDA_SIGN_IN_FAILURES_ALLOWED", "5")),
+            sign_in_address_failures_allowed=int(env.get("JOUDA_SIGN_IN_ADDRESS_FAILURES_ALLOWED", "50")),
+            sign_in_failure_window_seconds=float(env.get("JOUDA_SIGN_IN_FAILURE_WINDOW_SECONDS", "900")),
+            allow_demo_passwords=env.get("JOUDA_ALLOW_DEMO_PASSWORDS", "").lower() in ("1", "true", "yes"),
         )
 
     def database_url_for(self, service: str) -> str:

@@ -20,6 +20,10 @@ class Route:
     when: object = None  # payload -> bool: only some events of the type notify
     link: str = "/"  # where the notification points, formatted with the payload
     items: str | None = None  # a payload field listing items, each notified on its own
+    # For a person who may not be in the council's list yet, or may not sign in (an invitation, a
+    # password reset, a lock-out): an e-mail only, to the address of this payload field, in the
+    # language of its `language` field; no inbox entry, no preference can stop it.
+    address: str | None = None
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def settings(database_url, amqp_uri, tmp_path_factory):
         # Every test client is 127.0.0.1: the throttle of failed authentications has
         # tests of its own, on a gateway of their own (tests/integration/test_edge.py).
         auth_failures_allowed=100_000,
+        sign_in_address_failures_allowed=100_000,  # the address throttle is tested on a gateway of its own
     )
 
 

@@ -9,16 +9,19 @@ broker or the database is away (nothing was changed), 504 a service did not answ
 import json
 import logging
 import re
+from datetime import timedelta
 
 import eventlet
 from amqp.exceptions import AMQPError
+from kombu import Connection, Exchange, Queue, binding
 from kombu.exceptions import KombuError
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
 from jouda.services.gateway.caches import MISSING, TtlCache
-from jouda.services.gateway.directory import authenticate, could_be_valid, hash_token
+from jouda.services.gateway import sessions
+from jouda.services.gateway.directory import Principal, authenticate, could_be_valid, hash_token
 from jouda.services.gateway.edge import RPC_WAIT_SECONDS, client_address, error_response, json_response
 from jouda.services.gateway.metrics import AUTH_FAILURES
 from jouda.services.gateway.throttle import FailureThrottle
@@ -62,8 +65,15 @@ def rpc_proxy_options():
     return {"expiration": RPC_EXPIRY_SECONDS, "retry_policy": PROMPT_RETRY}
 
 
+FORGET_ON = ("gateway.user_updated", "gateway.tenant_updated")
+# What a session whose person must enrol a second factor may do until they have.
+WHILE_ENROLLING = frozenset({"me", "start_two_factor", "confirm_two_factor", "sign_out"})
+
+
 class Api(DependencyProvider):
     """Injects the request context helper of one HTTP worker; holds the container's caches."""
+
+    broadcast_source = "gateway"  # listens to its events on a queue of its own (jouda/broker.py allows it)
 
     service_database = ServiceDatabase()
 
@@ -73,6 +83,45 @@ class Api(DependencyProvider):
         self.principals = TtlCache(settings.auth_cache_seconds)
         self.current_policies = TtlCache(settings.read_cache_seconds)
         self.throttle = FailureThrottle(settings.auth_failures_allowed, settings.auth_failure_window_seconds)
+        # Where the web app runs: a browser's state-changing request from elsewhere is refused.
+        self.allowed_origins = frozenset({sessions.origin_of(settings.public_url)})
+        self._listening = False
+
+    def start(self):
+        self._listening = True
+        self.container.spawn_managed_thread(self._forget_on_change, identifier="gateway-forget-on-change")
+
+    def stop(self):
+        self._listening = False
+
+    kill = stop
+
+    def _forget_on_change(self):
+        """Every gateway replica empties its cache of authenticated tokens when a person or a council
+        changes (deactivated, another role): each replica listens on a queue of its own, made and
+        removed with it (a broadcast, unlike the services' shared queues)."""
+        exchange = Exchange("gateway.events", type="topic", durable=True)
+        while self._listening:
+            try:
+                with Connection(self.settings.amqp_uri, connect_timeout=5) as connection:
+                    queue = Queue(
+                        exclusive=True,
+                        auto_delete=True,
+                        bindings=[binding(exchange, routing_key=key) for key in FORGET_ON],
+                    )
+                    with connection.Consumer([queue], callbacks=[self._forget], accept=["json"], no_ack=True):
+                        self.principals.clear()  # what changed while this replica was not listening
+                        while self._listening:
+                            try:
+                                connection.drain_events(timeout=1)
+                            except TimeoutError:
+                                continue
+            except Exception as exc:  # noqa: BLE001 - the broker away: listen again when it is back
+                log.info("not listening for changes of people (%s); retrying", exc)
+                eventlet.sleep(1)
+
+    def _forget(self, body, message):
+        self.principals.clear()
 
     def get_dependency(self, worker_ctx):
         return RequestContext(self.service_database.database, worker_ctx, self)
@@ -84,6 +133,7 @@ class RequestContext:
         self.worker_ctx = worker_ctx
         self.principal = None
         self.current_policies = api.current_policies
+        self.settings, self.allowed_origins = api.settings, api.allowed_origins
         self._api = api
 
     def authenticate(self, request):
@@ -99,11 +149,13 @@ class RequestContext:
                 headers={"Retry-After": str(wait)},
             )
         header = request.headers.get("Authorization", "")
+        if not header and request.cookies.get(sessions.COOKIE):
+            return self._signed_in(request)
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             AUTH_FAILURES.labels("missing").inc()
-            raise ApiError(401, "unauthenticated", "Send your token as 'Authorization: Bearer <token>'.")
+            raise ApiError(401, "unauthenticated", "Sign in, or send your token as 'Authorization: Bearer <token>'.")
         token_hash = hash_token(token)
         principal = self._api.principals.get(token_hash)
         if principal is MISSING:  # not known from a moment ago: looked up, if it could be valid at all
@@ -117,6 +169,39 @@ class RequestContext:
             AUTH_FAILURES.labels("unknown" if could_be_valid(token) else "malformed").inc()
             self._api.throttle.failed(address)
             raise ApiError(401, "invalid_token", "This token is unknown, revoked, or its user is deactivated.")
+        return self._as(principal)
+
+    def _signed_in(self, request):
+        """A person signed in with a cookie: the session as the database had it a moment ago at most
+        (the cache of authenticated tokens, while the session was seen lately), and a state-changing
+        request must pass the CSRF check."""
+        settings = self._api.settings
+        idle, longest = timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_max_hours)
+        cookie = request.cookies.get(sessions.COOKIE)
+        key = "session:" + hash_token(cookie or "")
+        found = self._api.principals.get(key)
+        if found is MISSING or not sessions.recently_seen(found[0], longest=longest):
+            with self.database.transaction(all_tenants=True) as session:
+                found = sessions.lookup(session, cookie, idle=idle, longest=longest)
+            if found is not None:
+                self._api.principals.put(key, found)
+        if found is None:
+            AUTH_FAILURES.labels("session").inc()
+            raise ApiError(401, "session_ended", "Your session has ended; sign in again.")
+        web_session, user = found
+        refusal = sessions.csrf_refusal(web_session, request, self._api.allowed_origins)
+        if refusal:
+            raise ApiError(403, "csrf_refused", refusal)
+        return self._as(
+            Principal(user.id, user.email, user.name, user.role, user.tenant_id, user.language, session=web_session)
+        )
+
+    def forget_principals(self):
+        """This replica's cache of authenticated tokens, emptied: a change just made to who may do what
+        (a deactivation, a revoked token) holds from the next request on."""
+        self._api.principals.clear()
+
+    def _as(self, principal):
         self.principal = principal
         # Decided once, here: every RPC call and event of this worker carries this tenant (none for a
         # platform user: no header at all, rather than a None Nameko would drop with a warning).
@@ -309,6 +394,17 @@ def serve(gateway, operation, request, path, *, answer, follow=()):
         refuse_nul(request, path)
         if not operation.public:
             principal = gateway.api.authenticate(request)
+            if (
+                principal.session is not None
+                and principal.session.needs_two_factor_enrolment
+                and operation.operation_id not in WHILE_ENROLLING
+            ):
+                raise ApiError(
+                    403,
+                    "two_factor_enrolment_required",
+                    "Your role signs in with a second factor: enrol "
+                    "an authenticator app first (POST /api/v1/me/two-factor, then .../confirm).",
+                )
             check_role(principal.role, operation.roles, "this resource")
             gateway.api.take_idempotency_key(request)
         if answer is not None:

@@ -31,3 +31,7 @@ class TtlCache:
         if len(self._items) >= self.max_entries:  # bounded memory: start afresh rather than grow
             self._items.clear()
         self._items[key] = (value, time.monotonic() + self.ttl)
+
+    def clear(self):
+        """Forget everything: what follows is looked up afresh."""
+        self._items.clear()

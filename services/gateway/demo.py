@@ -1,8 +1,11 @@
 """The gateway's step of the demo (jouda/seed.py): two councils, their people and the platform's, each
 with a token."""
 
-from jouda.services.gateway import directory
+from jouda.services.gateway import directory, passwords
+from jouda.services.gateway.models import User
 from jouda.services.gateway.regions import REGIONS
+from jouda.shared.clock import utc_now
+from jouda.shared.unit_of_work import EVERY_COUNCIL, UnitOfWork
 
 COUNCILS = ("fes-meknes", "tanger-tetouan-al-hoceima")
 # (email, role, council, name, language)
@@ -27,6 +30,10 @@ PEOPLE = [
 ]
 
 
+def demo_password(role) -> str:
+    return f"demo-{role}-2026"
+
+
 def seed(demo):
     """Returns False when the platform has councils already: the demo is seeded once."""
     database = demo.database("gateway")
@@ -38,6 +45,14 @@ def seed(demo):
         demo.people[email] = directory.add_user(
             database, email, role, tenant=council, name=name, language=language, actor="seed"
         )
-        demo.tokens.append((email, role, council, directory.create_token(database, email, tenant=council)))
-    demo.told(f"councils {' and '.join(COUNCILS)}, {len(PEOPLE)} people with a token each")
+        token = directory.create_token(database, email, tenant=council)
+        demo.tokens.append((email, role, council, demo_password(role), token))
+    with UnitOfWork(database, EVERY_COUNCIL, actor="seed") as uow:
+        # Only the seed sets these: the API refuses them, and sign-in accepts them only where
+        # JOUDA_ALLOW_DEMO_PASSWORDS is on (`make run`).
+        for email, role, *_ in PEOPLE:
+            user = uow.session.get(User, demo.people[email].id)
+            user.password_hash, user.password_changed_at = passwords.hash_password(demo_password(role)), utc_now()
+        uow.commit()
+    demo.told(f"councils {' and '.join(COUNCILS)}, {len(PEOPLE)} people with a token and a password each")
     return True

@@ -14,7 +14,7 @@ import uuid
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, true, update
 
 from jouda.services.gateway.models import Tenant, Token, User
 from jouda.shared.errors import Conflict, NotFound, ValidationFailed
@@ -36,6 +36,7 @@ class Principal:
     role: str
     tenant_id: str | None
     language: str
+    session: object = None  # the web session, for a person signed in with a cookie (None: a bearer token)
 
 
 def hash_token(token: str) -> str:
@@ -75,12 +76,20 @@ def user_payload(user) -> dict:
     }
 
 
-def add_tenant(database, code, name, *, actor="admin"):
-    code = (code or "").strip().lower()
+def add_tenant(database, code, name=None, *, actor="admin"):
+    """A council: one of the twelve regions (its name from the catalogue), or any slug with a name."""
+    from jouda.services.gateway.regions import REGIONS
+
+    code = (code or "").strip().lower() if isinstance(code, str) else ""
     if not TENANT_CODE.match(code) or len(code) > 64:
         raise ValidationFailed("A tenant code is a lowercase slug such as 'fes-meknes'.", {"code": [code]})
-    if not (name or "").strip():
-        raise ValidationFailed("A tenant needs a name.", {"name": ["Required."]})
+    name = name if name is not None else REGIONS.get(code)
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise ValidationFailed(
+            f"{code} is not one of the twelve regions (`jouda tenant regions`): give its name, 1 to 200 "
+            'characters (--name with `jouda tenant add`, "name" over HTTP).',
+            {"name": ["Required."]},
+        )
     with UnitOfWork(database, EVERY_COUNCIL, actor=actor) as uow:
         if uow.session.get(Tenant, code) is not None:
             raise Conflict(f"Tenant {code} already exists.", {"code": code})
@@ -195,7 +204,13 @@ def revoke_token(database, token=None, *, email=None, tenant=None) -> int:
 AUTH_QUERY = (
     select(User.id, User.email, User.name, User.role, User.tenant_id, User.language)
     .join(Token, Token.user_id == User.id)
-    .where(Token.revoked_at.is_(None), User.active.is_(True))
+    .outerjoin(Tenant, Tenant.code == User.tenant_id)
+    .where(
+        Token.revoked_at.is_(None),
+        or_(Token.expires_at.is_(None), Token.expires_at > func.now()),
+        User.active.is_(True),
+        func.coalesce(Tenant.active, true()),  # a deactivated council's people are refused
+    )
 )
 
 

@@ -30,6 +30,7 @@ ERROR_STATUSES = {
     "405": "Method not allowed on this path",
     "408": "The request did not arrive in time",
     "409": "Not allowed in the current state, or duplicate",
+    "410": "The link (an invitation, a password reset) expired, was used, withdrawn or replaced",
     "413": "Body over 1 MiB",
     "422": "Invalid fields (details per field)",
     "429": "Too many failed authentications from this address (see Retry-After)",

@@ -11,6 +11,7 @@ from jouda import platform
 from jouda.services.gateway import current_policy
 from jouda.services.gateway.api import Api, rpc_proxy_options, serve
 from jouda.services.gateway.edge import http
+from jouda.services.gateway.metrics import SessionGauges
 from jouda.shared.consumer import checked, event_handler
 from jouda.shared.manifest import load
 from jouda.shared.nameko_ext import EntrypointMetrics, UnitOfWorkProvider
@@ -26,6 +27,7 @@ class GatewayService:
     api = Api()
     uow = UnitOfWorkProvider()
     entrypoint_metrics = EntrypointMetrics()
+    gauges = SessionGauges()
 
     def rpc(self, service):
         """The RPC proxy of `service`."""

@@ -59,6 +59,7 @@ class MinistryService:
     # --- the read model, one handler per event type it reads (projections/) ----------------------
     on_tenant_created = _projection("gateway", "gateway.tenant_created", "ministry.on_tenant_created")
     on_tenant_snapshot = _projection("gateway", "gateway.tenant_snapshot", "ministry.on_tenant_snapshot")
+    on_tenant_updated = _projection("gateway", "gateway.tenant_updated", "ministry.on_tenant_updated")
     on_policy_published = _projection("policy", "policy.published", "ministry.on_policy_published")
     on_policy_acknowledged = _projection("policy", "policy.acknowledged", "ministry.on_policy_acknowledged")
     on_policy_snapshot = _projection("policy", "policy.snapshot", "ministry.on_policy_snapshot")

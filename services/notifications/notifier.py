@@ -1,6 +1,8 @@
 """Creating notifications: each in its person's language, on the channels they chose, its e-mail
 queued in the delivery log (alone, grouped with others of the same run, or held for the digest)."""
 
+from types import SimpleNamespace
+
 from jouda.services.notifications import domain, routing, templates
 from jouda.services.notifications.metrics import NOTIFICATIONS_CREATED
 from jouda.services.notifications.repository import NotificationsRepository
@@ -81,6 +83,15 @@ class Notifier:
         self.repo.add(
             email_delivery(self.uow.tenant_id, person, summary, min(n.occurred_at for _, _, n in waiting), now)
         )
+
+    def write_to(self, address, kind, values, occurred_at):
+        """An e-mail to an address of the event's, in the language it gives: a person who may not be
+        known here yet, or may not sign in (an invitation, a password reset)."""
+        person = SimpleNamespace(email=address, name=values.get("name"))
+        rendered = templates.render(
+            kind, values.get("language"), {**values, "recipient_name": person.name or address, "council": self.council}
+        )
+        self.repo.add(email_delivery(self.uow.tenant_id, person, rendered, occurred_at, utc_now()))
 
     def queue_grouped(self):
         """Queues the e-mails held back for grouping; returns how many notifications were created."""

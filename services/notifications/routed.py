@@ -14,6 +14,10 @@ def on_events(uow, events, public_url):
     read once for the whole batch. Returns how many notifications were created."""
     route = routing.route_of(events[0]["type"])
     notifier = Notifier(uow, public_url)
+    if route.address is not None:  # an account's e-mail (its link is a secret): to that address only, no webhook
+        for event in events:
+            notifier.write_to(event["payload"][route.address], event["type"], event["payload"], occurred_at(event))
+        return 0
     itemised = [(event, routing.items_of(route, event["payload"])) for event in events]
     named = [
         item[n] for _, items in itemised for item in items for n in route.payload_users if isinstance(item.get(n), str)

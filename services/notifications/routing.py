@@ -32,8 +32,8 @@ def route_of(event_type) -> Route:
 
 
 def kinds():
-    """Every kind of notification a person may choose channels for."""
-    return (*routes(), *OWN_NOTICES)
+    """Every kind of notification a person may choose channels for (not an account's own e-mails)."""
+    return (*(event_type for event_type, route in routes().items() if route.address is None), *OWN_NOTICES)
 
 
 @lru_cache(maxsize=1)

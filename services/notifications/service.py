@@ -210,6 +210,11 @@ class NotificationsService:
         with self.uow.for_event(checked(event)) as uow:
             people.record_council(uow, event)
 
+    @event_handler("gateway", "gateway.tenant_updated", consumer="notifications.on_tenant_updated")
+    def on_tenant_updated(self, event):
+        with self.uow.for_event(checked(event)) as uow:
+            people.record_council(uow, event)
+
     @event_handler("gateway", "gateway.tenant_snapshot", consumer="notifications.on_tenant_snapshot")
     def on_tenant_snapshot(self, event):
         with self.uow.for_event(checked(event)) as uow:

@@ -23,7 +23,9 @@ def scrape(settings):
 def sample(text, name, **labels):
     wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
     for line in text.splitlines():
-        if line.startswith(f"{name}{{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+        if (line.startswith(f"{name}{{") or line.startswith(f"{name} ")) and all(
+            f'{k}="{v}"' in line for k, v in labels.items()
+        ):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"no sample {name}{{{wanted}}}")
 

@@ -345,6 +345,10 @@ DRIVEN_ROUTES = {
     "policy.review_due",
     "objective.status_changed",
     "indicator.measurement_missing",
+    # A person's own account e-mails, driven in tests/integration/test_accounts.py.
+    "gateway.invitation_sent",
+    "gateway.password_reset_requested",
+    "gateway.account_locked",
 }
 
 

@@ -50,3 +50,31 @@ class Client:
 
     def patch(self, path, body=None, **kw):
         return self.request("PATCH", path, body, **kw)
+
+
+class Browser(Client):
+    """A client that signs in as a browser does: keeps the session cookie the gateway sets, and sends
+    the CSRF token it was given with every state-changing request (unless told not to)."""
+
+    def __init__(self, port, origin=None):
+        super().__init__(port)
+        self.cookie, self.csrf, self.origin = None, None, origin
+
+    def request(self, method, path, body=None, *, raw=None, headers=None, csrf=True):
+        sent = dict(headers or {})
+        if self.cookie:
+            sent["Cookie"] = f"jouda_session={self.cookie}"
+        if csrf and self.csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            sent.setdefault("X-CSRF-Token", self.csrf)
+        if self.origin:
+            sent.setdefault("Origin", self.origin)
+        reply = super().request(method, path, body, raw=raw, headers=sent)
+        set_cookie = reply.headers.get("Set-Cookie", "")
+        if set_cookie.startswith("jouda_session="):
+            self.cookie = set_cookie.split(";", 1)[0].split("=", 1)[1] or None
+        if reply.status == 200 and reply.body.startswith("{") and '"csrf_token"' in reply.body:
+            self.csrf = reply.json()["csrf_token"]
+        return reply
+
+    def sign_in(self, email, password, **extra):
+        return self.post("/api/v1/auth/sign-in", {"email": email, "password": password, **extra})

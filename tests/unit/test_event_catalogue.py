@@ -77,6 +77,7 @@ CATALOGUE_ENTRY = {
     "direction": "increase",
 }
 
+ADDRESSEE = {"user_id": "u-1", "email": "agent@fes-meknes.example", "name": "Agent 1", "language": "fr"}
 EXAMPLES = {
     ("policy.submitted", 1): transitioned("draft", "in_review"),
     ("policy.approved", 1): transitioned("in_review", "approved", "Bon pour publication"),
@@ -149,6 +150,21 @@ EXAMPLES = {
     ("policy.snapshot", 1): {**PUBLISHED, "acknowledgements": 3, "active_users": 4, "acknowledgement_rate": 0.75},
     ("objective.snapshot", 1): {**OBJECTIVE, "indicators": [{**INDICATOR, "reported_periods": ["2026-Q2", "2026-Q3"]}]},
     ("reporting.settings_changed", 1): {"grace_days": 10},
+    ("gateway.tenant_updated", 1): {"code": "fes-meknes", "name": "Région Fès-Meknès"},
+    ("gateway.invitation_sent", 1): {
+        **ADDRESSEE,
+        "role": "staff",
+        "council_name": "Région Fès-Meknès",
+        "invited_by": "Salma Benali",
+        "link": "https://jouda.example/invitation#s3cr3t",
+        "days": 7,
+    },
+    ("gateway.password_reset_requested", 1): {
+        **ADDRESSEE,
+        "link": "https://jouda.example/password-reset#s3cr3t",
+        "minutes": 60,
+    },
+    ("gateway.account_locked", 1): {**ADDRESSEE, "minutes": 15, "address": "203.0.113.7"},
     ("ministry.catalogue_entry_added", 1): CATALOGUE_ENTRY,
     ("ministry.catalogue_snapshot", 1): CATALOGUE_ENTRY,
     # Shared contracts (shared/events/contracts.py): any service may announce a deadline.

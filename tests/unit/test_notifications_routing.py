@@ -19,7 +19,10 @@ from jouda.shared.events.contracts import DeadlineSet
 from jouda.shared.vocabulary import COUNCIL_ROLES, DIRECTOR, OBJECTIVE_STATUSES, QUALITY_MANAGER
 
 QM, DIR = QUALITY_MANAGER, DIRECTOR
-ROUTES = routing.routes()  # event type -> Route, gathered from every manifest's notices
+# event type -> Route, gathered from every manifest's notices: those to a council's people, and those
+# e-mailed to an address of the event's (an account's invitation, password reset, lock-out)
+ROUTES = {event_type: route for event_type, route in routing.routes().items() if route.address is None}
+DIRECT = {event_type: route for event_type, route in routing.routes().items() if route.address is not None}
 
 # A council's staff as the repository hands it over: (user_id, role, active).
 STAFF = [
@@ -285,7 +288,9 @@ def test_a_route_is_declared_by_the_publisher_of_its_type(event_type):
 
 
 def test_kinds_are_the_routes_and_the_own_notices():
+    # An account's own e-mails are not a kind anyone chooses channels for: they always go.
     assert routing.kinds() == (*ROUTES, *routing.OWN_NOTICES)
+    assert set(DIRECT) == {"gateway.invitation_sent", "gateway.password_reset_requested", "gateway.account_locked"}
     assert set(ROUTES).isdisjoint(routing.OWN_NOTICES)
     assert routing.DIGEST not in routing.kinds()  # a digest is not a kind one chooses channels for
 
@@ -324,7 +329,12 @@ def test_each_deadline_kind_can_be_announced_and_named(kind):
 # --- templates: every kind, every language -------------------------------------------------------------
 
 STANDARD = {"recipient_name", "council", "link"}  # what the notifier adds to every notification
-LABELLED = {"old_status_label": "old_status", "new_status_label": "new_status", "item_kind_label": "item_kind"}
+LABELLED = {
+    "old_status_label": "old_status",
+    "new_status_label": "new_status",
+    "item_kind_label": "item_kind",
+    "role_label": "role",
+}
 # What deadlines.py, webhooks.py and digests.py hand the templates of the notices the service writes itself.
 OWN_VALUES = {
     routing.REMINDER_DUE_SOON: {"item_title", "item_kind", "due_date", "days_left", "days_overdue", "owner_name"},
@@ -333,7 +343,7 @@ OWN_VALUES = {
     routing.WEBHOOK_DISABLED: {"url", "failures", "last_error"},
     routing.DIGEST: {"count", "date", "items"},
 }
-ALL_KINDS = (*routing.kinds(), routing.DIGEST)
+ALL_KINDS = (*routing.kinds(), *DIRECT, routing.DIGEST)
 ALL_TEMPLATES = [(kind, language) for kind in ALL_KINDS for language in templates.LANGUAGES]
 
 
@@ -364,6 +374,8 @@ def sample_value(name):
         return {"old_status": "on_track", "new_status": "off_track"}[name]
     if name == "item_kind":
         return "objective"
+    if name == "role":
+        return "auditor"
     return f"<{name.upper()}>"
 
 
@@ -461,3 +473,45 @@ def test_a_list_event_is_notified_item_by_item():
     # A version-1 event (one measurement), still queued when the list version arrived, is one item.
     assert routing.items_of(route, first) == [first]
     assert routing.items_of(ROUTES["policy.submitted"], {"title": "PQ"}) == [{"title": "PQ"}]
+
+
+# --- an account's own e-mails, to the address in the event ---------------------------------------------------
+
+DIRECT_PAYLOADS = {
+    "gateway.invitation_sent": {
+        "role": "process_owner",
+        "council_name": "Région Fès-Meknès",
+        "invited_by": "Salma",
+        "link": "https://jouda.example/invitation#S3CRET",
+        "days": 7,
+    },
+    "gateway.password_reset_requested": {"link": "https://jouda.example/password-reset#S3CRET", "minutes": 60},
+    "gateway.account_locked": {"minutes": 15, "address": "203.0.113.7"},
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(DIRECT))
+@pytest.mark.parametrize("language", templates.LANGUAGES)
+def test_an_accounts_e_mail_renders_from_its_event_alone(event_type, language):
+    payload = build_event(
+        event_type,
+        "fes-meknes",
+        "u-qm",
+        {
+            "user_id": "u-1",
+            "email": "new@fes-meknes.example",
+            "name": "Nadia",
+            "language": language,
+            **DIRECT_PAYLOADS[event_type],
+        },
+    )["payload"]
+    fields = set(contract(event_type, LATEST_VERSION[event_type]).fields) | {"recipient_name", "council"}
+    available = fields | {label for label, source in LABELLED.items() if source in fields}
+    assert placeholders(template_text(language, event_type)) <= available
+    rendered = templates.render(event_type, language, {**payload, "recipient_name": "Nadia", "council": "Fès"})
+    assert "Nadia" in rendered.text
+    assert DIRECT[event_type].address == "email" and DIRECT[event_type].mandatory
+    if "link" in payload:  # the secret is in the e-mail, which is where it must be
+        assert payload["link"] in rendered.text
+    if event_type == "gateway.invitation_sent":
+        assert "process_owner" not in rendered.text  # the role in words

@@ -232,7 +232,7 @@ def test_field_schema(field_properties, index, expected):
 
 def test_ministry_views_offer_csv(document):
     csv_paths = {operation.path for operation in OPERATIONS if operation.csv is not None}
-    assert csv_paths == {"/api/v1/ministry/overview", "/api/v1/ministry/indicators/{code}"}
+    assert csv_paths == {"/api/v1/ministry/overview", "/api/v1/ministry/indicators/{code}", "/api/v1/security-log"}
     for path in csv_paths:
         operation = document["paths"][path]["get"]
         assert "text/csv" in operation["responses"]["200"]["content"]

@@ -7,5 +7,9 @@ def apply_tenant(session, event):
     positions.council(session, event["payload"]["code"]).name = event["payload"]["name"]
 
 
-APPLIERS = {"gateway.tenant_created": apply_tenant, "gateway.tenant_snapshot": apply_tenant}
+APPLIERS = {
+    "gateway.tenant_created": apply_tenant,
+    "gateway.tenant_updated": apply_tenant,
+    "gateway.tenant_snapshot": apply_tenant,
+}
 REFRESHES = frozenset()
