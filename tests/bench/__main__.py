@@ -13,7 +13,10 @@
         entry exists and every e-mail has reached a local SMTP server, beside raw smtplib sending as
         many messages to the same server over one connection;
     (g) event -> inbox latency at a steady 200 policy.submitted events/s, p50/p99, beside the
-        backbone figure of (a) (tests/bench/notifications.py).
+        backbone figure of (a) (tests/bench/notifications.py);
+    (h) sign-in p50/p99 under 20 clients beside as many raw argon2-cffi verifications at once, and
+    (i) an authenticated GET with a session cookie beside the same with a bearer token
+        (tests/bench/sign_in.py).
 Runs on a PostgreSQL database and a RabbitMQ vhost of its own (removed at the end); (d) and (e) on
 another pair of their own, (f) and (g) on a third.
 Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10), and those of
@@ -28,7 +31,7 @@ eventlet.monkey_patch()
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-from tests.bench import backbone, notifications, objectives  # noqa: E402
+from tests.bench import backbone, notifications, objectives, sign_in  # noqa: E402
 from tests.bench.baseline_amqp import raw_publish_consume  # noqa: E402
 from tests.bench.baseline_http import measure_bare_http  # noqa: E402
 from tests.bench.gateway import jouda_services, measure_current_policy, peak_rss_mb  # noqa: E402
@@ -69,10 +72,11 @@ def main():
         bare = measure_bare_http(clients=20, duration=SECONDS)
         with (
             tempfile.TemporaryDirectory() as var_dir,
-            jouda_services(database_url, amqp_uri, var_dir) as (base, token, pids),
+            jouda_services(database_url, amqp_uri, var_dir) as (base, token, pids, person),
         ):
             current = measure_current_policy(base, token, clients=20, duration=SECONDS)
             rss = {name: peak_rss_mb(pid) for name, pid in pids.items()}
+            signing_in = sign_in.measure(base, token, person, SECONDS)
         line("GET /api/v1/policies/current p50", current.p50_ms, bare.p50_ms, "bare Nameko @http", "ms", "goal <= 2x")
         line("GET /api/v1/policies/current p99", current.p99_ms, bare.p99_ms, "bare Nameko @http", "ms", "goal <= 2x")
         line("throughput", current.requests_per_second, bare.requests_per_second, "bare Nameko @http", "req/s")
@@ -81,6 +85,8 @@ def main():
         print("\n(c) peak RSS after (b) (MB, lower is better)")
         for name, megabytes in rss.items():
             line(f"jouda run {name}", megabytes, RSS_GOAL_MB, "goal", "MB", "goal < 1x")
+
+        sign_in.report(line, signing_in, SECONDS)
 
         objectives.run(line, ours["pipeline_events_per_second"])
         notifications.run(line, ours["pipeline_events_per_second"])

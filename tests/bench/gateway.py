@@ -35,7 +35,8 @@ def peak_rss_mb(pid) -> float:
 
 @contextlib.contextmanager
 def jouda_services(database_url, amqp_uri, var_dir):
-    """Seed the demo, start `jouda run gateway` and `jouda run policy`; yields (base url, token, pids)."""
+    """Seed the demo, start `jouda run gateway` and `jouda run policy`; yields (base url, token, pids,
+    (e-mail, password)) of a staff member of Fès-Meknès."""
     http_port = free_port()
     env = {
         **os.environ,
@@ -44,6 +45,7 @@ def jouda_services(database_url, amqp_uri, var_dir):
         "JOUDA_VAR_DIR": str(var_dir),
         "JOUDA_HTTP_PORT": str(http_port),
         "JOUDA_LOG_LEVEL": "WARNING",
+        "JOUDA_ALLOW_DEMO_PASSWORDS": "true",  # the seeded people sign in with theirs (h)
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     jouda = [sys.executable, "-m", "jouda.cli"]
@@ -58,11 +60,12 @@ def jouda_services(database_url, amqp_uri, var_dir):
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-        token = next(
-            line.split()[-1]
+        staff = next(
+            line.split()
             for line in (Path(var_dir) / "demo-tokens.txt").read_text().splitlines()
             if line.startswith("staff") and "fes-meknes" in line
         )
+        token = staff[-1]
         base = f"http://127.0.0.1:{http_port}"
         headers = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 60
@@ -71,7 +74,7 @@ def jouda_services(database_url, amqp_uri, var_dir):
             if time.monotonic() > deadline or any(p.poll() is not None for p in processes.values()):
                 raise RuntimeError("the Jouda services did not come up")
             time.sleep(0.2)
-        yield base, token, {name: process.pid for name, process in processes.items()}
+        yield base, token, {name: process.pid for name, process in processes.items()}, (staff[2], staff[3])
     finally:
         stop_processes(processes.values())
 
