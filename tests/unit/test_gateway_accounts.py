@@ -62,6 +62,10 @@ def test_a_hash_verifies_its_password_only():
     assert passwords.verify(None, "anything at all") is False  # no password: the same work, refused
 
 
+def test_the_stand_in_hash_of_an_account_without_a_password_costs_what_a_real_one_costs():
+    assert not passwords.HASHER.check_needs_rehash(passwords.UNUSABLE)  # the same parameters
+
+
 def test_a_totp_code_is_good_once_and_an_older_one_never_after():
     secret = pyotp.random_base32()
     user = SimpleNamespace(totp_secret=secret, totp_last_step=None)
