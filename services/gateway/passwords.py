@@ -11,7 +11,6 @@ import eventlet
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
-from zxcvbn import zxcvbn
 
 from jouda.shared.errors import ValidationFailed
 
@@ -99,6 +98,8 @@ def check_new_password(password, language, personal):
         raise ValidationFailed(words["too_short"], {"password": [words["too_short"]]})
     if DEMO_PASSWORD.match(password):
         raise ValidationFailed(words["demo"], {"password": [words["demo"]]})
+    from zxcvbn import zxcvbn  # its word lists take 13 MB: loaded where a password is chosen, not at import
+
     result = zxcvbn(password[:200], user_inputs=personal)  # zxcvbn is quadratic: a long one is long enough
     if result["score"] >= MIN_SCORE:
         return

@@ -2,6 +2,8 @@
 language, the second factor's replay guard, the CSRF check, the session cookie's attributes, and
 the sign-in throttle's allowances (on the gateway's own SQLite database)."""
 
+import subprocess
+import sys
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -147,3 +149,15 @@ def test_an_address_has_its_own_larger_allowance(gateway_session):
     assert sign_in.wait_seconds(gateway_session, keys, POLICY) > 0
     elsewhere = sign_in._keys("karim@fes.ma", None, Client(address="192.0.2.8"))
     assert sign_in.wait_seconds(gateway_session, elsewhere, POLICY) == 0
+
+
+def test_no_service_process_loads_the_password_word_lists_before_a_password_is_chosen():
+    # zxcvbn's lists (13 MB) were imported by every service: make bench's peak RSS rose by as much.
+    code = (
+        "import sys\n"
+        "from jouda import platform\n"
+        "for name in platform.SERVICES: platform.service_class(name)\n"
+        "print('zxcvbn' in sys.modules)"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert loaded.stdout.strip() == "False"
