@@ -9,12 +9,11 @@ council stays (409)."""
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from jouda.services.gateway import links, security_log, sessions, sign_in
+from jouda.services.gateway import directory, links, security_log, sign_in
 from jouda.services.gateway.directory import EMAIL, user_payload
-from jouda.services.gateway.models import Tenant, Token, User
-from jouda.shared.clock import utc_now
+from jouda.services.gateway.models import Tenant, User
 from jouda.shared.errors import Conflict, NotFound, ValidationFailed
 from jouda.shared.unit_of_work import EVERY_COUNCIL, UnitOfWork
 from jouda.shared.vocabulary import ADMIN, COUNCIL_ROLES, LANGUAGES, QUALITY_MANAGER
@@ -240,13 +239,7 @@ def set_active(database, principal, council, user_id, active, client):
         if active != user.active:
             if not active:
                 _keep_a_manager(uow.session, user, council)
-                sessions.end_all(uow.session, user.id)
-                uow.session.execute(
-                    update(Token)
-                    .where(Token.user_id == user.id, Token.revoked_at.is_(None))
-                    .values(revoked_at=utc_now())
-                )
-            user.active = active
+            directory.set_active(uow.session, user, active)
             uow.emit("gateway.user_updated", user_payload(user), tenant_id=council)
             security_log.record(
                 uow.session,

@@ -135,16 +135,23 @@ def add_user(database, email, role, *, tenant=None, name=None, language="fr", ac
     return user
 
 
+def set_active(session, user, active):
+    """Deactivating also revokes every token of the person and ends every session: reactivating
+    them later must not bring back a token or a session that may have leaked in between."""
+    from jouda.services.gateway.sessions import end_all  # sessions reads hash_token from this module
+
+    user.active = active
+    if not active:
+        session.execute(
+            update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None)).values(revoked_at=utc_now())
+        )
+        end_all(session, user.id)
+
+
 def set_user_active(database, email, active, *, tenant=None, actor="admin"):
-    """Deactivating also revokes every token of the user: reactivating them later must not bring
-    back a token that may have leaked in between."""
     with UnitOfWork(database, EVERY_COUNCIL, actor=actor) as uow:
         user = _find_user(uow.session, email, tenant)
-        user.active = active
-        if not active:
-            uow.session.execute(
-                update(Token).where(Token.user_id == user.id, Token.revoked_at.is_(None)).values(revoked_at=utc_now())
-            )
+        set_active(uow.session, user, active)
         uow.emit("gateway.user_updated", user_payload(user), tenant_id=user.tenant_id)
         uow.commit()
     return user

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from jouda.runner import Runner
-from jouda.services.gateway import passwords, sessions
+from jouda.services.gateway import directory, passwords, sessions
 from jouda.services.gateway.models import User
 from jouda.shared.clock import utc_now
 from tests.integration.conftest import eventually
@@ -278,6 +278,19 @@ def test_deactivation_ends_a_live_session_and_the_persons_tokens_at_once(client,
     assert manager.post(f"/api/v1/users/{person}/reactivate").json()["status"] == "active"
     assert Browser(settings.http_port).sign_in(address, STRONG).status == 200
     assert program.get("/api/v1/me").status == 401  # its tokens stay revoked
+
+
+def test_an_operators_deactivation_ends_the_persons_sessions_too(settings, council, gateway_db):
+    # `jouda user deactivate` revoked the tokens only: reactivated, the person's old session came back.
+    person = council.users["auditor"]
+    address = email_of(gateway_db, person)
+    with_password(gateway_db, person)
+    browser = Browser(settings.http_port)
+    assert browser.sign_in(address, STRONG).status == 200
+    directory.set_user_active(gateway_db, address, False, tenant=council.code)
+    directory.set_user_active(gateway_db, address, True, tenant=council.code)
+    ended = browser.get("/api/v1/me")
+    assert (ended.status, ended.error_code) == (401, "session_ended")
 
 
 # --- throttling ----------------------------------------------------------------------------------------------
