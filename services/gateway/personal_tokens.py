@@ -50,18 +50,22 @@ def create(database, principal, data, client):
             expires_at=utc_now() + timedelta(days=days),
         )
         uow.session.add(token)
-        security_log.record(
-            uow.session,
-            "token_created",
-            tenant_id=principal.tenant_id,
-            actor_id=principal.user_id,
-            subject_email=principal.email,
-            client=client,
-            token_id=token.id,
-            name=token.name,
-        )
+        _logged(uow.session, "token_created", principal, token, client)
         uow.commit()
         return {**shown(token), "token": secret}  # the only time it is shown
+
+
+def _logged(session, event, principal, token, client):
+    security_log.record(
+        session,
+        event,
+        tenant_id=principal.tenant_id,
+        actor_id=principal.user_id,
+        subject_email=principal.email,
+        client=client,
+        token_id=token.id,
+        name=token.name,
+    )
 
 
 def listed(database, principal):
@@ -81,15 +85,6 @@ def revoke(database, principal, token_id, client):
             raise TokenNotFound(f"You have no token {token_id}.", {"id": str(token_id)})
         if token.revoked_at is None:
             token.revoked_at = utc_now()
-            security_log.record(
-                uow.session,
-                "token_revoked",
-                tenant_id=principal.tenant_id,
-                actor_id=principal.user_id,
-                subject_email=principal.email,
-                client=client,
-                token_id=token.id,
-                name=token.name,
-            )
+            _logged(uow.session, "token_revoked", principal, token, client)
         uow.commit()
         return shown(token)

@@ -1,8 +1,9 @@
 """Sessions of people signed in with their password: an opaque random id in an HttpOnly cookie, of
 which only the hash is kept, with a CSRF token of its own. A session ends when its person signs
 out, after JOUDA_SESSION_IDLE_MINUTES without a request, JOUDA_SESSION_MAX_HOURS after it began,
-when the password changes, and when the person is deactivated: each request checks it in the
-database (one indexed lookup), so an ended session is refused at once on every gateway replica."""
+when the password changes, and when the person is deactivated. A gateway keeps a session it has
+looked up (one indexed lookup) as long as it keeps a token, and looks it up again whenever its idle
+clock needs writing (services/gateway/api.py)."""
 
 import hmac
 import secrets

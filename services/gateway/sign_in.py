@@ -139,10 +139,10 @@ def sign_in(database, policy, *, email, password, tenant=None, code=None, recove
         if right and user.totp_enabled_at and given is None and not (code or recovery_code):
             raise SecondFactorNeeded()  # the password was right: not counted as a failure
         if not right or (user.totp_enabled_at and given is None):
-            _failed(uow, keys, user if user is not None and user.active else None, email, client, policy)
+            failures = _failed(uow, keys, user if user is not None and user.active else None, email, client, policy)
             uow.commit()
             SIGN_INS.labels("failed").inc()
-            if _failures(uow.session, keys[0], policy) >= SLOW_AFTER:
+            if failures >= SLOW_AFTER:
                 eventlet.sleep(SLOWED_BY_SECONDS)
             raise SignInRefused()
         if passwords.needs_rehash(user.password_hash):
@@ -178,7 +178,8 @@ def open_signed_in(session, user, council, client, *, second_factor=None):
     return opened
 
 
-def _failed(uow, keys, user, email, client, policy):
+def _failed(uow, keys, user, email, client, policy) -> int:
+    """Records the failure; returns the account key's failures in the window, this one included."""
     now = utc_now()
     uow.session.add_all([SignInFailure(key=key, at=now) for key in keys])
     security_log.record(
@@ -190,7 +191,8 @@ def _failed(uow, keys, user, email, client, policy):
         client=client,
     )
     uow.session.flush()
-    if user is not None and _failures(uow.session, keys[0], policy) == policy.failures_allowed:
+    failures = _failures(uow.session, keys[0], policy)
+    if user is not None and failures == policy.failures_allowed:
         # Locked out from now: once per window, told to the account's owner (an unknown address has none).
         LOCKOUTS.inc()
         security_log.record(uow.session, "locked_out", tenant_id=user.tenant_id, subject=user, client=client)
@@ -199,6 +201,7 @@ def _failed(uow, keys, user, email, client, policy):
             {**_addressee(user), "minutes": int(policy.window.total_seconds() // 60), "address": client.address},
             tenant_id=user.tenant_id,
         )
+    return failures
 
 
 def _addressee(user) -> dict:
