@@ -16,6 +16,7 @@ from jouda.runner import Runner
 from jouda.services.gateway import directory, passwords, sessions
 from jouda.services.gateway.models import User
 from jouda.shared.clock import utc_now
+from jouda.shared.events.catalogue import validate_event
 from tests.integration.conftest import eventually
 from tests.support.http import Browser, Client
 from tests.support.infrastructure import free_port
@@ -123,7 +124,7 @@ def test_an_invited_person_chooses_a_password_enrols_a_second_factor_and_signs_i
     assert log_entries(gateway_db, council.code, "invitation_sent")[0].subject_email == address
 
 
-def test_an_invitation_can_be_sent_again_and_withdrawn(client, council, smtp):
+def test_an_invitation_can_be_sent_again_and_withdrawn(client, council, smtp, event_tap):
     manager = client.as_(council.tokens["quality_manager"])
     address = f"omar-{uuid.uuid4().hex[:6]}@{council.code}.example"
     person = manager.post("/api/v1/users", {"email": address, "role": "staff"}).json()
@@ -136,13 +137,15 @@ def test_an_invitation_can_be_sent_again_and_withdrawn(client, council, smtp):
     assert manager.request("DELETE", f"/api/v1/users/{person['id']}/invitation").status == 200
     withdrawn = client.post("/api/v1/auth/invitations/accept", {"token": second, "password": STRONG})
     assert (withdrawn.status, withdrawn.json()["error"]["details"]["reason"]) == (410, "revoked")
+    sent = [e for e in event_tap.events("gateway.invitation_sent", council.code) if e["payload"]["email"] == address]
+    assert len(sent) == 2 and all(validate_event(event) for event in sent)  # as its contract says
 
 
 # --- passwords ------------------------------------------------------------------------------------------
 
 
 def test_a_password_reset_link_works_once_ends_every_session_and_tells_nothing_of_unknown_addresses(
-    client, settings, council, smtp, gateway_db
+    client, settings, council, smtp, gateway_db, event_tap
 ):
     person_id = council.users["director"]
     address = email_of(gateway_db, person_id)
@@ -153,6 +156,8 @@ def test_a_password_reset_link_works_once_ends_every_session_and_tells_nothing_o
     unknown = client.post("/api/v1/auth/password-reset", {"email": f"nobody@{council.code}.example"})
     known = client.post("/api/v1/auth/password-reset", {"email": address})
     assert unknown.status == known.status == 202 and unknown.body == known.body
+    [asked] = eventually(lambda: event_tap.events("gateway.password_reset_requested", council.code))
+    assert validate_event(asked) and asked["payload"]["email"] == address  # none for the unknown address
     first = link_secret(eventually(lambda: smtp.messages(to=address) and e_mail_text(smtp, address, "mot de passe")))
     client.post("/api/v1/auth/password-reset", {"email": address})
     newest = eventually(lambda: len(smtp.messages(to=address)) == 2 and link_secret(e_mail_text(smtp, address, "mot")))
@@ -296,7 +301,9 @@ def test_an_operators_deactivation_ends_the_persons_sessions_too(settings, counc
 # --- throttling ----------------------------------------------------------------------------------------------
 
 
-def test_failures_for_one_account_slow_down_then_lock_it_and_its_owner_is_told(settings, council, smtp, gateway_db):
+def test_failures_for_one_account_slow_down_then_lock_it_and_its_owner_is_told(
+    settings, council, smtp, gateway_db, event_tap
+):
     person = council.users["auditor"]
     address = email_of(gateway_db, person)
     with_password(gateway_db, person)
@@ -308,6 +315,8 @@ def test_failures_for_one_account_slow_down_then_lock_it_and_its_owner_is_told(s
     told = eventually(lambda: smtp.messages(to=address) and e_mail_text(smtp, address, "bloqué"), timeout=20)
     assert "127.0.0.1" in told
     assert [entry.subject_email for entry in log_entries(gateway_db, council.code, "locked_out")] == [address]
+    [locked_event] = event_tap.events("gateway.account_locked", council.code)
+    assert validate_event(locked_event) and locked_event["payload"]["email"] == address
     other = email_of(gateway_db, council.users["director"])  # another account is not locked
     with_password(gateway_db, council.users["director"])
     assert Browser(settings.http_port).sign_in(other, STRONG).status == 200
@@ -363,13 +372,20 @@ def test_a_quality_manager_runs_the_councils_people_within_the_rules(client, cou
     assert manager.patch(f"/api/v1/users/{manager_id}", {"role": "staff"}).status == 409
     for path in (f"/api/v1/users/{other_council.users['staff']}", f"/api/v1/users/{uuid.uuid4()}"):
         assert manager.patch(path, {"role": "auditor"}).status == 404  # another council's person: not found
-        assert manager.post(path + "/deactivate").status == 404
+        for action in ("/deactivate", "/reactivate", "/invitation"):
+            assert manager.post(path + action).status == 404, action
+        assert manager.request("DELETE", path + "/invitation").status == 404
+    with gateway_db.transaction(all_tenants=True) as session:
+        untouched = session.get(User, other_council.users["staff"])
+        assert (untouched.role, untouched.active) == ("staff", True)
     director = client.as_(council.tokens["director"])
     assert director.get("/api/v1/users").status == 403
     assert people_count(gateway_db, council.code) == before
 
 
-def test_a_platform_admin_runs_any_councils_people_and_the_councils(client, admin_token, council, tenant_code):
+def test_a_platform_admin_runs_any_councils_people_and_the_councils(
+    client, admin_token, council, tenant_code, event_tap
+):
     admin = client.as_(admin_token)
     assert admin.get("/api/v1/users").status == 422  # which council?
     assert admin.get(f"/api/v1/users?tenant={council.code}").json()["total"] == 6
@@ -385,6 +401,8 @@ def test_a_platform_admin_runs_any_councils_people_and_the_councils(client, admi
     assert added.status == 201 and added.json()["people"] == 0
     renamed = admin.patch(f"/api/v1/admin/tenants/{council.code}", {"name": "Conseil renommé"})
     assert renamed.json()["name"] == "Conseil renommé"
+    [told] = eventually(lambda: event_tap.events("gateway.tenant_updated", council.code))
+    assert validate_event(told) and told["payload"] == {"code": council.code, "name": "Conseil renommé"}
     staff = client.as_(council.tokens["staff"])
     assert admin.patch(f"/api/v1/admin/tenants/{council.code}", {"active": False}).json()["active"] is False
     assert staff.get("/api/v1/me").status == 401  # a deactivated council's people are refused
