@@ -27,7 +27,7 @@ from jouda.services.gateway.metrics import AUTH_FAILURES
 from jouda.services.gateway.throttle import FailureThrottle
 from jouda.shared import idempotency
 from jouda.shared.errors import DatabaseUnavailable, DomainError, ServiceError, database_outages
-from jouda.shared.exports import csv_text
+from jouda.shared.exports import XLSX_MIMETYPE, csv_text, xlsx_bytes
 from jouda.shared.nameko_ext import ServiceDatabase, settings_of
 from jouda.shared.operations import check_role
 from jouda.shared.schema_fields import MAX_PAGE
@@ -350,7 +350,7 @@ def refuse_nul(request, path_arguments):
             )
 
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "xlsx")  # `?format=` of an operation with a CsvView: JSON or one of its files
 
 
 def query_value(request, param):
@@ -367,21 +367,26 @@ def query_value(request, param):
     return request.args.get(param.name, param.default)
 
 
-def wants_csv(request):
+def file_format(request):
+    """The file `?format=` asks for: "csv" or "xlsx", None for the JSON answer."""
     wanted = request.args.get("format", "json")
     if wanted not in FORMATS:
-        raise ApiError(422, "validation_failed", "Some query parameters are invalid.", {"format": ["json or csv."]})
-    return wanted == "csv"
+        raise ApiError(
+            422, "validation_failed", "Some query parameters are invalid.", {"format": ["json, csv or xlsx."]}
+        )
+    return None if wanted == "json" else wanted
 
 
-def csv_response(view, document, path):
+def file_response(view, document, path, kind, *, right_to_left=False):
+    """The view's rows of the answer as a CSV or XLSX file (right to left for an Arabic reader)."""
     rows = view.rows(json.loads(document) if isinstance(document, str) else document)
     filename = UNSAFE_IN_FILENAME.sub("_", view.filename.format(**path))[:100]
-    return Response(
-        csv_text(view.columns, rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    if kind == "xlsx":
+        body, mimetype = xlsx_bytes(view.columns, rows, right_to_left=right_to_left), XLSX_MIMETYPE
+        filename = filename.removesuffix(".csv")[:95] + ".xlsx"
+    else:
+        body, mimetype = csv_text(view.columns, rows), "text/csv"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")  # a file name safe in a header, whatever the path held
@@ -407,12 +412,22 @@ def serve(gateway, operation, request, path, *, answer, follow=()):
                 )
             check_role(principal.role, operation.roles, "this resource")
             gateway.api.take_idempotency_key(request)
+        as_file = file_format(request) if operation.csv is not None else None
         if answer is not None:
             result = answer(gateway, request, **path)
         else:
             result = _called(gateway, operation, request, path)
             for step in follow:
                 step(gateway, result)
+        if as_file and not isinstance(result, Response):  # the rows of the answer, as the file asked for
+            principal = gateway.api.principal
+            result = file_response(
+                operation.csv,
+                result[1] if isinstance(result, tuple) else result,
+                path,
+                as_file,
+                right_to_left=principal is not None and principal.language == "ar",
+            )
     except ApiError as error:
         return error_response(error.status, error.code, error.message, error.details, error.headers)
     except (ServiceError, DomainError) as error:
@@ -427,7 +442,7 @@ def serve(gateway, operation, request, path, *, answer, follow=()):
     if isinstance(result, Response):
         return result
     if operation.raw:
-        return Response(result, mimetype="application/json")
+        return Response(result, mimetype=operation.media)
     status, data = result if isinstance(result, tuple) else (operation.status, result)
     return json_response(status, data)
 
@@ -448,8 +463,4 @@ def _called(gateway, operation, request, path):
             args.append(path[name])
         else:
             args.append(query_value(request, params[name]))
-    as_csv = operation.csv is not None and wants_csv(request)
-    result = call(getattr(gateway.rpc(operation.service), operation.call.split(".", 1)[1]), *args)
-    if as_csv:
-        return csv_response(operation.csv, result, path)
-    return result
+    return call(getattr(gateway.rpc(operation.service), operation.call.split(".", 1)[1]), *args)

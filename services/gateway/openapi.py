@@ -8,6 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 import jouda
+from jouda.shared.exports import XLSX_MIMETYPE
 from jouda.shared.operations import Listing, Page
 
 ERROR = {
@@ -50,7 +51,7 @@ FORMAT = {
     "name": "format",
     "in": "query",
     "required": False,
-    "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+    "schema": {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
 }
 
 
@@ -86,9 +87,13 @@ def operation_entry(operation):
         "parameters": [],
         "responses": {},
     }
-    content = {"application/json": {"schema": response_schema(operation.response)}}
+    if operation.media == "application/json":
+        content = {"application/json": {"schema": response_schema(operation.response)}}
+    else:  # a document, not data
+        content = {operation.media: {"schema": {"type": "string"}}}
     if operation.csv is not None:
         content["text/csv"] = {"schema": {"type": "string"}}
+        content[XLSX_MIMETYPE] = {"schema": {"type": "string", "format": "binary"}}
         entry["parameters"].append(FORMAT)
     entry["responses"][str(operation.status)] = {"description": "OK", "content": content}
     for status, text in ERROR_STATUSES.items():

@@ -2,10 +2,12 @@
 measurements, status changes, the council's dashboard and the ministry's views."""
 
 import csv
+import http.client
 import io
 import uuid
 
 import eventlet
+import openpyxl
 import pytest
 from sqlalchemy import func, select, text
 
@@ -390,6 +392,55 @@ def test_exports_carry_no_live_formula(client, gateway_db, tenant_code, ministry
     assert row["name"] == "'" + name
     json_row = next(r for r in ministry.get("/api/v1/ministry/overview").json()["items"] if r["tenant"] == code)
     assert json_row["name"] == name  # the JSON view keeps the name as it is
+
+
+def test_the_overview_as_a_spreadsheet_holds_the_csv_rows(client, gateway_db, tenant_code, ministry_token):
+    # The same rows as the CSV, numbers as numbers, a formula-like name inert; right to left for an
+    # Arabic reader. The client reads bodies as text: the XLSX's bytes are read here.
+    code, name = f"{tenant_code}-xlsx", "=1+1 جهة فاس مكناس"
+    directory.add_tenant(gateway_db, code, name)
+    directory.add_user(gateway_db, f"marsad@{tenant_code}.test", "ministry", language="ar")
+    arabic_token = directory.create_token(gateway_db, f"marsad@{tenant_code}.test")
+    ministry = client.as_(ministry_token)
+
+    def download(token):
+        connection = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+        try:
+            connection.request(
+                "GET", "/api/v1/ministry/overview?format=xlsx", headers={"Authorization": f"Bearer {token}"}
+            )
+            reply = connection.getresponse()
+            assert reply.status == 200
+            assert reply.getheader("Content-Type").startswith(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            assert reply.getheader("Content-Disposition") == 'attachment; filename="jouda-overview.xlsx"'
+            return openpyxl.load_workbook(io.BytesIO(reply.read())).active
+        finally:
+            connection.close()
+
+    def same_cell(value, text):  # a spreadsheet keeps 1.0 as 1: numbers are compared as numbers
+        if isinstance(value, (int, float)):
+            return float(text) == value
+        return ("" if value is None else value) == text
+
+    def same_rows():  # the overview may still move between two downloads: retried until both agree
+        overview = ministry.get("/api/v1/ministry/overview?format=csv").body.lstrip("\ufeff")
+        table = list(csv.reader(io.StringIO(overview)))
+        sheet = download(ministry_token)
+        rows = list(sheet.iter_rows(values_only=True))
+        agree = len(rows) == len(table) and all(
+            len(row) == len(line) and all(map(same_cell, row, line)) for row, line in zip(rows, table)
+        )
+        return agree and any(line[0] == code for line in table[1:]) and (sheet, table)
+
+    sheet, table = eventually(same_rows, message="the council in both files, the same rows")
+    assert not sheet.sheet_view.rightToLeft
+    header = table[0]
+    row = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == code)
+    assert row[header.index("name")] == "'" + name
+    assert all(isinstance(row[header.index(column)], int) for column in ("achieved", "at_risk"))
+    assert download(arabic_token).sheet_view.rightToLeft is True
 
 
 def test_roles_on_every_endpoint(client, council, ministry_token):
