@@ -10,6 +10,7 @@ SERVICES = (
     "gateway",
     "policy",
     "objectives",
+    "audits",
     "ministry",
     "notifications",
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 class Route:
     roles: tuple = ()  # every active user of these roles in the council
     everyone: bool = False  # every active user of the council
-    payload_users: tuple = ()  # payload fields holding a user id (an owner)
+    payload_users: tuple = ()  # payload fields holding a user id (an owner) or a list of them
     mandatory: bool = False  # always reaches the inbox, whatever the preferences
     when: object = None  # payload -> bool: only some events of the type notify
     link: str = "/"  # where the notification points, formatted with the payload

@@ -69,7 +69,8 @@ class Listing:
 
 @dataclass(frozen=True)
 class CsvView:
-    """`?format=csv` answers the same rows as a CSV file (shared/exports.py)."""
+    """`?format=csv` answers the same rows as a CSV file, `?format=xlsx` as a spreadsheet (shared/exports.py;
+    the XLSX file is named like the CSV, its extension swapped)."""
 
     filename: str  # may use the path's parameters: "jouda-{code}.csv"
     columns: tuple
@@ -91,6 +92,7 @@ class Operation:
     response: object = None  # a schema (class or instance), a Page, a Listing, or a JSON schema
     answer: str | None = None  # "module:function": the gateway answers itself, from data of its own
     raw: bool = False  # the RPC answers JSON text, passed through as it is
+    media: str = "application/json"  # the media type of a raw answer (a printable document: text/html)
     csv: CsvView | None = None
     public: bool = False  # no token needed
     name: str | None = None  # the operation's id; the RPC method's name by default
@@ -119,7 +121,7 @@ class Operation:
 
     def documented(self):
         """The operations the OpenAPI document shows: this one, or one per word of its path parameter
-        with choices (served by one route; documented as the paths a client calls, `<argument>_<service>`)."""
+        with choices (served by one route; documented as the paths a client calls, `<argument>_<subject>`)."""
         if not self.path_choices:
             return [self]
         [(name, words)] = self.path_choices.items()
@@ -129,10 +131,16 @@ class Operation:
                 path=self.path.replace(f"{{{name}}}", word),
                 path_choices={},
                 args=tuple(f"={argument}" if arg == name else arg for arg in self.args),
-                name=f"{argument}_{self.service}",
+                name=f"{argument}_{self.subject}",
             )
             for word, argument in words.items()
         ]
+
+    @property
+    def subject(self):
+        """What a life cycle's steps are named after: `transition_audit` -> `audit` (so `start_audit` and
+        `start_action` differ), or the service's name."""
+        return self.name.removeprefix("transition_") if self.name else self.service
 
     @property
     def path_parameters(self):

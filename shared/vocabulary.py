@@ -37,3 +37,41 @@ IMPROVING, WORSENING, STABLE = "improving", "worsening", "stable"
 TRENDS = (IMPROVING, WORSENING, STABLE)
 PERIOD_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]|S[12]))?$"  # 2026-03, 2026-Q1, 2026-S1, 2026
 CATALOGUE_CODE_PATTERN = r"^[A-Z][A-Z0-9_]{1,39}$"  # a national indicator's code: SATISFACTION, PROCESSING_DAYS
+
+# --- processes, audits, nonconformities and actions (the audits service) -------------------------------
+MANAGEMENT, OPERATIONAL, SUPPORT = "management", "operational", "support"
+PROCESS_TYPES = (MANAGEMENT, OPERATIONAL, SUPPORT)
+AUDIT_TYPES = ("internal", "certification", "surveillance", "supplier")
+PLANNED, PREPARED, IN_PROGRESS, REPORTED, CLOSED, CANCELLED = (
+    "planned",
+    "prepared",
+    "in_progress",
+    "reported",
+    "closed",
+    "cancelled",
+)
+AUDIT_STATES = (PLANNED, PREPARED, IN_PROGRESS, REPORTED, CLOSED, CANCELLED)
+MAJOR, MINOR = "major", "minor"
+SEVERITIES = (MAJOR, MINOR)
+OPEN, CONTAINED, ANALYSED, ACTION_PLANNED, IMPLEMENTED, EFFECTIVENESS_CHECK, REJECTED = (
+    "open",
+    "contained",
+    "analysed",
+    "action_planned",
+    "implemented",
+    "effectiveness_check",
+    "rejected",
+)
+NONCONFORMITY_STATES = (OPEN, CONTAINED, ANALYSED, ACTION_PLANNED, IMPLEMENTED, EFFECTIVENESS_CHECK, CLOSED, REJECTED)
+NONCONFORMITY_SOURCES = (
+    "internal_audit",
+    "external_audit",
+    "citizen_complaint",
+    "objective",
+    "management_review",
+    "staff_report",
+)
+ACTION_TYPES = ("correction", "corrective", "preventive", "improvement")
+DONE = "done"
+ACTION_STATES = (OPEN, IN_PROGRESS, DONE, CANCELLED)
+CLAUSE_PATTERN = r"^(4|5|6|7|8|9|10)(\.\d{1,2}){1,3}$"  # an ISO 9001:2015 clause: 4.4, 7.1.5.1, 10.2

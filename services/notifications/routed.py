@@ -19,9 +19,7 @@ def on_events(uow, events, public_url):
             notifier.write_to(event["payload"][route.address], event["type"], event["payload"], occurred_at(event))
         return 0
     itemised = [(event, routing.items_of(route, event["payload"])) for event in events]
-    named = [
-        item[n] for _, items in itemised for item in items for n in route.payload_users if isinstance(item.get(n), str)
-    ]
+    named = [user_id for _, items in itemised for item in items for user_id in routing.named_users(route, item)]
     people = notifier.repo.people(None if route.everyone else route.roles, named)
     staff, choices = staff_of(people), notifier.repo.preferences(list(people))
     webhooks, now = notifier.repo.webhooks(active_only=True), utc_now()

@@ -89,5 +89,15 @@ def recipients(route, payload, staff):
     active = [(user_id, role) for user_id, role, is_active in staff if is_active]
     chosen = {user_id for user_id, role in active if route.everyone or role in route.roles}
     known = {user_id for user_id, _ in active}
-    chosen |= {payload[name] for name in route.payload_users if payload.get(name) in known}
+    chosen |= {user_id for user_id in named_users(route, payload) if user_id in known}
     return sorted(chosen)
+
+
+def named_users(route, payload):
+    """The user ids the route's payload fields hold: one id (an owner) or a list of them (auditees)."""
+    for name in route.payload_users:
+        value = payload.get(name)
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            yield from (user_id for user_id in value if isinstance(user_id, str))

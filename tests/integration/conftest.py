@@ -154,7 +154,7 @@ def admin_token(gateway_db):
 class EventTap:
     """Every event the services publish, as consumers receive it (bound before the test acts)."""
 
-    def __init__(self, amqp_uri, services=("policy", "gateway", "objectives")):
+    def __init__(self, amqp_uri, services=("policy", "gateway", "objectives", "audits")):
         self.connection = Connection(amqp_uri)
         channel = self.connection.channel()
         queue = Queue(

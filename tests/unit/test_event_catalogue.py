@@ -77,6 +77,65 @@ CATALOGUE_ENTRY = {
     "direction": "increase",
 }
 
+# The audits service (services/audits/events.py): a process, an audit of it, a nonconformity it raised,
+# an action to treat it and the check of its effectiveness.
+PROCESS_ID, AUDIT_ID, PROGRAMME_ID = (str(uuid.uuid4()) for _ in range(3))
+NONCONFORMITY_ID, PREVIOUS_NONCONFORMITY_ID, ACTION_ID = (str(uuid.uuid4()) for _ in range(3))
+PROCESS = {
+    "process_id": PROCESS_ID,
+    "code": "ACH",
+    "name": "Achats et marchés publics",
+    "type": "support",
+    "owner_id": "u-po",
+    "clauses": ["8.4", "8.4.1"],
+    "active": True,
+}
+AUDIT = {
+    "audit_id": AUDIT_ID,
+    "reference": "AUD-2026-003",
+    "title": "Audit interne du processus achats",
+    "type": "internal",
+    "programme_id": PROGRAMME_ID,
+    "year": 2026,
+    "planned_month": "2026-05",
+    "planned_start": date(2026, 5, 11),
+    "planned_end": date(2026, 5, 12),
+    "process_ids": [PROCESS_ID],
+    "clauses": ["8.4", "8.4.1", "7.5.3"],
+    "lead_auditor_id": "u-auditor",
+    "team_ids": ["u-auditor", "u-auditor-2"],
+    "auditee_ids": ["u-po", "u-staff"],
+    "state": "planned",
+    "comment": None,
+}
+NONCONFORMITY = {
+    "nonconformity_id": NONCONFORMITY_ID,
+    "reference": "NC-2026-014",
+    "title": "Évaluation des fournisseurs non réalisée en 2025",
+    "process_id": PROCESS_ID,
+    "clause": "8.4.1",
+    "severity": "major",
+    "source": "internal_audit",
+    "audit_id": AUDIT_ID,
+    "state": "open",
+    "opened_at": datetime(2026, 5, 12, 15, 0, tzinfo=timezone.utc),
+    "closed_at": None,
+    "recurrence_of": PREVIOUS_NONCONFORMITY_ID,
+    "verifications": 0,
+    "first_time_effective": None,
+}
+ACTION = {
+    "action_id": ACTION_ID,
+    "nonconformity_id": NONCONFORMITY_ID,
+    "nonconformity_reference": "NC-2026-014",
+    "type": "corrective",
+    "title": "Mettre en place la grille annuelle d'évaluation des fournisseurs",
+    "owner_id": "u-po",
+    "due_date": date(2026, 6, 30),
+    "state": "open",
+    "done_on": None,
+}
+
 ADDRESSEE = {"user_id": "u-1", "email": "agent@fes-meknes.example", "name": "Agent 1", "language": "fr"}
 EXAMPLES = {
     ("policy.submitted", 1): transitioned("draft", "in_review"),
@@ -167,6 +226,68 @@ EXAMPLES = {
     ("gateway.account_locked", 1): {**ADDRESSEE, "minutes": 15, "address": "203.0.113.7"},
     ("ministry.catalogue_entry_added", 1): CATALOGUE_ENTRY,
     ("ministry.catalogue_snapshot", 1): CATALOGUE_ENTRY,
+    ("process.created", 1): PROCESS,
+    ("process.updated", 1): {**PROCESS, "owner_id": "u-po-2", "changed": ["owner_id", "clauses"]},
+    ("process.snapshot", 1): PROCESS,
+    ("audit.planned", 1): AUDIT,
+    ("audit.prepared", 1): {**AUDIT, "state": "prepared"},
+    ("audit.started", 1): {**AUDIT, "state": "in_progress"},
+    ("audit.reported", 1): {
+        **AUDIT,
+        "state": "reported",
+        "results": {
+            "conforming": 14,
+            "major_nc": 1,
+            "minor_nc": 2,
+            "observation": 3,
+            "improvement_opportunity": 1,
+            "good_practice": 1,
+            "not_applicable": 2,
+            "not_assessed": 0,
+        },
+        "nonconformities": 3,
+    },
+    ("audit.closed", 1): {**AUDIT, "state": "closed", "comment": "Rapport validé en revue qualité"},
+    ("audit.cancelled", 1): {**AUDIT, "state": "cancelled", "comment": "Processus réorganisé : audit reporté à 2027"},
+    ("audit.snapshot", 1): {**AUDIT, "programme_id": None, "planned_start": None, "planned_end": None},
+    ("nonconformity.opened", 1): NONCONFORMITY,
+    ("nonconformity.status_changed", 1): {
+        **NONCONFORMITY,
+        "state": "contained",
+        "action": "contain",
+        "old_state": "open",
+        "comment": "Évaluation provisoire des trois fournisseurs principaux",
+    },
+    ("nonconformity.closed", 1): {
+        **NONCONFORMITY,
+        "state": "closed",
+        "closed_at": datetime(2026, 10, 2, 9, 30, tzinfo=timezone.utc),
+        "verifications": 1,
+        "first_time_effective": True,
+    },
+    ("nonconformity.recurrence_detected", 1): {
+        "nonconformity_id": NONCONFORMITY_ID,
+        "reference": "NC-2026-014",
+        "title": "Évaluation des fournisseurs non réalisée en 2025",
+        "process_id": PROCESS_ID,
+        "process": "Achats et marchés publics",
+        "clause": "8.4.1",
+        "recurrence_of": PREVIOUS_NONCONFORMITY_ID,
+        "previous_reference": "NC-2025-031",
+    },
+    ("nonconformity.snapshot", 1): {**NONCONFORMITY, "audit_id": None, "source": "citizen_complaint"},
+    ("action.assigned", 1): ACTION,
+    ("action.completed", 1): {**ACTION, "state": "done", "done_on": date(2026, 6, 24)},
+    ("effectiveness.verified", 1): {
+        "nonconformity_id": NONCONFORMITY_ID,
+        "reference": "NC-2026-014",
+        "title": "Évaluation des fournisseurs non réalisée en 2025",
+        "effective": False,
+        "first_time": True,
+        "verifier_id": "u-qm",
+        "indicator_id": INDICATOR_ID,
+        "comment": "Deux fournisseurs sur cinq toujours non évalués",
+    },
     # Shared contracts (shared/events/contracts.py): any service may announce a deadline.
     ("deadline.set", 1): {
         "kind": "objective",
@@ -358,6 +479,11 @@ def test_latest_version_covers_every_type():
         ("policy.review_due", "policy"),
         ("reporting.settings_changed", "objectives"),  # not the type's prefix: the declaring service
         ("ministry.catalogue_entry_added", "ministry"),
+        ("process.created", "audits"),
+        ("audit.prepared", "audits"),
+        ("nonconformity.recurrence_detected", "audits"),
+        ("action.assigned", "audits"),
+        ("effectiveness.verified", "audits"),
     ],
 )
 def test_source_service(event_type, service):

@@ -1,8 +1,9 @@
 """Who must know what (services/notifications/routing.py, from the notices the services declare:
-services/policy/notices.py, services/objectives/notices.py): every row of the routing table, the
-`when` condition of objective.status_changed, payload owners, the deadline kinds, and a template in
-each language for every kind a notification can have, in the declaring service's folder. Plain
-functions: table-driven, no database."""
+services/policy/notices.py, services/objectives/notices.py, services/audits/notices.py): every row of
+the routing table, the `when` conditions (objective.status_changed, nonconformity.opened,
+effectiveness.verified), payload owners and payload lists of people (an audit's auditees), the
+deadline kinds, and a template in each language for every kind a notification can have, in the
+declaring service's folder. Plain functions: table-driven, no database."""
 
 import string
 import uuid
@@ -16,7 +17,7 @@ from jouda.services.notifications import routing, templates
 from jouda.services.objectives.notices import AT_RISK_OR_WORSE
 from jouda.shared.events.catalogue import LATEST_VERSION, build_event, contract
 from jouda.shared.events.contracts import DeadlineSet
-from jouda.shared.vocabulary import COUNCIL_ROLES, DIRECTOR, OBJECTIVE_STATUSES, QUALITY_MANAGER
+from jouda.shared.vocabulary import COUNCIL_ROLES, DIRECTOR, OBJECTIVE_STATUSES, QUALITY_MANAGER, SEVERITIES
 
 QM, DIR = QUALITY_MANAGER, DIRECTOR
 # event type -> Route, gathered from every manifest's notices: those to a council's people, and those
@@ -47,6 +48,9 @@ POLICY = {
     "title": "Politique qualité 2026",
 }
 PUBLISHED_AT = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+NONCONFORMITY_ID, PROCESS_ID, AUDIT_ID = (str(uuid.uuid4()) for _ in range(3))
+# The people an audit plan names: two active auditees and one who has left (never notified).
+AUDITEES = ["u-po", "u-owner", "u-owner-gone"]
 
 
 def sample_payload(event_type, **overrides):
@@ -95,6 +99,71 @@ def sample_payload(event_type, **overrides):
             "period_end": date(2026, 10, 31),
             "days_late": 6,
         },
+        "audit.prepared": {
+            "audit_id": AUDIT_ID,
+            "reference": "AUD-2026-003",
+            "title": "Audit interne du processus achats",
+            "type": "internal",
+            "programme_id": str(uuid.uuid4()),
+            "year": 2026,
+            "planned_month": "2026-05",
+            "planned_start": date(2026, 5, 11),
+            "planned_end": date(2026, 5, 12),
+            "process_ids": [PROCESS_ID],
+            "clauses": ["8.4", "8.4.1"],
+            "lead_auditor_id": "u-auditor",
+            "team_ids": ["u-auditor"],
+            "auditee_ids": AUDITEES,
+            "state": "prepared",
+            "comment": None,
+        },
+        "action.assigned": {
+            "action_id": str(uuid.uuid4()),
+            "nonconformity_id": NONCONFORMITY_ID,
+            "nonconformity_reference": "NC-2026-014",
+            "type": "corrective",
+            "title": "Mettre en place la grille annuelle d'évaluation des fournisseurs",
+            "owner_id": "u-owner",
+            "due_date": date(2026, 6, 30),
+            "state": "open",
+            "done_on": None,
+        },
+        "nonconformity.opened": {
+            "nonconformity_id": NONCONFORMITY_ID,
+            "reference": "NC-2026-014",
+            "title": "Évaluation des fournisseurs non réalisée en 2025",
+            "process_id": PROCESS_ID,
+            "clause": "8.4.1",
+            "severity": "major",
+            "source": "internal_audit",
+            "audit_id": AUDIT_ID,
+            "state": "open",
+            "opened_at": datetime(2026, 5, 12, 15, 0, tzinfo=timezone.utc),
+            "closed_at": None,
+            "recurrence_of": None,
+            "verifications": 0,
+            "first_time_effective": None,
+        },
+        "nonconformity.recurrence_detected": {
+            "nonconformity_id": NONCONFORMITY_ID,
+            "reference": "NC-2026-014",
+            "title": "Évaluation des fournisseurs non réalisée en 2025",
+            "process_id": PROCESS_ID,
+            "process": "Achats et marchés publics",
+            "clause": "8.4.1",
+            "recurrence_of": str(uuid.uuid4()),
+            "previous_reference": "NC-2025-031",
+        },
+        "effectiveness.verified": {
+            "nonconformity_id": NONCONFORMITY_ID,
+            "reference": "NC-2026-014",
+            "title": "Évaluation des fournisseurs non réalisée en 2025",
+            "effective": False,
+            "first_time": True,
+            "verifier_id": "u-qm",
+            "indicator_id": None,
+            "comment": "Deux fournisseurs sur cinq toujours non évalués",
+        },
     }
     route = ROUTES.get(event_type)
     if route is not None and route.items is not None:  # a list event: the payload of one of its items
@@ -113,6 +182,11 @@ EXPECTED = {
     "policy.review_due": MANAGERS,
     "objective.status_changed": sorted(MANAGERS + ["u-owner"]),
     "indicator.measurement_missing": ["u-owner"],
+    "audit.prepared": ["u-owner", "u-po"],  # the auditees still active, whatever their role
+    "action.assigned": ["u-owner"],
+    "nonconformity.opened": ["u-dir"],  # a major one
+    "nonconformity.recurrence_detected": MANAGERS,
+    "effectiveness.verified": MANAGERS,  # the actions did not work
 }
 
 
@@ -132,6 +206,8 @@ def test_nobody_inactive_is_ever_routed_to(event_type):
     payload = sample_payload(event_type)
     if "owner_id" in payload:
         payload["owner_id"] = "u-owner-gone"
+    if "auditee_ids" in payload:
+        payload["auditee_ids"] = sorted(inactive)
     assert inactive.isdisjoint(routing.recipients(ROUTES[event_type], payload, STAFF))
 
 
@@ -145,6 +221,11 @@ def test_nobody_inactive_is_ever_routed_to(event_type):
         ("policy.review_due", False),
         ("objective.status_changed", False),
         ("indicator.measurement_missing", False),
+        ("audit.prepared", False),
+        ("action.assigned", False),
+        ("nonconformity.opened", False),
+        ("nonconformity.recurrence_detected", False),
+        ("effectiveness.verified", False),
     ],
 )
 def test_only_the_published_policy_is_mandatory(event_type, mandatory):
@@ -165,6 +246,20 @@ def test_policy_links_point_at_the_version(event_type, link):
     assert ROUTES[event_type].link.format_map(sample_payload(event_type)) == link
 
 
+@pytest.mark.parametrize(
+    "event_type,link",
+    [
+        ("audit.prepared", f"/audits/{AUDIT_ID}"),
+        ("action.assigned", f"/nonconformities/{NONCONFORMITY_ID}"),
+        ("nonconformity.opened", f"/nonconformities/{NONCONFORMITY_ID}"),
+        ("nonconformity.recurrence_detected", f"/nonconformities/{NONCONFORMITY_ID}"),
+        ("effectiveness.verified", f"/nonconformities/{NONCONFORMITY_ID}"),
+    ],
+)
+def test_audits_links_point_at_the_audit_or_the_nonconformity(event_type, link):
+    assert ROUTES[event_type].link.format_map(sample_payload(event_type)) == link
+
+
 @pytest.mark.parametrize("event_type", sorted(ROUTES))
 def test_every_link_can_be_formatted_with_its_payload(event_type):
     payload = sample_payload(event_type)
@@ -174,7 +269,7 @@ def test_every_link_can_be_formatted_with_its_payload(event_type):
 
 # --- payload owners -------------------------------------------------------------------------------------
 
-OWNED = ("objective.status_changed", "indicator.measurement_missing")
+OWNED = ("objective.status_changed", "indicator.measurement_missing", "action.assigned")
 
 
 @pytest.mark.parametrize("event_type", OWNED)
@@ -208,6 +303,48 @@ def test_an_owner_of_another_council_is_ignored():
 def test_a_payload_without_the_owner_field_routes_to_the_roles_only():
     route = routing.Route(roles=(QM,), payload_users=("owner_id",))
     assert routing.recipients(route, {}, STAFF) == MANAGERS
+
+
+# --- payload lists of people (an audit's auditees) ----------------------------------------------------------
+
+
+def test_a_payload_list_of_people_reaches_each_active_one():
+    route = routing.Route(payload_users=("auditee_ids",))
+    payload = {"auditee_ids": ["u-staff", "u-owner-gone", "u-po", "u-stranger", "u-dir-gone", "u-po"]}
+    # Every id the list holds is named, in order; only the council's active people are routed to, once.
+    assert list(routing.named_users(route, payload)) == payload["auditee_ids"]
+    assert routing.recipients(route, payload, STAFF) == ["u-po", "u-staff"]
+    assert routing.recipients(route, {"auditee_ids": ["u-owner-gone", "u-qm-gone"]}, STAFF) == []
+    assert routing.recipients(route, {"auditee_ids": []}, STAFF) == []
+
+
+def test_one_id_and_a_list_of_ids_are_named_alike():
+    route = routing.Route(roles=(DIR,), payload_users=("owner_id", "auditee_ids"))
+    payload = {"owner_id": "u-owner", "auditee_ids": ["u-po", "u-owner", "u-qm-gone"]}
+    assert list(routing.named_users(route, payload)) == ["u-owner", "u-po", "u-owner", "u-qm-gone"]
+    assert routing.recipients(route, payload, STAFF) == ["u-dir", "u-owner", "u-po"]
+    # What is neither an id nor a list of ids names nobody.
+    odd = {"owner_id": None, "auditee_ids": [None, 7, {"user_id": "u-po"}]}
+    assert list(routing.named_users(route, odd)) == []
+    assert routing.recipients(route, odd, STAFF) == ["u-dir"]
+
+
+@pytest.mark.parametrize(
+    "auditees,expected",
+    [
+        pytest.param(["u-po"], ["u-po"], id="one-auditee"),
+        pytest.param(["u-po", "u-staff"], ["u-po", "u-staff"], id="two-auditees"),
+        pytest.param(["u-po", "u-owner-gone"], ["u-po"], id="inactive-auditee-excluded"),
+        pytest.param(["u-po", "u-stranger"], ["u-po"], id="unknown-auditee-ignored"),
+        pytest.param(["u-qm", "u-dir"], ["u-dir", "u-qm"], id="auditees-of-any-role"),
+        pytest.param([], [], id="no-auditee-nobody"),
+    ],
+)
+def test_the_audit_plan_goes_to_its_auditees(auditees, expected):
+    route = ROUTES["audit.prepared"]
+    assert not route.roles and not route.everyone  # nobody but the auditees: not the team, not the managers
+    payload = sample_payload("audit.prepared", auditee_ids=auditees)
+    assert routing.recipients(route, payload, STAFF) == expected
 
 
 def test_no_staff_no_recipients():
@@ -246,6 +383,28 @@ def test_the_when_table_covers_every_objective_status():
     assert set(AT_RISK_OR_WORSE) < set(OBJECTIVE_STATUSES)
 
 
+# --- the `when` conditions of the audits' notices ------------------------------------------------------------
+
+
+NOTIFIED_BY_SEVERITY = {"major": ["u-dir"], "minor": []}
+
+
+@pytest.mark.parametrize("severity", sorted(NOTIFIED_BY_SEVERITY))
+def test_only_a_major_nonconformity_is_told_to_the_director(severity):
+    payload = sample_payload("nonconformity.opened", severity=severity)
+    assert routing.recipients(ROUTES["nonconformity.opened"], payload, STAFF) == NOTIFIED_BY_SEVERITY[severity]
+
+
+def test_the_severity_table_covers_every_severity():
+    assert set(NOTIFIED_BY_SEVERITY) == set(SEVERITIES)
+
+
+@pytest.mark.parametrize("effective,expected", [(False, MANAGERS), (True, [])])
+def test_only_ineffective_actions_are_told_to_the_quality_managers(effective, expected):
+    payload = sample_payload("effectiveness.verified", effective=effective)
+    assert routing.recipients(ROUTES["effectiveness.verified"], payload, STAFF) == expected
+
+
 # --- publishers (jouda/platform.py: the service whose contracts declare the type) ---------------------------
 
 
@@ -261,13 +420,20 @@ def test_the_when_table_covers_every_objective_status():
         ("gateway.user_created", "gateway"),
         ("gateway.tenant_created", "gateway"),
         ("ministry.catalogue_entry_added", "ministry"),
+        ("audit.prepared", "audits"),
+        ("action.assigned", "audits"),
+        ("nonconformity.opened", "audits"),
+        ("nonconformity.recurrence_detected", "audits"),
+        ("effectiveness.verified", "audits"),
+        ("process.created", "audits"),
     ],
 )
 def test_publisher_of(event_type, publisher):
     assert platform.publisher_of(event_type) == publisher
 
 
-# No service declares audit.* yet: its publisher is unknown until one does (no guess from the prefix).
+# A type no service declares has no publisher (no guess from the prefix: the audits service publishes
+# audit.planned, audit.prepared…, but not audit.scheduled).
 @pytest.mark.parametrize("event_type", ["billing.invoice_sent", "audit.scheduled"])
 def test_an_unknown_publisher_is_refused(event_type):
     with pytest.raises(KeyError):
@@ -310,9 +476,11 @@ def test_route_of_is_the_row_of_the_table():
 
 
 def test_the_deadline_kinds_and_who_announces_them():
-    assert set(routing.deadline_kinds()) == {"objective", "policy_review"}
-    assert routing.deadline_publishers() == ["objectives", "policy"]
+    assert set(routing.deadline_kinds()) == {"objective", "policy_review", "action", "effectiveness_check"}
+    assert routing.deadline_publishers() == ["audits", "objectives", "policy"]
     assert routing.deadline_kind("objective") is routing.deadline_kinds()["objective"]
+    assert routing.deadline_kind("action") is routing.declared()["audits"].deadlines["action"]
+    assert routing.deadline_kind("effectiveness_check") is routing.declared()["audits"].deadlines["effectiveness_check"]
     assert routing.deadline_kind("audit") is None  # unknown: reminded with the default days, named by its code
 
 
@@ -334,6 +502,8 @@ LABELLED = {
     "new_status_label": "new_status",
     "item_kind_label": "item_kind",
     "role_label": "role",
+    "severity_label": "severity",
+    "type_label": "type",
 }
 # What deadlines.py, webhooks.py and digests.py hand the templates of the notices the service writes itself.
 OWN_VALUES = {
@@ -376,6 +546,10 @@ def sample_value(name):
         return "objective"
     if name == "role":
         return "auditor"
+    if name == "severity":
+        return "major"
+    if name == "type":  # the only template showing a type's words is an action's
+        return "corrective"
     return f"<{name.upper()}>"
 
 

@@ -10,8 +10,7 @@ import pytest
 
 from jouda.services.notifications import routing, templates
 from jouda.services.notifications.templates import Rendered, TemplateMissing
-from jouda.services.objectives.notices import NOTICES as OBJECTIVES_NOTICES
-from jouda.shared.vocabulary import OBJECTIVE_STATUSES
+from jouda.shared.vocabulary import ACTION_TYPES, COUNCIL_ROLES, OBJECTIVE_STATUSES, SEVERITIES
 
 STATUS_CHANGE = {
     "title": "Réduire les délais de paiement",
@@ -116,14 +115,35 @@ def test_every_status_has_a_label(language, code):
     assert label in rendered.text
 
 
+# The labels the services declare: (service, payload field) -> the codes its words must cover.
+LABELLED_CODES = {
+    ("gateway", "role"): COUNCIL_ROLES,  # an invitation's
+    ("objectives", "old_status"): OBJECTIVE_STATUSES,
+    ("objectives", "new_status"): OBJECTIVE_STATUSES,
+    ("audits", "severity"): SEVERITIES,  # a nonconformity's
+    ("audits", "type"): ACTION_TYPES,  # an action's (the only `type` the audits' templates show)
+}
+
+
 def test_the_labels_follow_the_catalogue():
-    # The objectives service declares the words of its statuses; every deadline kind has a name.
+    # Each service declares the words of the codes its templates show (the objectives' statuses, a
+    # nonconformity's severity, an action's type…), in every language; every deadline kind has a name.
+    declared = routing.declared()
+    assert {(service, field) for service, notices in declared.items() for field in notices.labels} == set(
+        LABELLED_CODES
+    )
     for language in templates.LANGUAGES:
-        for field in ("old_status", "new_status"):
-            assert set(OBJECTIVES_NOTICES.labels[field][language]) == set(OBJECTIVE_STATUSES)
-        assert {kind for kind, declared in routing.deadline_kinds().items() if language in declared.labels} == {
+        for (service, field), codes in LABELLED_CODES.items():
+            words = declared[service].labels[field][language]
+            assert set(words) == set(codes), (service, field, language)
+            assert all(words.values()), (service, field, language)  # a word for each ("correction" is one)
+        assert {
+            kind for kind, declared_kind in routing.deadline_kinds().items() if language in declared_kind.labels
+        } == {
             "objective",
             "policy_review",
+            "action",
+            "effectiveness_check",
         }
 
 
@@ -141,6 +161,30 @@ def test_item_kind_labels_are_translated(template, language, kind, label):
     rendered = templates.render(template, language, {**REMINDER, "item_kind": kind})
     assert label in rendered.text
     assert kind not in rendered.text
+
+
+@pytest.mark.parametrize(
+    "language,kind,values,shown",
+    [
+        ("fr", "nonconformity.opened", {"severity": "major"}, "non-conformité majeure"),
+        ("ar", "nonconformity.opened", {"severity": "major"}, "عدم مطابقة كبرى"),
+        ("fr", "action.assigned", {"type": "corrective"}, "Une action corrective vous est confiée"),
+        ("fr", "action.assigned", {"type": "preventive"}, "Une action préventive vous est confiée"),
+        ("ar", "action.assigned", {"type": "corrective"}, "إجراء تصحيحي"),
+    ],
+)
+def test_audits_labels_are_translated(language, kind, values, shown):
+    base = {
+        "reference": "NC-2026-014",
+        "nonconformity_reference": "NC-2026-014",
+        "title": "Évaluation des fournisseurs",
+        "clause": "8.4.1",
+        "due_date": "2026-06-30",
+        "recipient_name": "Salma",
+        "link": "https://jouda.example/nonconformities/1",
+    }
+    rendered = templates.render(kind, language, {**base, **values})
+    assert shown in rendered.subject + "\n" + rendered.text
 
 
 def test_an_unknown_code_is_shown_as_it_is():

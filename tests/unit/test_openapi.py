@@ -18,6 +18,7 @@ import jouda
 from jouda import platform
 from jouda.services.gateway import openapi
 from jouda.services.gateway.openapi import build_document
+from jouda.shared.exports import XLSX_MIMETYPE
 from jouda.shared.operations import Listing, Operation, Page
 from jouda.shared.schema_fields import LocalDateTime, StrictBoolean, StrictNumber
 
@@ -230,17 +231,25 @@ def test_field_schema(field_properties, index, expected):
     assert field_properties[f"field_{index}"] == expected
 
 
-def test_ministry_views_offer_csv(document):
+def test_the_tables_offer_csv_and_xlsx(document):
     csv_paths = {operation.path for operation in OPERATIONS if operation.csv is not None}
-    assert csv_paths == {"/api/v1/ministry/overview", "/api/v1/ministry/indicators/{code}", "/api/v1/security-log"}
+    assert csv_paths == {
+        "/api/v1/ministry/overview",
+        "/api/v1/ministry/indicators/{code}",
+        "/api/v1/ministry/audits",
+        "/api/v1/ministry/clauses",
+        "/api/v1/security-log",
+        "/api/v1/nonconformities/register",
+        "/api/v1/actions/plan",
+    }
     for path in csv_paths:
         operation = document["paths"][path]["get"]
-        assert "text/csv" in operation["responses"]["200"]["content"]
+        assert {"text/csv", XLSX_MIMETYPE} <= set(operation["responses"]["200"]["content"])
         assert {
             "name": "format",
             "in": "query",
             "required": False,
-            "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"},
+            "schema": {"type": "string", "enum": ["json", "csv", "xlsx"], "default": "json"},
         } in operation["parameters"]
 
 
