@@ -48,6 +48,15 @@ def national_indicator(uow, code) -> str:
     )
 
 
+def audits(uow, year=None) -> str:
+    year = domain.audit_year(year, local_today())
+    return json.dumps({"items": views.audits(uow.session, year, utc_now())}, ensure_ascii=False)
+
+
+def clauses(uow) -> str:
+    return json.dumps({"items": views.clauses(uow.session)}, ensure_ascii=False)
+
+
 # --- events received ---------------------------------------------------------------------------------------
 
 

@@ -1,18 +1,21 @@
 """The ministry's national read model and catalogue, as plain Python: one position per council,
-objective and indicator, built only from events, never by reading another service's data, and
-holding no personal data (no names of people, no e-mails, no user ids); the national indicators
-councils map theirs to. No Nameko, no SQLAlchemy session, no I/O here.
+objective, indicator, audit and nonconformity, built only from events, never by reading another
+service's data, and holding no personal data (no names of people, no e-mails, no user ids, no
+titles or free text); the national indicators councils map theirs to. No Nameko, no SQLAlchemy session, no I/O here.
 
 Events can arrive out of order (one may wait in a retry queue while a later one is applied), so
 each position keeps the time of the event it reflects and an older event never overwrites it."""
 
-from jouda.shared.errors import Conflict, NotFound
+from jouda.shared.errors import Conflict, NotFound, ValidationFailed
 from jouda.shared.periods import DEFAULT_GRACE_DAYS
-from jouda.shared.vocabulary import ACTIVE, MINISTRY, NO_DATA, OBJECTIVE_BUCKETS
+from jouda.shared.vocabulary import ACTIVE, CLOSED, MINISTRY, NO_DATA, OBJECTIVE_BUCKETS, REJECTED
 
 KEEPERS = frozenset({MINISTRY})  # who keeps the catalogue and reads the national views
 KEPT_PERIODS = 36  # periods with a value kept per indicator: three years of monthly reports
 OBJECTIVE_COLUMNS = OBJECTIVE_BUCKETS
+SETTLED = (CLOSED, REJECTED)  # a nonconformity in any other state is open
+RECURRENCE_DAYS = 365  # recurrences are counted over the last twelve months
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the audit figures can be asked for
 
 
 class CatalogueCodeExists(Conflict):
@@ -21,6 +24,17 @@ class CatalogueCodeExists(Conflict):
 
 class IndicatorNotFound(NotFound):
     code = "indicator_not_found"
+
+
+def audit_year(year, today):
+    """The year the audit figures are asked for: this year (Morocco's) unless one is given."""
+    if year is None:
+        return today.year
+    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(
+            "Some query parameters are invalid.", {"year": [f"A whole number from {FIRST_YEAR} to {LAST_YEAR}."]}
+        )
+    return year
 
 
 class CatalogueIndicator:
@@ -63,6 +77,29 @@ class IndicatorPosition:
         self.status = NO_DATA
 
 
+class AuditPosition:
+    """An audit as its newest event shows it: when, which kind, in a programme or not, how far it went.
+    No title, reference or person: figures only."""
+
+    def __init__(self, audit_id, tenant_id):
+        self.audit_id, self.tenant_id, self.as_of = audit_id, tenant_id, None
+        self.year = self.type = self.state = None
+        self.in_programme = False
+
+
+class NonconformityPosition:
+    """A nonconformity as its newest event shows it: its clause, severity, state, dates and checks.
+    No title, reference or person: figures only."""
+
+    def __init__(self, nonconformity_id, tenant_id):
+        self.nonconformity_id, self.tenant_id, self.as_of = nonconformity_id, tenant_id, None
+        self.clause = self.severity = self.source = self.state = None
+        self.opened_at = self.closed_at = None
+        self.recurrence = False
+        self.verifications = 0
+        self.first_time_effective = None
+
+
 INDICATOR_DEFINITION = (
     "catalogue_code",
     "unit",
@@ -83,6 +120,22 @@ def take(position, snapshot, *, active, at):
     for name in INDICATOR_DEFINITION:
         setattr(position, name, snapshot[name])
     position.active = active
+    position.as_of = at
+
+
+def take_audit(position, payload, *, at):
+    """The audit as an event shows it (an audit.* event carries the whole audit as it stands)."""
+    position.year, position.type, position.state = payload["year"], payload["type"], payload["state"]
+    position.in_programme = payload["programme_id"] is not None
+    position.as_of = at
+
+
+def take_nonconformity(position, payload, *, opened_at, closed_at, at):
+    """The nonconformity as an event shows it (a nonconformity.* event carries it whole)."""
+    for name in ("clause", "severity", "source", "state", "verifications", "first_time_effective"):
+        setattr(position, name, payload[name])
+    position.opened_at, position.closed_at = opened_at, closed_at
+    position.recurrence = payload["recurrence_of"] is not None
     position.as_of = at
 
 

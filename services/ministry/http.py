@@ -1,13 +1,15 @@
 """The ministry service's HTTP operations, served by the gateway (see shared/operations.py)."""
 
-from jouda.services.ministry.domain import KEEPERS
+from jouda.services.ministry.domain import FIRST_YEAR, KEEPERS, LAST_YEAR
 from jouda.services.ministry.schemas import (
+    AuditsSchema,
     CatalogueEntryInputSchema,
     CatalogueEntrySchema,
+    ClausesSchema,
     NationalIndicatorSchema,
     OverviewSchema,
 )
-from jouda.shared.operations import CsvView, Listing, Operation
+from jouda.shared.operations import CsvView, Listing, Operation, Param
 from jouda.shared.vocabulary import COUNCIL_ROLES
 
 OVERVIEW_COLUMNS = (
@@ -40,6 +42,36 @@ NATIONAL_INDICATOR_COLUMNS = (
     "target",
     "status",
     "trend",
+)
+AUDITS_COLUMNS = (
+    "tenant",
+    "name",
+    "year",
+    "audits_planned",
+    "audits_done",
+    "open_nonconformities",
+    "open_major",
+    "open_minor",
+    "mean_days_to_close",
+    "first_time_effectiveness_rate",
+    "recurrences",
+)
+CLAUSES_COLUMNS = (
+    "clause",
+    "title_fr",
+    "title_ar",
+    "nonconformities",
+    "open",
+    "major",
+    "minor",
+    "councils",
+    "recurrences",
+)
+YEAR = Param(
+    "year",
+    {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR, "description": "The current year by default"},
+    kind="int",
+    bounds=(FIRST_YEAR, LAST_YEAR),
 )
 
 OPERATIONS = (
@@ -98,5 +130,30 @@ OPERATIONS = (
         name="ministry_indicator",
         response=NationalIndicatorSchema,
         csv=CsvView("jouda-{code}.csv", NATIONAL_INDICATOR_COLUMNS, rows=lambda document: document["items"]),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/ministry/audits",
+        "One row per council: audits of the year planned and done, open nonconformities by severity, "
+        "mean days to close, first-time effectiveness, recurrences",
+        KEEPERS,
+        call="ministry.audits",
+        args=("year",),
+        query=(YEAR,),
+        name="ministry_audits",
+        raw=True,
+        response=AuditsSchema,
+        csv=CsvView("jouda-audits.csv", AUDITS_COLUMNS, rows=lambda document: document["items"]),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/ministry/clauses",
+        "One row per ISO 9001 clause with nonconformities, across every council, the most found first",
+        KEEPERS,
+        call="ministry.clauses",
+        name="ministry_clauses",
+        raw=True,
+        response=ClausesSchema,
+        csv=CsvView("jouda-clauses.csv", CLAUSES_COLUMNS, rows=lambda document: document["items"]),
     ),
 )

@@ -75,8 +75,44 @@ indicator_positions = Table(
     Index("ix_indicator_positions_tenant", "tenant_id"),
 )
 
+# The audits service's audits and nonconformities, figures only (no title, reference or person).
+audit_positions = Table(
+    "audit_positions",
+    metadata,
+    Column("audit_id", String(36), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("in_programme", Boolean, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Index("ix_audit_positions_year", "year", "tenant_id", "state"),  # the audit figures: one year, by council
+)
+
+nonconformity_positions = Table(
+    "nonconformity_positions",
+    metadata,
+    Column("nonconformity_id", String(36), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("clause", String(12), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("source", String(30), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("recurrence", Boolean, nullable=False),
+    Column("verifications", Integer, nullable=False),
+    Column("first_time_effective", Boolean),
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    # The national view by clause reads this index alone (an index-only scan, in clause and council order).
+    Index("ix_nonconformity_positions_clause", "clause", "tenant_id", "state", "severity", "recurrence"),
+    Index("ix_nonconformity_positions_tenant", "tenant_id", "state"),  # the audit figures, by council
+)
+
 mapper_registry.map_imperatively(domain.CatalogueIndicator, national_indicators)
 mapper_registry.map_imperatively(domain.CouncilPosition, councils)
 mapper_registry.map_imperatively(domain.ObjectivePosition, objective_positions)
 mapper_registry.map_imperatively(domain.IndicatorPosition, indicator_positions)
+mapper_registry.map_imperatively(domain.AuditPosition, audit_positions)
+mapper_registry.map_imperatively(domain.NonconformityPosition, nonconformity_positions)
 register_models("ministry", mapper_registry)

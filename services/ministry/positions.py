@@ -3,7 +3,13 @@
 from sqlalchemy import select
 
 from jouda.services.ministry import models
-from jouda.services.ministry.domain import CouncilPosition, IndicatorPosition, ObjectivePosition
+from jouda.services.ministry.domain import (
+    AuditPosition,
+    CouncilPosition,
+    IndicatorPosition,
+    NonconformityPosition,
+    ObjectivePosition,
+)
 from jouda.shared import periods
 from jouda.shared.db import upsert
 
@@ -33,6 +39,22 @@ def indicator(session, tenant_id, indicator_id) -> IndicatorPosition:
     position = session.get(IndicatorPosition, indicator_id)
     if position is None:
         position = IndicatorPosition(indicator_id, tenant_id)
+        session.add(position)
+    return position
+
+
+def audit(session, tenant_id, audit_id) -> AuditPosition:
+    position = session.get(AuditPosition, audit_id)
+    if position is None:
+        position = AuditPosition(audit_id, tenant_id)
+        session.add(position)
+    return position
+
+
+def nonconformity(session, tenant_id, nonconformity_id) -> NonconformityPosition:
+    position = session.get(NonconformityPosition, nonconformity_id)
+    if position is None:
+        position = NonconformityPosition(nonconformity_id, tenant_id)
         session.add(position)
     return position
 

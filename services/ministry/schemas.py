@@ -56,6 +56,37 @@ class NationalIndicatorRowSchema(StrictSchema):
     trend = fields.String(allow_none=True)
 
 
+class AuditsRowSchema(StrictSchema):
+    """A council's audits of a year and its nonconformities: figures only, no personal data."""
+
+    tenant = fields.String()
+    name = fields.String(allow_none=True)
+    year = fields.Integer()
+    audits_planned = fields.Integer()  # audits of the year, not cancelled
+    audits_done = fields.Integer()  # audits of the year reported or closed
+    open_nonconformities = fields.Integer()  # neither closed nor rejected, now
+    open_major = fields.Integer()
+    open_minor = fields.Integer()
+    mean_days_to_close = fields.Float(allow_none=True)  # closed ones: mean days from opening to closing
+    first_time_effectiveness_rate = fields.Float(allow_none=True)  # closed ones found effective at the first check
+    recurrences = fields.Integer()  # recurrences opened in the last twelve months
+
+
+class ClauseRowSchema(StrictSchema):
+    """An ISO 9001:2015 clause across every council: the nonconformities found against it (a rejected
+    one was none)."""
+
+    clause = fields.String()
+    title_fr = fields.String()
+    title_ar = fields.String()
+    nonconformities = fields.Integer()
+    open = fields.Integer()  # neither closed nor rejected, now
+    major = fields.Integer()
+    minor = fields.Integer()
+    councils = fields.Integer()  # councils with at least one
+    recurrences = fields.Integer()
+
+
 class OverviewSchema(StrictSchema):
     items = fields.List(fields.Nested(OverviewRowSchema))
 
@@ -63,3 +94,11 @@ class OverviewSchema(StrictSchema):
 class NationalIndicatorSchema(StrictSchema):
     indicator = fields.Nested(CatalogueEntrySchema)
     items = fields.List(fields.Nested(NationalIndicatorRowSchema))
+
+
+class AuditsSchema(StrictSchema):
+    items = fields.List(fields.Nested(AuditsRowSchema))
+
+
+class ClausesSchema(StrictSchema):
+    items = fields.List(fields.Nested(ClauseRowSchema))

@@ -56,6 +56,16 @@ class MinistryService:
         with self.uow(PLATFORM) as uow:
             return commands.national_indicator(uow, code)
 
+    @rpc
+    def audits(self, year=None):
+        with self.uow(PLATFORM) as uow:
+            return commands.audits(uow, year)
+
+    @rpc
+    def clauses(self):
+        with self.uow(PLATFORM) as uow:
+            return commands.clauses(uow)
+
     # --- the read model, one handler per event type it reads (projections/) ----------------------
     on_tenant_created = _projection("gateway", "gateway.tenant_created", "ministry.on_tenant_created")
     on_tenant_snapshot = _projection("gateway", "gateway.tenant_snapshot", "ministry.on_tenant_snapshot")
@@ -71,6 +81,19 @@ class MinistryService:
         "objectives", "indicator.measurement_recorded", "ministry.on_measurement_recorded"
     )
     on_reporting_settings = _projection("objectives", "reporting.settings_changed", "ministry.on_reporting_settings")
+    on_audit_planned = _projection("audits", "audit.planned", "ministry.on_audit_planned")
+    on_audit_prepared = _projection("audits", "audit.prepared", "ministry.on_audit_prepared")
+    on_audit_started = _projection("audits", "audit.started", "ministry.on_audit_started")
+    on_audit_reported = _projection("audits", "audit.reported", "ministry.on_audit_reported")
+    on_audit_closed = _projection("audits", "audit.closed", "ministry.on_audit_closed")
+    on_audit_cancelled = _projection("audits", "audit.cancelled", "ministry.on_audit_cancelled")
+    on_audit_snapshot = _projection("audits", "audit.snapshot", "ministry.on_audit_snapshot")
+    on_nonconformity_opened = _projection("audits", "nonconformity.opened", "ministry.on_nonconformity_opened")
+    on_nonconformity_status_changed = _projection(
+        "audits", "nonconformity.status_changed", "ministry.on_nonconformity_status_changed"
+    )
+    on_nonconformity_closed = _projection("audits", "nonconformity.closed", "ministry.on_nonconformity_closed")
+    on_nonconformity_snapshot = _projection("audits", "nonconformity.snapshot", "ministry.on_nonconformity_snapshot")
 
     # --- periods fall due as days pass: completeness brought up to today, council by council -----
     @timer(interval=TIMER_SECONDS, eager=True)

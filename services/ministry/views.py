@@ -1,11 +1,23 @@
 """The ministry's views: every council at once, read in a couple of statements whatever their number."""
 
+from datetime import timedelta
+
 from sqlalchemy import case, func, select
 
-from jouda.services.ministry.domain import OBJECTIVE_COLUMNS, CouncilPosition, IndicatorPosition, ObjectivePosition
+from jouda.services.audits.clauses import title
+from jouda.services.ministry.domain import (
+    OBJECTIVE_COLUMNS,
+    RECURRENCE_DAYS,
+    SETTLED,
+    AuditPosition,
+    CouncilPosition,
+    IndicatorPosition,
+    NonconformityPosition,
+    ObjectivePosition,
+)
 from jouda.shared.clock import shown
 from jouda.shared.periods import completeness_rate
-from jouda.shared.vocabulary import ACTIVE
+from jouda.shared.vocabulary import ACTIVE, CANCELLED, CLOSED, MAJOR, MINOR, REJECTED, REPORTED
 
 
 def overview(session):
@@ -75,3 +87,122 @@ def national_indicator(session, code):
         .order_by(IndicatorPosition.tenant_id, IndicatorPosition.indicator_id)
     )
     return [row._asdict() for row in rows]
+
+
+def audits(session, year, now):
+    """One row per council (every council the read model knows): its audits of `year`, planned (not
+    cancelled) and done (reported or closed); its nonconformities open now, by severity; the mean days
+    its closed ones took; the share of its verified closed ones the first check found effective; its
+    recurrences opened in the twelve months before `now`. In the JSON-ready shape of AuditsRowSchema:
+    one statement, the two aggregates joined to the councils."""
+    audit, nc = AuditPosition, NonconformityPosition
+    by_audit = (
+        select(
+            audit.tenant_id,
+            func.count(case((audit.state != CANCELLED, 1))).label("planned"),
+            func.count(case((audit.state.in_((REPORTED, CLOSED)), 1))).label("done"),
+        )
+        .where(audit.year == year)
+        .group_by(audit.tenant_id)
+        .subquery()
+    )
+    is_open, closed = nc.state.not_in(SETTLED), nc.state == CLOSED
+    verified = closed & (nc.verifications > 0)
+    recent = nc.recurrence.is_(True) & (nc.state != REJECTED) & (nc.opened_at >= now - timedelta(days=RECURRENCE_DAYS))
+    by_nonconformity = (
+        select(
+            nc.tenant_id,
+            func.count(case((is_open, 1))).label("open"),
+            func.count(case((is_open & (nc.severity == MAJOR), 1))).label("major"),
+            func.count(case((is_open & (nc.severity == MINOR), 1))).label("minor"),
+            func.avg(case((closed, _days(session, nc.opened_at, nc.closed_at)))).label("days"),
+            func.count(case((verified & nc.first_time_effective.is_(True), 1))).label("effective"),
+            func.count(case((verified, 1))).label("verified"),
+            func.count(case((recent, 1))).label("recurrences"),
+        )
+        .group_by(nc.tenant_id)
+        .subquery()
+    )
+    rows = []
+    for tenant_id, name, planned, done, open_, major, minor, days, effective, verified, recurrences in session.execute(
+        select(
+            CouncilPosition.tenant_id,
+            CouncilPosition.name,
+            by_audit.c.planned,
+            by_audit.c.done,
+            by_nonconformity.c.open,
+            by_nonconformity.c.major,
+            by_nonconformity.c.minor,
+            by_nonconformity.c.days,
+            by_nonconformity.c.effective,
+            by_nonconformity.c.verified,
+            by_nonconformity.c.recurrences,
+        )
+        .outerjoin(by_audit, by_audit.c.tenant_id == CouncilPosition.tenant_id)
+        .outerjoin(by_nonconformity, by_nonconformity.c.tenant_id == CouncilPosition.tenant_id)
+        .order_by(CouncilPosition.tenant_id)
+    ):
+        rows.append(
+            {
+                "tenant": tenant_id,
+                "name": name,
+                "year": year,
+                "audits_planned": planned or 0,
+                "audits_done": done or 0,
+                "open_nonconformities": open_ or 0,
+                "open_major": major or 0,
+                "open_minor": minor or 0,
+                "mean_days_to_close": round(float(days), 1) if days is not None else None,
+                "first_time_effectiveness_rate": round(effective / verified, 4) if verified else None,
+                "recurrences": recurrences or 0,
+            }
+        )
+    return rows
+
+
+def clauses(session):
+    """The national view by ISO 9001 clause: one row per clause with a nonconformity (rejected ones were
+    none), the most found first, in the JSON-ready shape of ClauseRowSchema. One statement; the clauses'
+    titles are the audits service's catalogue's."""
+    nc = NonconformityPosition
+    is_open = nc.state.not_in(SETTLED)
+    found = session.execute(
+        select(
+            nc.clause,
+            func.count(),
+            func.count(case((is_open, 1))),
+            func.count(case((nc.severity == MAJOR, 1))),
+            func.count(case((nc.severity == MINOR, 1))),
+            func.count(nc.tenant_id.distinct()),
+            func.count(case((nc.recurrence.is_(True), 1))),
+        )
+        .where(nc.state != REJECTED)
+        .group_by(nc.clause)
+    ).all()
+    # A few dozen clauses at most: ordered here, ties by the standard's order (9.2 before 10.2).
+    found.sort(key=lambda row: (-row[1], _clause_order(row[0])))
+    return [
+        {
+            "clause": clause,
+            "title_fr": title(clause, "fr"),
+            "title_ar": title(clause, "ar"),
+            "nonconformities": count,
+            "open": open_,
+            "major": major,
+            "minor": minor,
+            "councils": councils,
+            "recurrences": recurrences,
+        }
+        for clause, count, open_, major, minor, councils, recurrences in found
+    ]
+
+
+def _days(session, start, end):
+    """end - start in days, as the database counts it (SQLite keeps times as text)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_part("epoch", end - start) / 86400  # date_part: a float (extract's numeric is slower)
+    return func.julianday(end) - func.julianday(start)
+
+
+def _clause_order(clause):
+    return tuple(int(part) for part in clause.split("."))

@@ -349,6 +349,12 @@ DRIVEN_ROUTES = {
     "gateway.invitation_sent",
     "gateway.password_reset_requested",
     "gateway.account_locked",
+    # The improvement loop, driven in tests/integration/test_audits.py.
+    "audit.prepared",
+    "action.assigned",
+    "nonconformity.opened",
+    "nonconformity.recurrence_detected",
+    "effectiveness.verified",
 }
 
 

@@ -29,6 +29,8 @@ NOT_A_COUNCILS = {
     "councils@ministry",
     "objective_positions@ministry",
     "indicator_positions@ministry",
+    "audit_positions@ministry",
+    "nonconformity_positions@ministry",
 }
 
 

@@ -6,11 +6,13 @@ ministry's batch handlers as their consumers would receive it."""
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.testing.services import worker_factory
+from sqlalchemy import text
 
 from jouda.services.ministry import domain
 from jouda.services.ministry.service import MinistryService
@@ -161,6 +163,10 @@ def test_ministry_views_refuse_council_roles(ministry_as, role):
             service.overview()
         with pytest.raises(RoleNotAllowed):
             service.national_indicator("SATISFACTION")
+        with pytest.raises(RoleNotAllowed):
+            service.audits()
+        with pytest.raises(RoleNotAllowed):
+            service.clauses()
 
 
 def test_ministry_indicator_of_an_unknown_code(ministry):
@@ -332,3 +338,326 @@ def test_a_reopened_objectives_indicator_returns_to_the_national_figures_in_any_
     project([measured])  # the newer event first: the reopening arrives after it
     project([reopened])
     assert {item["tenant"] for item in ministry.national_indicator("SATISFACTION")["items"]} == {FES, ORIENTAL}
+
+
+# --- audits and nonconformities (the audits service's events) ----------------------------------------------
+
+YEAR = local_today().year
+PROGRAMME, PROCESS = str(uuid.uuid4()), str(uuid.uuid4())
+PEOPLE = ("u-lead", "u-team", "u-auditee", "u-opener")  # in the events, never in the read model
+AUDIT_EVENTS = {
+    "planned": "audit.planned",
+    "prepared": "audit.prepared",
+    "in_progress": "audit.started",
+    "reported": "audit.reported",
+    "closed": "audit.closed",
+    "cancelled": "audit.cancelled",
+}
+
+
+def ago(days):
+    return datetime.now(timezone.utc) - timedelta(days=days)
+
+
+def audit_event(tenant, audit_id, state, at, *, year=YEAR, programme=True, event_type=None):
+    payload = {
+        "audit_id": audit_id,
+        "reference": f"AUD-{year}-007",
+        "title": "Audit du processus Accueil des usagers",
+        "type": "internal",
+        "programme_id": PROGRAMME if programme else None,
+        "year": year,
+        "planned_month": f"{year}-03",
+        "planned_start": None,
+        "planned_end": None,
+        "process_ids": [PROCESS],
+        "clauses": ["8.2.1", "8.5.1"],
+        "lead_auditor_id": "u-lead",
+        "team_ids": ["u-team"],
+        "auditee_ids": ["u-auditee"],
+        "state": state,
+        "comment": "Report demandé par u-lead" if state == "cancelled" else None,
+    }
+    event_type = event_type or AUDIT_EVENTS[state]
+    if event_type == "audit.reported":
+        payload.update(results={"conform": 5, "nonconform": 1}, nonconformities=1)
+    return build_event(event_type, tenant, "u-lead", payload, occurred_at=at)
+
+
+def nonconformity_event(
+    tenant,
+    nonconformity_id,
+    state,
+    at,
+    *,
+    opened_at,
+    closed_at=None,
+    clause="8.5.1",
+    severity="minor",
+    recurrence=False,
+    verifications=0,
+    first_time_effective=None,
+    event_type=None,
+):
+    payload = {
+        "nonconformity_id": nonconformity_id,
+        "reference": "NC-2026-012",
+        "title": "Registre des réclamations non tenu à jour",
+        "process_id": PROCESS,
+        "clause": clause,
+        "severity": severity,
+        "source": "internal_audit",
+        "audit_id": None,
+        "state": state,
+        "opened_at": opened_at,
+        "closed_at": closed_at,
+        "recurrence_of": str(uuid.uuid4()) if recurrence else None,
+        "verifications": verifications,
+        "first_time_effective": first_time_effective,
+    }
+    event_type = event_type or {"open": "nonconformity.opened", "closed": "nonconformity.closed"}.get(
+        state, "nonconformity.status_changed"
+    )
+    if event_type == "nonconformity.status_changed":
+        payload.update(action="move", old_state="open", comment="Vu avec u-opener")
+    return build_event(event_type, tenant, "u-opener", payload, occurred_at=at)
+
+
+def nonconformity(tenant, state="open", *, opened_days_ago=20, days_to_close=None, **options):
+    """A nonconformity's one event, as it stands: opened `opened_days_ago`, closed after `days_to_close`."""
+    opened_at = ago(opened_days_ago)
+    closed_at = opened_at + timedelta(days=days_to_close) if days_to_close is not None else None
+    return nonconformity_event(
+        tenant, str(uuid.uuid4()), state, closed_at or opened_at, opened_at=opened_at, closed_at=closed_at, **options
+    )
+
+
+def closed(tenant, days_to_close, *, first_time_effective=True, verifications=None, **options):
+    return nonconformity(
+        tenant,
+        "closed",
+        opened_days_ago=days_to_close + 5,
+        days_to_close=days_to_close,
+        first_time_effective=first_time_effective,
+        verifications=verifications or (1 if first_time_effective else 2),
+        **options,
+    )
+
+
+def positions_of(database, table):
+    with database.transaction(all_tenants=True) as session:
+        return [dict(row._mapping) for row in session.execute(text(f"SELECT * FROM {table}"))]
+
+
+def test_audits_and_nonconformities_are_projected_as_figures_only(ministry, project):
+    audit_id, nonconformity_id = str(uuid.uuid4()), str(uuid.uuid4())
+    opened_at = ago(30)
+    project(
+        [
+            audit_event(FES, audit_id, "planned", ago(60)),
+            audit_event(FES, audit_id, "in_progress", ago(40)),
+            audit_event(FES, audit_id, "reported", ago(31)),
+            nonconformity_event(FES, nonconformity_id, "open", opened_at, opened_at=opened_at, recurrence=True),
+            nonconformity_event(FES, nonconformity_id, "analysed", ago(25), opened_at=opened_at, recurrence=True),
+        ]
+    )
+    [audit] = positions_of(ministry.database, "audit_positions")
+    assert (audit["audit_id"], audit["tenant_id"], audit["year"], audit["type"]) == (audit_id, FES, YEAR, "internal")
+    assert (audit["state"], bool(audit["in_programme"])) == ("reported", True)
+    [found] = positions_of(ministry.database, "nonconformity_positions")
+    assert (found["nonconformity_id"], found["tenant_id"], found["clause"], found["severity"]) == (
+        nonconformity_id,
+        FES,
+        "8.5.1",
+        "minor",
+    )
+    assert (found["source"], found["state"], bool(found["recurrence"]), found["verifications"]) == (
+        "internal_audit",
+        "analysed",
+        True,
+        0,
+    )
+    assert found["closed_at"] is None and found["first_time_effective"] is None
+    # Figures only: no person, title, reference or comment is kept.
+    for row in (audit, found):
+        assert {name for name in row if name.endswith("_id")} <= {"audit_id", "nonconformity_id", "tenant_id"}
+        assert not {"title", "reference", "comment", "lead_auditor_id", "opened_by"} & set(row)
+    # An audit outside a programme, cancelled.
+    other = str(uuid.uuid4())
+    project([audit_event(FES, other, "cancelled", ago(5), programme=False)])
+    states = {
+        row["audit_id"]: (row["state"], bool(row["in_programme"]))
+        for row in positions_of(ministry.database, "audit_positions")
+    }
+    assert states[other] == ("cancelled", False)
+
+
+def test_an_older_audits_event_arriving_late_does_not_win(ministry, project):
+    nonconformity_id, audit_id = str(uuid.uuid4()), str(uuid.uuid4())
+    opened_at = ago(30)
+    changed = nonconformity_event(FES, nonconformity_id, "effectiveness_check", ago(10), opened_at=opened_at)
+    closed_event = nonconformity_event(
+        FES,
+        nonconformity_id,
+        "closed",
+        ago(2),
+        opened_at=opened_at,
+        closed_at=ago(2),
+        verifications=1,
+        first_time_effective=True,
+    )
+    reported = audit_event(FES, audit_id, "reported", ago(20))
+    started = audit_event(FES, audit_id, "in_progress", ago(25))
+    project([closed_event, reported])  # the older ones waited in a retry queue meanwhile
+    project([changed, started])
+    [found] = positions_of(ministry.database, "nonconformity_positions")
+    assert (found["state"], found["verifications"], bool(found["first_time_effective"])) == ("closed", 1, True)
+    assert found["closed_at"] is not None
+    [audit] = positions_of(ministry.database, "audit_positions")
+    assert audit["state"] == "reported"
+    [row] = ministry.audits()["items"]
+    assert (row["open_nonconformities"], row["audits_done"]) == (0, 1)
+
+
+def test_the_audit_figures_of_each_council(ministry, project):
+    project([tenant_created(FES, "Région Fès-Meknès"), tenant_created(ORIENTAL, "Région de l'Oriental")])
+    audits = {state: str(uuid.uuid4()) for state in ("planned", "in_progress", "reported", "closed", "cancelled")}
+    project(
+        [audit_event(FES, audit_id, state, ago(10)) for state, audit_id in audits.items()]
+        + [
+            audit_event(FES, str(uuid.uuid4()), "closed", ago(400), year=YEAR - 1),  # another year
+            audit_event(ORIENTAL, str(uuid.uuid4()), "planned", ago(3), programme=False),
+        ]
+    )
+    project(
+        [
+            nonconformity(FES, "open", severity="major"),
+            nonconformity(FES, "action_planned", severity="major"),
+            nonconformity(FES, "analysed"),
+            nonconformity(FES, "rejected", severity="major", recurrence=True),  # not a nonconformity after all
+            closed(FES, 10),  # effective at the first check
+            closed(FES, 25, first_time_effective=False),  # effective at the second
+            nonconformity(FES, "open", recurrence=True, opened_days_ago=30),  # a recurrence of this year
+            closed(FES, 20, recurrence=True),  # another, closed
+            nonconformity(FES, "open", recurrence=True, opened_days_ago=400),  # older than twelve months
+        ]
+    )
+    rows = ministry.audits()["items"]
+    assert [row["tenant"] for row in rows] == [FES, ORIENTAL]
+    fes, oriental = rows
+    assert fes == {
+        "tenant": FES,
+        "name": "Région Fès-Meknès",
+        "year": YEAR,
+        "audits_planned": 4,  # not the cancelled one, nor last year's
+        "audits_done": 2,  # reported or closed
+        "open_nonconformities": 5,  # neither closed nor rejected
+        "open_major": 2,
+        "open_minor": 3,
+        "mean_days_to_close": round((10 + 25 + 20) / 3, 1),
+        "first_time_effectiveness_rate": round(2 / 3, 4),
+        "recurrences": 2,
+    }
+    assert oriental == {
+        "tenant": ORIENTAL,
+        "name": "Région de l'Oriental",
+        "year": YEAR,
+        "audits_planned": 1,
+        "audits_done": 0,
+        "open_nonconformities": 0,
+        "open_major": 0,
+        "open_minor": 0,
+        "mean_days_to_close": None,  # none closed
+        "first_time_effectiveness_rate": None,
+        "recurrences": 0,
+    }
+    last_year = {row["tenant"]: row for row in ministry.audits(YEAR - 1)["items"]}
+    assert (last_year[FES]["year"], last_year[FES]["audits_planned"], last_year[FES]["audits_done"]) == (
+        YEAR - 1,
+        1,
+        1,
+    )
+    assert last_year[FES]["open_nonconformities"] == 5  # the nonconformities stand as they are now
+    for year in (1999, 2101, "2026", True):
+        with pytest.raises(ValidationFailed):
+            ministry.audits(year)
+
+
+def test_the_national_view_by_clause(ministry, project):
+    project(
+        [
+            nonconformity(FES, "open", clause="7.5.3", severity="major"),
+            nonconformity(FES, "analysed", clause="7.5.3"),
+            closed(ORIENTAL, 12, clause="7.5.3", recurrence=True),
+            nonconformity(ORIENTAL, "rejected", clause="7.5.3"),  # not counted
+            nonconformity(FES, "open", clause="10.2", recurrence=True),
+            nonconformity(ORIENTAL, "open", clause="9.2", severity="major"),
+            nonconformity(ORIENTAL, "rejected", clause="8.4"),  # no row: none was a nonconformity
+        ]
+    )
+    rows = ministry.clauses()["items"]
+    assert [row["clause"] for row in rows] == ["7.5.3", "9.2", "10.2"]  # most first, then the standard's order
+    catalogue = {
+        entry["clause"]: entry
+        for entry in json.loads(
+            (Path(__file__).parents[2] / "services" / "audits" / "clauses.json").read_text(encoding="utf-8")
+        )["clauses"]
+    }
+    assert rows[0] == {
+        "clause": "7.5.3",
+        "title_fr": catalogue["7.5.3"]["title_fr"],
+        "title_ar": catalogue["7.5.3"]["title_ar"],
+        "nonconformities": 3,
+        "open": 2,
+        "major": 1,
+        "minor": 2,
+        "councils": 2,
+        "recurrences": 1,
+    }
+    assert (rows[1]["open"], rows[1]["major"], rows[1]["councils"]) == (1, 1, 1)
+    assert (rows[2]["recurrences"], rows[2]["title_fr"]) == (1, catalogue["10.2"]["title_fr"])
+
+
+def test_the_audit_views_have_their_documented_shape_csv_columns_and_no_person(ministry, project):
+    from jouda.services.ministry.http import OPERATIONS
+    from jouda.services.ministry.schemas import AuditsRowSchema, ClauseRowSchema
+    from jouda.shared.exports import csv_text
+
+    project([tenant_created(FES, "Région Fès-Meknès")])
+    project(
+        [
+            audit_event(FES, str(uuid.uuid4()), "reported", ago(10)),
+            nonconformity(FES, "open", severity="major", recurrence=True),
+            closed(FES, 15),
+        ]
+    )
+    operations = {operation.operation_id: operation for operation in OPERATIONS}
+    for name, call, schema, columns in (
+        (
+            "ministry_audits",
+            ministry.service.audits,
+            AuditsRowSchema(),
+            "tenant,name,year,audits_planned,audits_done,open_nonconformities,open_major,open_minor,"
+            "mean_days_to_close,first_time_effectiveness_rate,recurrences",
+        ),
+        (
+            "ministry_clauses",
+            ministry.service.clauses,
+            ClauseRowSchema(),
+            "clause,title_fr,title_ar,nonconformities,open,major,minor,councils,recurrences",
+        ),
+    ):
+        answer = call()  # the JSON text the gateway passes through
+        for word in PEOPLE + ("NC-2026-012", "AUD-", "Registre des réclamations", "Accueil des usagers"):
+            assert word not in answer
+        document = json.loads(answer)
+        assert document["items"]
+        for row in document["items"]:
+            assert set(row) == set(schema.fields)
+            assert schema.validate(row) == {}
+        operation = operations[name]
+        assert operation.raw and operation.roles == domain.KEEPERS
+        header, *lines = csv_text(operation.csv.columns, operation.csv.rows(document)).lstrip("\ufeff").splitlines()
+        assert header == columns
+        assert len(lines) == len(document["items"])
+    assert operations["ministry_audits"].query[0].bounds == (2000, 2100)
