@@ -222,7 +222,11 @@ def update_audit(uow, audit_id, data):
     now = utc_now()
     merged = {"process_ids": changes.get("process_ids", audit.process_ids)}
     programme = repo.programme(audit.programme_id) if audit.programme_id else None
-    domain.edit_plan(audit, changes, uow.actor, uow.role, now, programme=programme, **_plan_context(repo, merged, now))
+    changed = domain.edit_plan(
+        audit, changes, uow.actor, uow.role, now, programme=programme, **_plan_context(repo, merged, now)
+    )
+    if changed:
+        uow.emit("audit.updated", {**audit_payload(audit), "changed": sorted(changed)})
     uow.commit()
     return _dump_audit(repo, audit)
 
@@ -254,7 +258,8 @@ def audit_transition(uow, audit_id, action, data, *, now=None):
     audit = repo.audit(audit_id, for_update=True)
     lines = repo.lines(audit.id, for_update=True)
     now = now or utc_now()
-    repo.add(domain.audit_transition(audit, action, lines, uow.actor, uow.role, now, comment))
+    conflicts = domain.impartiality_conflicts(audit, repo.ownerships(audit.process_ids), now)
+    repo.add(domain.audit_transition(audit, action, lines, uow.actor, uow.role, now, comment, conflicts=conflicts))
     guard = domain.AUDIT_GUARDS[action]
     if action == "report":
         raised = treatment.raise_from_report(uow, repo, audit, lines, now)

@@ -79,6 +79,7 @@ AUDIT_GUARDS = {
     "close": Guard((REPORTED,), CLOSED, DECIDERS, "audit.closed"),
     "cancel": Guard((PLANNED, PREPARED), CANCELLED, EDITORS, "audit.cancelled", comment_required=True),
 }
+STILL_IMPARTIAL = ("submit", "start", "report")  # steps that check the team again
 EDITABLE_PLAN = (PLANNED, PREPARED)  # the plan (scope, team, dates) changes until the audit starts
 QUESTIONS_OPEN = (PLANNED, PREPARED, IN_PROGRESS)  # lines may be added or removed
 RESULTS_OPEN = (IN_PROGRESS,)  # lines are assessed once the audit has started
@@ -206,7 +207,7 @@ class Audit(TenantOwned):
 
 
 class ChecklistLine(TenantOwned):
-    ASSESSMENT = ("result", "evidence", "references", "note", "finding")
+    ASSESSMENT = ("result", "evidence", "references", "note", "finding", "process_id")
 
     def __init__(self, audit, position, question, clause=None, previous=None):
         self.id = new_id()
@@ -219,6 +220,7 @@ class ChecklistLine(TenantOwned):
         self.evidence = self.references = self.note = self.finding = None
         self.previous_result = previous.result if previous is not None else None
         self.previous_evidence = previous.evidence if previous is not None else None
+        self.process_id = audit.process_ids[0] if len(audit.process_ids) == 1 else None
         self.nonconformity_id = None
 
 
@@ -401,24 +403,50 @@ def impartiality_conflicts(audit, ownerships, now):
     return unique
 
 
+def unjustified(conflicts, audit):
+    """The conflicts the audit's written justification does not cover (each auditor and process once)."""
+    covered = {(c["user_id"], c["process_id"]) for c in audit.impartiality_conflicts or ()}
+    if not audit.impartiality_justification:
+        covered = set()
+    return [c for c in conflicts if (c["user_id"], c["process_id"]) not in covered]
+
+
+def partial(conflicts, doing):
+    words = "; ".join(f"{c['user_id']} {c['reason']}" for c in conflicts)
+    return ImpartialityConflict(
+        f"The audit team is not impartial (ISO 9001 §9.2.2 c): {words}. Change the team, or, as quality "
+        f"manager, send impartiality_justification {doing}; it is kept and shown in the report.",
+        {"conflicts": conflicts},
+    )
+
+
 def settle_impartiality(audit, conflicts, justification, actor, role):
     """Refuses a partial audit (409, who and why), unless the quality manager justifies it in writing;
-    the justification is kept and shown in the report."""
+    the justification is kept and shown in the report. A justification covers the conflicts it was
+    written for: a new one needs words of its own."""
     justification = clean(justification)
     if not conflicts:
         audit.impartiality_conflicts, audit.impartiality_justification = [], None
         audit.impartiality_overridden_by = None
         return
-    if justification is None or role != QUALITY_MANAGER:
-        words = "; ".join(f"{c['user_id']} {c['reason']}" for c in conflicts)
-        raise ImpartialityConflict(
-            f"The audit team is not impartial (ISO 9001 §9.2.2 c): {words}. Change the team, or, as quality "
-            "manager, send impartiality_justification to proceed; it is kept and shown in the report.",
-            {"conflicts": conflicts},
-        )
+    if justification is None:
+        new = unjustified(conflicts, audit)
+        if new:
+            raise partial(new, "to proceed")
+        audit.impartiality_conflicts = conflicts  # the same people and processes, as they stand now
+        return
+    if role != QUALITY_MANAGER:
+        raise partial(conflicts, "to proceed")
     audit.impartiality_conflicts = conflicts
     audit.impartiality_justification = justification
     audit.impartiality_overridden_by = actor
+
+
+def check_still_impartial(audit, conflicts):
+    """At each step until the report: a process's owner may have changed since the audit was planned."""
+    new = unjustified(conflicts, audit)
+    if new:
+        raise partial(new, "(PATCH /api/v1/audits/{id})")
 
 
 def plan_audit(tenant_id, reference, programme, data, actor, role, now, *, processes, people, ownerships):
@@ -450,7 +478,7 @@ def edit_plan(audit, changes, actor, role, now, *, processes, people, ownerships
         settle_impartiality(
             audit,
             impartiality_conflicts(audit, ownerships, now),
-            justification or audit.impartiality_justification,
+            justification,
             actor,
             role,
         )
@@ -473,8 +501,9 @@ def require_conductor(audit, actor, role, doing):
         raise RoleNotAllowed(f"Only the quality manager or this audit's own auditors can {doing}.", {"role": role})
 
 
-def audit_transition(audit, action, lines, actor, role, now, comment=None):
-    """Move an audit once every condition of the step holds. Returns the Transition."""
+def audit_transition(audit, action, lines, actor, role, now, comment=None, *, conflicts=()):
+    """Move an audit once every condition of the step holds (`conflicts`: its impartiality as the
+    processes' owners stand now). Returns the Transition."""
     guard = guard_of(AUDIT_GUARDS, action)
     if not (role in guard.roles or (guard.lead_may and actor == audit.lead_auditor_id)):
         raise RoleNotAllowed(
@@ -484,6 +513,8 @@ def audit_transition(audit, action, lines, actor, role, now, comment=None):
         )
     require_source(guard, action, audit, "audit")
     comment = require_comment(guard, comment)
+    if action in STILL_IMPARTIAL:
+        check_still_impartial(audit, conflicts)
     if action == "submit":
         check_ready_to_prepare(audit, lines)
     elif action == "report":
@@ -524,12 +555,21 @@ def check_ready_to_report(audit, lines):
         problems["not_assessed"] = unassessed
     if without_finding:
         problems["without_finding"] = without_finding
+    if not lines:
+        problems["checklist"] = ["An audit reports on its checklist: it has no line."]
+    if len(audit.process_ids) > 1:
+        unplaced = [
+            line.position for line in lines if line.result in NONCONFORMING and line.process_id not in audit.process_ids
+        ]
+        if unplaced:
+            problems["without_process"] = unplaced  # which of the audited processes the finding concerns
     if not clean(audit.summary):
         problems["summary"] = ["Write the report's summary first (PUT /api/v1/audits/{id}/report)."]
     if problems:
         raise TransitionNotAllowed(
             "The report cannot be issued yet: assess every checklist line (or mark it not applicable), give every "
-            "nonconformity line its finding, and write the summary.",
+            "nonconformity line its finding (and, in an audit of several processes, its process_id), and write "
+            "the summary.",
             problems,
         )
 
@@ -558,6 +598,7 @@ def add_lines(audit, existing_count, questions, actor, role):
     """New lines after the existing ones: `questions` are (question, clause, previous line or None)."""
     require_conductor(audit, actor, role, "prepare the checklist")
     check_questions_open(audit)
+    check_clauses([clause for _, clause, _ in questions if clause], field="add")
     if existing_count + len(questions) > MAX_LINES:
         raise ValidationFailed(
             f"A checklist holds at most {MAX_LINES} lines.", {"lines": [f"At most {MAX_LINES} in all."]}
@@ -588,6 +629,11 @@ def save_lines(audit, lines, changes, actor, role):
             {"state": audit.state},
         )
     check_clauses([change["clause"] for change in changes if change.get("clause")], field="lines")
+    strays = [change["id"] for change in changes if change.get("process_id") not in (None, *audit.process_ids)]
+    if strays:
+        raise ValidationFailed(
+            "A line's process is one of the audited processes.", {"lines": [f"Line {i}: process_id." for i in strays]}
+        )
     for change in changes:
         line = by_id[change["id"]]
         for name, value in change.items():
@@ -607,6 +653,11 @@ def remove_line(audit, lines, line_id, actor, role):
         if line.position > gone.position:
             line.position -= 1
     return gone
+
+
+def process_of(audit, line):
+    """The audited process a line's finding concerns: the audit's only one, or the line's."""
+    return audit.process_ids[0] if len(audit.process_ids) == 1 else line.process_id
 
 
 def nonconformity_lines(lines):

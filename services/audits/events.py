@@ -54,6 +54,10 @@ class AuditPayload(Payload):
     comment = fields.String(required=True, allow_none=True)  # the step's comment (a cancellation's reason)
 
 
+class AuditUpdated(AuditPayload):
+    changed = fields.List(fields.String(), required=True)  # the plan's fields that changed
+
+
 class AuditReported(AuditPayload):
     results = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)  # lines by result
     nonconformities = fields.Integer(required=True)  # raised by the report
@@ -123,6 +127,7 @@ CONTRACTS = {
     ("process.updated", 1): ProcessUpdated,
     ("process.snapshot", 1): ProcessPayload,
     ("audit.planned", 1): AuditPayload,
+    ("audit.updated", 1): AuditUpdated,
     ("audit.prepared", 1): AuditPayload,
     ("audit.started", 1): AuditPayload,
     ("audit.reported", 1): AuditReported,

@@ -407,6 +407,15 @@ OPERATIONS = (
         call="audits.suggestions",
         response=Listing(SuggestionSchema),
     ),
+    Operation(
+        "POST",
+        "/api/v1/nonconformity-suggestions/{id}/dismiss",
+        "Decline a suggested nonconformity (the objective's next slide off track is offered again)",
+        domain.EDITORS,
+        call="audits.dismiss_suggestion",
+        args=("id",),
+        response=SuggestionSchema,
+    ),
     # --- actions ----------------------------------------------------------------------------------------
     Operation(
         "GET",

@@ -124,6 +124,7 @@ checklist_lines = Table(
     Column("finding", Text),
     Column("previous_result", String(30)),
     Column("previous_evidence", Text),
+    Column("process_id", String(36)),  # in an audit of several processes, the one the finding concerns
     Column("nonconformity_id", String(36)),
     Index("ix_checklist_lines_audit", "audit_id", "position"),
 )

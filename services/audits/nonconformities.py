@@ -34,12 +34,14 @@ from jouda.services.audits.domain import (
 )
 from jouda.shared.clock import as_utc
 from jouda.shared.errors import Conflict, NotFound, RoleNotAllowed, ValidationFailed
+from jouda.services.audits.clauses import check_clauses
 from jouda.shared.vocabulary import (
     ACTION_PLANNED,
     ANALYSED,
     CANCELLED,
     CLOSED,
     CONTAINED,
+    DIRECTOR,
     DONE,
     EFFECTIVENESS_CHECK,
     IMPLEMENTED,
@@ -47,10 +49,8 @@ from jouda.shared.vocabulary import (
     MAJOR,
     ON_TRACK,
     OPEN,
-    PROCESS_OWNER,
     QUALITY_MANAGER,
     REJECTED,
-    STAFF,
 )
 
 RECURRENCE_WINDOW = timedelta(days=365)
@@ -59,8 +59,9 @@ ANALYSIS_METHODS = (FIVE_WHYS, CAUSE_CATEGORY)
 # The usual families of causes (Ishikawa's "5M" and the environment), for a cause-category analysis.
 CAUSE_CATEGORIES = ("people", "method", "equipment", "material", "measurement", "environment")
 LIVE_ACTION_STATES = (OPEN, IN_PROGRESS, DONE)  # cancelled actions no longer count
-TREATING = frozenset({QUALITY_MANAGER, PROCESS_OWNER})  # and only the process owner of the nonconformity's process
 STAFF_SOURCE = "staff_report"
+# Who records a nonconformity from which source (None: any); everyone not listed reports as staff do.
+SOURCES_BY_ROLE = {QUALITY_MANAGER: None, DIRECTOR: (STAFF_SOURCE, "management_review")}
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,10 @@ NONCONFORMITY_GUARDS = {
     "plan": Guard((ANALYSED,), ACTION_PLANNED, EDITORS, process_owner_may=True),
     "approve_plan": Guard((ACTION_PLANNED,), ACTION_PLANNED, DECIDERS),
     "implement": Guard((ACTION_PLANNED,), IMPLEMENTED, EDITORS, process_owner_may=True),
-    "schedule_check": Guard((IMPLEMENTED,), EFFECTIVENESS_CHECK, EDITORS, required=("check_due_on", "verifier_id")),
+    # From effectiveness_check too: another date or verifier (one who left, a mistyped date).
+    "schedule_check": Guard(
+        (IMPLEMENTED, EFFECTIVENESS_CHECK), EFFECTIVENESS_CHECK, EDITORS, required=("check_due_on", "verifier_id")
+    ),
     "verify": Guard((EFFECTIVENESS_CHECK,), CLOSED, EDITORS, required=("effective",)),  # or back to analysed
     "reject": Guard((OPEN, CONTAINED, ANALYSED), REJECTED, EDITORS, comment_required=True),
 }
@@ -104,6 +108,10 @@ OWNER_ACTIONS = ("start", "complete")  # what an action's owner may do with it
 
 class NonconformityNotFound(NotFound):
     code = "nonconformity_not_found"
+
+
+class SuggestionNotFound(NotFound):
+    code = "suggestion_not_found"
 
 
 class ActionNotFound(NotFound):
@@ -171,12 +179,7 @@ class Action(TenantOwned):
 def raise_nonconformity(tenant_id, reference, data, actor, role, now, *, process, earlier):
     """A new nonconformity; `earlier`: the council's nonconformities on the same process and clause,
     newest first. Returns it, linked to the one it repeats when it is a recurrence."""
-    if role == STAFF and data["source"] != STAFF_SOURCE:
-        raise RoleNotAllowed(
-            "Staff report a nonconformity as a staff report (source: staff_report); the quality manager "
-            "records the other sources.",
-            {"source": data["source"]},
-        )
+    check_clauses([data["clause"]], field="clause")
     if process is None or not process.active:
         raise ValidationFailed(
             "Name an active process of this council.", {"process_id": ["An id of GET /api/v1/processes."]}
@@ -186,13 +189,25 @@ def raise_nonconformity(tenant_id, reference, data, actor, role, now, *, process
     return nonconformity
 
 
+def check_source(role, source):
+    """Who records a nonconformity by hand from which source (a report's findings are raised by the report)."""
+    allowed = SOURCES_BY_ROLE.get(role, (STAFF_SOURCE,))
+    if allowed is not None and source not in allowed:
+        raise RoleNotAllowed(
+            f"Your role ({role}) reports a nonconformity as {' or '.join(allowed)}; the quality manager "
+            "records the other sources.",
+            {"source": source, "allowed": list(allowed)},
+        )
+
+
 def recurrence_of(nonconformity, earlier):
     """The most recent nonconformity on the same process and clause opened in the last twelve months
-    (rejected ones were not nonconformities), or None."""
+    (rejected ones were not nonconformities; two findings of one report are not a repeat), or None."""
     for candidate in earlier:
         if (
             candidate.id != nonconformity.id
             and candidate.state != REJECTED
+            and (candidate.audit_id is None or candidate.audit_id != nonconformity.audit_id)  # the same report
             and candidate.process_id == nonconformity.process_id
             and candidate.clause == nonconformity.clause
             and as_utc(nonconformity.opened_at) - as_utc(candidate.opened_at) <= RECURRENCE_WINDOW
@@ -205,7 +220,8 @@ def recurrence_of(nonconformity, earlier):
 
 
 def may_treat(nonconformity, guard, actor, role, process_owner):
-    return role in guard.roles or (guard.process_owner_may and role == PROCESS_OWNER and actor == process_owner)
+    """The guard's roles, or the owner of the nonconformity's process (any member may own one)."""
+    return role in guard.roles or (guard.process_owner_may and actor == process_owner)
 
 
 def transition(nonconformity, action, data, actor, role, now, *, process_owner, actions, delay_days, people, today):
@@ -232,7 +248,8 @@ def transition(nonconformity, action, data, actor, role, now, *, process_owner, 
     comment = clean(data.get("comment"))
     if guard.comment_required and not comment:
         raise ValidationFailed("Say why, in words: a comment is required for this step.", {"comment": ["Required."]})
-    live = [a for a in actions if a.live]
+    current = [a for a in actions if a.cycle == nonconformity.verifications]  # this analysis's plan
+    live = [a for a in current if a.live]
     if action == "contain":
         nonconformity.containment = data["containment"].strip()
     elif action == "analyse":
@@ -250,7 +267,7 @@ def transition(nonconformity, action, data, actor, role, now, *, process_owner, 
     elif action == "implement":
         check_implemented(nonconformity, live)
     elif action == "schedule_check":
-        schedule_check(nonconformity, data, live, delay_days, people)
+        schedule_check(nonconformity, data, live, owners_of(actions), delay_days, people)
     elif action == "verify":
         return verify(nonconformity, data, actor, role, now, today, comment)
     elif action == "reject":
@@ -302,11 +319,12 @@ def owners_of(actions):
     return {a.owner_id for a in actions}
 
 
-def schedule_check(nonconformity, data, live, delay_days, people):
+def schedule_check(nonconformity, data, live, owners, delay_days, people):
+    """`owners`: whoever owned any of its actions, in any cycle, cancelled ones included."""
     verifier = data["verifier_id"]
     if verifier not in people:
         raise ValidationFailed("The verifier is an active member of the council.", {"verifier_id": ["An active user."]})
-    if verifier in owners_of(live):
+    if verifier in owners:
         raise NotImpartialVerifier(
             "The effectiveness is checked by someone who owned none of its actions: choose another verifier.",
             {"verifier_id": verifier},
@@ -375,8 +393,8 @@ def effectiveness_proposal(nonconformity, indicator_status):
 
 
 def add_action(nonconformity, data, actor, role, now, *, process_owner, people):
-    if not (role == QUALITY_MANAGER or (role == PROCESS_OWNER and actor == process_owner)):
-        raise RoleNotAllowed("The quality manager or the process owner plans the actions.", {"role": role})
+    if not (role == QUALITY_MANAGER or actor == process_owner):
+        raise RoleNotAllowed("The quality manager or the process's owner plans the actions.", {"role": role})
     if nonconformity.state not in ACTIONS_EDITABLE:
         raise TransitionNotAllowed(
             f"This nonconformity is {nonconformity.state}; actions are planned until it is implemented.",
@@ -386,12 +404,17 @@ def add_action(nonconformity, data, actor, role, now, *, process_owner, people):
         raise ValidationFailed(
             "The action's owner is an active member of the council.", {"owner_id": ["An active user."]}
         )
-    if nonconformity.severity == MAJOR:
-        nonconformity.plan_approved_by = nonconformity.plan_approved_at = None  # the plan changed: approve it again
+    plan_changed(nonconformity)
     return Action(nonconformity, data, actor, now)
 
 
-def action_transition(action_item, step, data, actor, role, now, today: date):
+def plan_changed(nonconformity):
+    """A major nonconformity's plan that gains or loses an action is approved again."""
+    if nonconformity.severity == MAJOR:
+        nonconformity.plan_approved_by = nonconformity.plan_approved_at = None
+
+
+def action_transition(action_item, nonconformity, step, data, actor, role, now, today: date):
     guard = guard_of(ACTION_GUARDS, step)
     if not (role in guard.roles or (step in OWNER_ACTIONS and actor == action_item.owner_id)):
         raise RoleNotAllowed(
@@ -408,7 +431,21 @@ def action_transition(action_item, step, data, actor, role, now, today: date):
         action_item.note, action_item.done_on = data["note"].strip(), today
     elif step == "cancel":
         action_item.cancel_reason = comment
+        if nonconformity.state in ACTIONS_EDITABLE:
+            plan_changed(nonconformity)
     return move("action", action_item, guard, step, actor, role, now, comment)
+
+
+def cancel_with(nonconformity, actions, actor, role, now):
+    """A rejected nonconformity's unfinished actions are cancelled with it (their reminders stop)."""
+    guard = ACTION_GUARDS["cancel"]
+    reason = f"{nonconformity.reference} rejected: {nonconformity.reject_reason}"
+    moves = []
+    for action_item in actions:
+        if action_item.state in guard.sources:
+            action_item.cancel_reason = reason
+            moves.append(move("action", action_item, guard, "cancel", actor, role, now, reason))
+    return moves
 
 
 def overdue(action_item, today: date):

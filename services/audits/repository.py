@@ -239,8 +239,8 @@ class AuditsRepository:
             )
         ).first()
 
-    def suggestion(self, suggestion_id):
-        return self.session.get(NonconformitySuggestion, str(suggestion_id))
+    def suggestion(self, suggestion_id, *, for_update=False):
+        return self.session.get(NonconformitySuggestion, str(suggestion_id), with_for_update=for_update or None)
 
     def pending_suggestions(self):
         return self.session.scalars(

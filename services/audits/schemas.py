@@ -110,6 +110,7 @@ class LineChangesSchema(StrictSchema):
     references = fields.String(allow_none=True, validate=validate.Length(max=5000))
     note = fields.String(allow_none=True, validate=LONG)
     finding = fields.String(allow_none=True, validate=LONG)
+    process_id = fields.String(allow_none=True, validate=validate.Length(1, 36))  # an audit of several processes
 
 
 class ChecklistSaveSchema(StrictSchema):
@@ -258,6 +259,7 @@ class LineSchema(StrictSchema):
     finding = fields.String(allow_none=True)
     previous_result = fields.String(allow_none=True)
     previous_evidence = fields.String(allow_none=True)
+    process_id = fields.String(allow_none=True)
     nonconformity_id = fields.String(allow_none=True)
 
 

@@ -183,6 +183,11 @@ class AuditsService(StaffDirectory):
             return treatment.action_plan(uow)
 
     @rpc
+    def dismiss_suggestion(self, suggestion_id):
+        with self.uow() as uow:
+            return treatment.dismiss_suggestion(uow, suggestion_id)
+
+    @rpc
     def suggestions(self):
         with self.uow() as uow:
             return treatment.suggestions(uow)

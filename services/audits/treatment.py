@@ -18,7 +18,7 @@ from jouda.services.audits.schemas import (
     NonconformitySummarySchema,
     SuggestionSchema,
 )
-from jouda.shared.clock import local_today, utc_now
+from jouda.shared.clock import DISPLAY_ZONE, local_today, utc_now
 from jouda.shared.errors import ValidationFailed
 from jouda.shared.events.contracts import DEADLINE_CLEARED, DEADLINE_SET
 from jouda.shared.events.envelope import occurred_at
@@ -26,6 +26,11 @@ from jouda.shared.schema_fields import check_choice, check_page, load_or_raise
 from jouda.shared.vocabulary import ACTION_STATES, CLOSED, NONCONFORMITY_STATES, SEVERITIES
 
 INTERNAL_AUDIT = "internal_audit"
+
+
+def local_year(moment):
+    """References are numbered by the councils' year (a nonconformity of 00:30 on 1 January is the new year's)."""
+    return moment.astimezone(DISPLAY_ZONE).year
 
 
 # --- events ----------------------------------------------------------------------------------------------
@@ -129,13 +134,14 @@ def open_nonconformity(uow, data, *, now=None):
     data = load_or_raise(NonconformityInputSchema(), data)
     repo = AuditsRepository(uow.session)
     now = now or utc_now()
+    nc.check_source(uow.role, "objective" if data.get("suggestion_id") else data["source"])
     suggestion = _pending(repo, data.pop("suggestion_id"))
     if suggestion is not None:  # raised from an objective gone off track
         data["source"], data["source_ref"] = "objective", data.get("source_ref") or suggestion.objective_id
     process = repo.processes_by_id([data["process_id"]]).get(data["process_id"])
     item = nc.raise_nonconformity(
         uow.tenant_id,
-        repo.next_reference(uow.tenant_id, "NC", now.year),
+        repo.next_reference(uow.tenant_id, "NC", local_year(now)),
         data,
         uow.actor,
         uow.role,
@@ -156,7 +162,7 @@ def open_nonconformity(uow, data, *, now=None):
 def _pending(repo, suggestion_id):
     if suggestion_id is None:
         return None
-    suggestion = repo.suggestion(suggestion_id)
+    suggestion = repo.suggestion(suggestion_id, for_update=True)  # used once, however many ask at once
     if suggestion is None or suggestion.nonconformity_id is not None or suggestion.dismissed:
         raise ValidationFailed(
             "That suggestion is not pending (GET /api/v1/nonconformity-suggestions lists those that are).",
@@ -166,8 +172,8 @@ def _pending(repo, suggestion_id):
 
 
 def raise_from_report(uow, repo, audit, lines, now):
-    """A nonconformity for every major or minor line of a report being issued, on the audit's first
-    process (a line names its clause; without one, the audit's first clause)."""
+    """A nonconformity for every major or minor line of a report being issued, on the process it
+    concerns (a line names its clause; without one, the audit's first clause)."""
     raised = []
     for line in domain.nonconformity_lines(lines):
         clause = line.clause or (audit.clauses[0] if audit.clauses else None)
@@ -176,8 +182,9 @@ def raise_from_report(uow, repo, audit, lines, now):
                 f"Line {line.position} is a nonconformity without a clause: give it its ISO clause.",
                 {"lines": [line.id]},
             )
+        process_id = domain.process_of(audit, line)
         data = {
-            "process_id": audit.process_ids[0],
+            "process_id": process_id,
             "clause": clause,
             "severity": domain.NONCONFORMING[line.result],
             "title": line.question[:200],
@@ -190,12 +197,12 @@ def raise_from_report(uow, repo, audit, lines, now):
         }
         item = nc.raise_nonconformity(
             audit.tenant_id,
-            repo.next_reference(audit.tenant_id, "NC", now.year),
+            repo.next_reference(audit.tenant_id, "NC", local_year(now)),
             data,
             uow.actor,
             uow.role,
             now,
-            process=repo.process(audit.process_ids[0]),
+            process=repo.process(process_id),
             earlier=repo.same_process_and_clause(data["process_id"], clause),
         )
         repo.add(item)
@@ -285,6 +292,20 @@ def list_actions(uow, state=None, mine=False, limit=50, offset=0, *, today: date
     return {"items": ActionSchema(many=True).dump(items), "total": total, "limit": limit, "offset": offset}
 
 
+def dismiss_suggestion(uow, suggestion_id):
+    """The quality manager judges an objective off track is no nonconformity: the offer goes; a later
+    slide of the same objective is offered again."""
+    domain.require_role(uow.role, domain.EDITORS, "dismiss a suggested nonconformity")
+    repo = AuditsRepository(uow.session)
+    suggestion = repo.suggestion(suggestion_id, for_update=True)
+    if suggestion is None:
+        raise nc.SuggestionNotFound(f"No suggestion {suggestion_id}.", {"id": str(suggestion_id)})
+    _pending(repo, suggestion.id)
+    suggestion.dismissed = True
+    uow.commit()
+    return SuggestionSchema().dump(suggestion)
+
+
 def suggestions(uow):
     return {"items": SuggestionSchema(many=True).dump(AuditsRepository(uow.session).pending_suggestions())}
 
@@ -308,12 +329,28 @@ def nonconformity_transition(uow, nonconformity_id, action, data, *, today: date
         uow.role,
         now,
         process_owner=process.owner_id,
-        actions=[a for a in actions if a.cycle == item.verifications],
+        actions=actions,
         delay_days=repo.effectiveness_delay(uow.tenant_id),
         people=repo.people(),
         today=today,
     )
+    if (
+        action == "schedule_check"
+        and item.indicator_id is not None
+        and repo.indicator_status(item.indicator_id) is None
+    ):
+        raise ValidationFailed(
+            "No indicator of this council has that id (GET /api/v1/objectives lists them with their indicators).",
+            {"indicator_id": [item.indicator_id]},
+        )
     repo.add(step)
+    if action == "reject":  # its unfinished actions go with it, and their reminders stop
+        moves = nc.cancel_with(item, actions, uow.actor, uow.role, now)
+        repo.add(*moves)
+        cancelled = {move.subject_id for move in moves}
+        for action_item in actions:
+            if action_item.id in cancelled:
+                uow.emit(*action_deadline(action_item, item))
     uow.emit(
         "nonconformity.status_changed",
         {**nonconformity_payload(item), "action": action, "old_state": old_state, "comment": step.comment},
@@ -354,17 +391,18 @@ def add_action(uow, nonconformity_id, data):
     uow.emit("action.assigned", action_payload(action, item))
     uow.emit(*action_deadline(action, item))
     uow.commit()
-    action.overdue = False
+    action.overdue = nc.overdue(action, local_today())
     return ActionSchema().dump(action)
 
 
 def action_transition(uow, action_id, step, data, *, today: date | None = None, now=None):
     data = load_or_raise(ActionStepSchema(), data or {})
     repo = AuditsRepository(uow.session)
+    # The nonconformity first, then the action: the order every use case locks them in.
+    item = repo.nonconformity(repo.action(action_id).nonconformity_id, for_update=True)
     action = repo.action(action_id, for_update=True)
-    item = repo.nonconformity(action.nonconformity_id)
     today = today or local_today()
-    repo.add(nc.action_transition(action, step, data, uow.actor, uow.role, now or utc_now(), today))
+    repo.add(nc.action_transition(action, item, step, data, uow.actor, uow.role, now or utc_now(), today))
     if step == "complete":
         uow.emit("action.completed", action_payload(action, item))
     if step != "start":

@@ -82,6 +82,7 @@ class MinistryService:
     )
     on_reporting_settings = _projection("objectives", "reporting.settings_changed", "ministry.on_reporting_settings")
     on_audit_planned = _projection("audits", "audit.planned", "ministry.on_audit_planned")
+    on_audit_updated = _projection("audits", "audit.updated", "ministry.on_audit_updated")
     on_audit_prepared = _projection("audits", "audit.prepared", "ministry.on_audit_prepared")
     on_audit_started = _projection("audits", "audit.started", "ministry.on_audit_started")
     on_audit_reported = _projection("audits", "audit.reported", "ministry.on_audit_reported")

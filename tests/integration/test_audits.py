@@ -4,6 +4,7 @@ to their effectiveness check), the people each step tells, the deadlines it anno
 national figures, the registers as files, and every endpoint's isolation and bad input."""
 
 import csv
+from datetime import timedelta
 import http.client
 import io
 
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("platform")]
 
 TODAY = local_today()
 YEAR, MONTH = TODAY.year, TODAY.strftime("%Y-%m")
-DUE = TODAY.replace(day=28).isoformat()  # within the month: a due date in the future or today's month
+DUE = (TODAY + timedelta(days=10)).isoformat()  # a due date ahead
 
 
 def followed(notifications_db, code, kind):  # noqa: F811
@@ -199,6 +200,20 @@ def test_the_improvement_loop_tells_each_person_their_part(client, team, smtp, e
         "action.completed",
         "effectiveness.verified",
     } <= kinds
+
+
+def test_the_auditees_are_told_when_the_plan_they_were_sent_changes(client, team):  # noqa: F811
+    process = new_process(client, team)
+    audit = planned_audit(client, team, process)
+    auditor, manager = as_(client, team.one("auditor")), as_(client, team.one("quality_manager"))
+    ok(auditor.post(f"/api/v1/audits/{audit['id']}/checklist/from", {"source": "catalogue"}))
+    ok(auditor.post(f"/api/v1/audits/{audit['id']}/submit"))
+    owner = team.one("process_owner")
+    eventually(lambda: of_kind(client, owner, "audit.prepared"))
+    later = ok(manager.patch(f"/api/v1/audits/{audit['id']}", {"planned_end": DUE}))
+    assert later["planned_end"] == DUE
+    [told] = eventually(lambda: of_kind(client, owner, "audit.updated"))
+    assert told["link"].endswith(f"/audits/{audit['id']}")
 
 
 def action_day(client, manager, action_id):

@@ -351,6 +351,7 @@ DRIVEN_ROUTES = {
     "gateway.account_locked",
     # The improvement loop, driven in tests/integration/test_audits.py.
     "audit.prepared",
+    "audit.updated",
     "action.assigned",
     "nonconformity.opened",
     "nonconformity.recurrence_detected",

@@ -485,45 +485,49 @@ def test_the_effectiveness_check_proposes_from_the_indicators_status(as_, counci
     )
     assert (item["source"], item["source_ref"]) == ("objective", offered["objective_id"])
     assert manager.suggestions()["items"] == []
-    treat_to_check(as_, item["id"], uow_for, done_on=TODAY - timedelta(days=31))
-    manager.nonconformity_transition(
-        item["id"],
-        "schedule_check",
-        {"check_due_on": TODAY.isoformat(), "verifier_id": "u-aud", "indicator_id": indicator},
-    )
-    assert manager.get_nonconformity(item["id"])["effectiveness_proposal"]["proposed"] == "not_effective"
-    measured = build_event(
-        "indicator.measurement_recorded",
-        FES,
-        "u-po",
-        {
-            "measurement_id": "1c8f7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
-            "objective_id": "8d1c7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
-            "indicator_id": indicator,
-            "period": TODAY.strftime("%Y-%m"),
-            "value": 85.0,
-            "correction": False,
-            "previous_value": None,
-            "indicator": {
+
+    def announce(status, value):
+        event = build_event(
+            "indicator.measurement_recorded",
+            FES,
+            "u-po",
+            {
+                "measurement_id": "1c8f7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
+                "objective_id": "8d1c7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
                 "indicator_id": indicator,
-                "name": "Taux de satisfaction",
-                "unit": "%",
-                "direction": "increase",
-                "baseline": 50.0,
-                "target": 80.0,
-                "amber_threshold": 70.0,
-                "frequency": "monthly",
-                "owner_id": "u-po",
-                "catalogue_code": None,
-                "start_period": "2026-01",
-                "status": "on_track",
-                "latest_period": TODAY.strftime("%Y-%m"),
-                "latest_value": 85.0,
-                "trend": "improving",
+                "period": TODAY.strftime("%Y-%m"),
+                "value": value,
+                "correction": False,
+                "previous_value": None,
+                "indicator": {
+                    "indicator_id": indicator,
+                    "name": "Taux de satisfaction",
+                    "unit": "%",
+                    "direction": "increase",
+                    "baseline": 50.0,
+                    "target": 80.0,
+                    "amber_threshold": 70.0,
+                    "frequency": "monthly",
+                    "owner_id": "u-po",
+                    "catalogue_code": None,
+                    "start_period": "2026-01",
+                    "status": status,
+                    "latest_period": TODAY.strftime("%Y-%m"),
+                    "latest_value": value,
+                    "trend": "improving",
+                },
             },
-        },
-    )
-    worker_factory(AuditsService, uow=uow_for(method="on_measurement_recorded")).on_measurement_recorded(measured)
+        )
+        worker_factory(AuditsService, uow=uow_for(method="on_measurement_recorded")).on_measurement_recorded(event)
+
+    treat_to_check(as_, item["id"], uow_for, done_on=TODAY - timedelta(days=31))
+    check = {"check_due_on": TODAY.isoformat(), "verifier_id": "u-aud", "indicator_id": indicator}
+    with pytest.raises(ValidationFailed):  # no indicator of that id announced yet
+        manager.nonconformity_transition(item["id"], "schedule_check", check)
+    announce("off_track", 40.0)
+    manager.nonconformity_transition(item["id"], "schedule_check", check)
+    assert manager.get_nonconformity(item["id"])["effectiveness_proposal"]["proposed"] == "not_effective"
+    announce("on_track", 85.0)
     proposal = manager.get_nonconformity(item["id"])["effectiveness_proposal"]
     assert (proposal["indicator_status"], proposal["proposed"]) == ("on_track", "effective")
 
@@ -616,3 +620,183 @@ def test_the_clause_catalogue_covers_4_1_to_10_3():
 
 def test_a_date_bound(as_, council):
     assert date.fromisoformat(plan(as_("u-qm"), council["reception"])["planned_start"]) == TODAY
+
+
+# --- what a second read found: each rule with its regression test --------------------------------------------
+
+
+def analysed(caller, item_id):
+    caller.nonconformity_transition(
+        item_id, "analyse", {"root_cause": "Pas de procédure.", "method": "cause_category", "cause_category": "method"}
+    )
+
+
+def test_a_rejected_nonconformity_takes_its_unfinished_actions_with_it(as_, council, database):
+    manager = as_("u-qm")
+    item = raise_by_hand(manager, council["reception"])
+    analysed(manager, item["id"])
+    action = manager.add_action(
+        item["id"], {"type": "correction", "title": "Répondre", "owner_id": "u-po", "due_date": TODAY.isoformat()}
+    )
+    rejected = manager.nonconformity_transition(item["id"], "reject", {"comment": "Hors périmètre."})
+    [cancelled] = rejected["actions"]
+    assert (cancelled["id"], cancelled["state"]) == (action["id"], "cancelled")
+    assert cancelled["cancel_reason"].endswith("Hors périmètre.")
+    cleared = [e["payload"] for e in outbox(database, "deadline.cleared") if e["payload"]["kind"] == "action"]
+    assert {"kind": "action", "ref_id": action["id"]} in cleared
+
+
+def test_a_check_can_be_rescheduled_and_its_verifier_owned_no_action_ever(as_, council, uow_for):
+    manager = as_("u-qm")
+    item = raise_by_hand(manager, council["reception"])
+    analysed(manager, item["id"])
+    cancelled = manager.add_action(
+        item["id"], {"type": "correction", "title": "Abandonnée", "owner_id": "u-aud2", "due_date": TODAY.isoformat()}
+    )
+    manager.action_transition(cancelled["id"], "cancel", {"comment": "Remplacée."})
+    action = manager.add_action(
+        item["id"], {"type": "corrective", "title": "Écrire", "owner_id": "u-po", "due_date": TODAY.isoformat()}
+    )
+    manager.nonconformity_transition(item["id"], "plan")
+    with uow_for(tenant=FES, user="u-po", role="process_owner")() as uow:
+        treatment.action_transition(uow, action["id"], "complete", {"note": "Fait."}, today=TODAY - timedelta(days=40))
+    manager.nonconformity_transition(item["id"], "implement")
+    with pytest.raises(Conflict):  # u-aud2 owned the cancelled action
+        manager.nonconformity_transition(
+            item["id"], "schedule_check", {"check_due_on": TODAY.isoformat(), "verifier_id": "u-aud2"}
+        )
+    manager.nonconformity_transition(
+        item["id"], "schedule_check", {"check_due_on": TODAY.isoformat(), "verifier_id": "u-aud"}
+    )
+    moved = manager.nonconformity_transition(
+        item["id"], "schedule_check", {"check_due_on": TODAY.isoformat(), "verifier_id": "u-dgs"}
+    )
+    assert (moved["state"], moved["verifier_id"]) == ("effectiveness_check", "u-dgs")
+    with pytest.raises(RoleNotAllowed):  # the verifier replaced
+        as_("u-aud").nonconformity_transition(item["id"], "verify", {"effective": True})
+    with pytest.raises(ValidationFailed):  # an indicator this council does not have
+        manager.nonconformity_transition(
+            item["id"],
+            "schedule_check",
+            {"check_due_on": TODAY.isoformat(), "verifier_id": "u-dgs", "indicator_id": "not-an-indicator"},
+        )
+
+
+def test_an_audit_of_several_processes_files_each_finding_on_its_process(as_, council):
+    manager, auditor = as_("u-qm"), as_("u-aud")
+    audit = plan(
+        manager,
+        council["reception"],
+        process_ids=[council["reception"], council["purchasing"]],
+        lead_auditor_id="u-aud",
+    )
+    auditor.start_checklist_from(audit["id"], {"source": "catalogue", "clauses": ["8.4.1"]})
+    auditor.audit_transition(audit["id"], "submit")
+    auditor.audit_transition(audit["id"], "start")
+    [line] = auditor.get_checklist(audit["id"])["lines"]
+    auditor.save_checklist(
+        audit["id"], {"lines": [{"id": line["id"], "result": "minor_nc", "finding": "Pas de grille."}]}
+    )
+    auditor.write_report(audit["id"], {"summary": "Achats à renforcer."})
+    with pytest.raises(Conflict) as refused:
+        auditor.audit_transition(audit["id"], "report")
+    assert refused.value.details["without_process"] == [1]
+    with pytest.raises(ValidationFailed):  # a process the audit does not cover
+        auditor.save_checklist(audit["id"], {"lines": [{"id": line["id"], "process_id": "elsewhere"}]})
+    auditor.save_checklist(audit["id"], {"lines": [{"id": line["id"], "process_id": council["purchasing"]}]})
+    auditor.audit_transition(audit["id"], "report")
+    [raised] = manager.report(audit["id"])["nonconformities"]
+    assert raised["process_id"] == council["purchasing"]
+
+
+def test_two_findings_of_one_report_are_not_a_recurrence(as_, council, database):
+    audit = plan(as_("u-qm"), council["reception"])
+    auditor = as_("u-aud")
+    # The auditor's own questions, without a clause: both on the audit's first clause.
+    auditor.save_checklist(audit["id"], {"add": [{"question": "Registre tenu ?"}, {"question": "Accusés remis ?"}]})
+    auditor.audit_transition(audit["id"], "submit")
+    auditor.audit_transition(audit["id"], "start")
+    lines = auditor.get_checklist(audit["id"])["lines"]
+    auditor.save_checklist(
+        audit["id"], {"lines": [{"id": line["id"], "result": "minor_nc", "finding": "Manque."} for line in lines]}
+    )
+    auditor.write_report(audit["id"], {"summary": "Deux constats."})
+    auditor.audit_transition(audit["id"], "report")
+    assert [n["recurrence_of"] for n in as_("u-qm").report(audit["id"])["nonconformities"]] == [None, None]
+    assert outbox(database, "nonconformity.recurrence_detected") == []
+
+
+def test_a_new_owner_among_the_auditors_stops_the_audit_until_justified(as_, council):
+    manager, auditor = as_("u-qm"), as_("u-aud")
+    audit = plan(manager, council["reception"])
+    auditor.start_checklist_from(audit["id"], {"source": "catalogue"})
+    manager.update_process(council["reception"], {"owner_id": "u-aud"})  # the lead auditor now owns it
+    with pytest.raises(Conflict) as refused:
+        auditor.audit_transition(audit["id"], "submit")
+    assert refused.value.code == "impartiality_conflict"
+    manager.update_audit(audit["id"], {"impartiality_justification": "Réorganisation en cours ; audit maintenu."})
+    assert auditor.audit_transition(audit["id"], "submit")["state"] == "prepared"
+    # A justification covers the conflicts it was written for, not the next one.
+    with pytest.raises(Conflict) as refused:
+        manager.update_audit(audit["id"], {"team_ids": ["u-aud2"], "auditee_ids": ["u-po", "u-aud"]})
+    assert [c["reason"] for c in refused.value.details["conflicts"]] == ["is also an auditee"]
+
+
+def test_who_records_which_source_and_the_process_owner_of_any_role_treats(as_, council):
+    with pytest.raises(RoleNotAllowed):
+        raise_by_hand(as_("u-aud"), council["reception"], source="external_audit")
+    assert (
+        raise_by_hand(as_("u-dgs"), council["reception"], source="management_review")["source"] == "management_review"
+    )
+    with pytest.raises(ValidationFailed):  # not a clause of the standard
+        raise_by_hand(as_("u-qm"), council["reception"], clause="4.9")
+    as_("u-qm").update_process(council["reception"], {"owner_id": "u-dgs"})
+    item = raise_by_hand(as_("u-qm"), council["reception"])
+    analysed(as_("u-dgs"), item["id"])  # the director owns the process: it is theirs to treat
+    assert as_("u-dgs").get_nonconformity(item["id"])["state"] == "analysed"
+
+
+def test_a_suggestion_is_used_once_or_dismissed(as_, council, uow_for):
+    manager = as_("u-qm")
+    event = build_event(
+        "objective.status_changed",
+        FES,
+        "u-qm",
+        {
+            "objective_id": "8d1c7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
+            "title": "Délais",
+            "orientation_code": "OS1",
+            "owner_id": "u-qm",
+            "old_status": "at_risk",
+            "new_status": "off_track",
+            "indicator_id": None,
+        },
+    )
+    worker_factory(AuditsService, uow=uow_for(method="on_objective_status")).on_objective_status(event)
+    [offered] = manager.suggestions()["items"]
+    with pytest.raises(RoleNotAllowed):
+        as_("u-po").dismiss_suggestion(offered["id"])
+    assert manager.dismiss_suggestion(offered["id"])["id"] == offered["id"]
+    assert manager.suggestions()["items"] == []
+    with pytest.raises(ValidationFailed):  # dismissed: no longer pending
+        manager.dismiss_suggestion(offered["id"])
+
+
+def test_cancelling_an_action_of_an_approved_major_plan_needs_a_new_approval(as_, council):
+    manager = as_("u-qm")
+    item = raise_by_hand(manager, council["reception"], severity="major")
+    manager.nonconformity_transition(item["id"], "contain", {"containment": "Registre."})
+    analysed(manager, item["id"])
+    first, second = (
+        manager.add_action(
+            item["id"], {"type": "corrective", "title": t, "owner_id": "u-po", "due_date": TODAY.isoformat()}
+        )
+        for t in ("Outil", "Formation")
+    )
+    manager.nonconformity_transition(item["id"], "plan")
+    manager.nonconformity_transition(item["id"], "approve_plan")
+    manager.action_transition(second["id"], "cancel", {"comment": "Budget refusé."})
+    assert manager.get_nonconformity(item["id"])["plan_approved_at"] is None
+    as_("u-po").action_transition(first["id"], "complete", {"note": "Outil en place."})
+    with pytest.raises(Conflict):
+        manager.nonconformity_transition(item["id"], "implement")

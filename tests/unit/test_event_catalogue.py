@@ -230,6 +230,7 @@ EXAMPLES = {
     ("process.updated", 1): {**PROCESS, "owner_id": "u-po-2", "changed": ["owner_id", "clauses"]},
     ("process.snapshot", 1): PROCESS,
     ("audit.planned", 1): AUDIT,
+    ("audit.updated", 1): {**AUDIT, "state": "prepared", "changed": ["planned_end", "planned_start"]},
     ("audit.prepared", 1): {**AUDIT, "state": "prepared"},
     ("audit.started", 1): {**AUDIT, "state": "in_progress"},
     ("audit.reported", 1): {

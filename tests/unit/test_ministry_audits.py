@@ -34,7 +34,7 @@ def test_every_audits_event_the_ministry_reads_has_an_applier_and_none_refreshes
     assert set(AUDITS_APPLIERS) == {
         *(
             f"audit.{step}"
-            for step in ("planned", "prepared", "started", "reported", "closed", "cancelled", "snapshot")
+            for step in ("planned", "updated", "prepared", "started", "reported", "closed", "cancelled", "snapshot")
         ),
         *(f"nonconformity.{step}" for step in ("opened", "status_changed", "closed", "snapshot")),
     }

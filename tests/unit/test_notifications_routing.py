@@ -117,6 +117,25 @@ def sample_payload(event_type, **overrides):
             "state": "prepared",
             "comment": None,
         },
+        "audit.updated": {
+            "audit_id": AUDIT_ID,
+            "reference": "AUD-2026-003",
+            "title": "Audit interne du processus achats",
+            "type": "internal",
+            "programme_id": str(uuid.uuid4()),
+            "year": 2026,
+            "planned_month": "2026-05",
+            "planned_start": date(2026, 5, 11),
+            "planned_end": date(2026, 5, 12),
+            "process_ids": [PROCESS_ID],
+            "clauses": ["8.4", "8.4.1"],
+            "lead_auditor_id": "u-auditor",
+            "team_ids": ["u-auditor"],
+            "auditee_ids": AUDITEES,
+            "state": "prepared",
+            "comment": None,
+            "changed": ["planned_end", "planned_start"],
+        },
         "action.assigned": {
             "action_id": str(uuid.uuid4()),
             "nonconformity_id": NONCONFORMITY_ID,
@@ -183,6 +202,7 @@ EXPECTED = {
     "objective.status_changed": sorted(MANAGERS + ["u-owner"]),
     "indicator.measurement_missing": ["u-owner"],
     "audit.prepared": ["u-owner", "u-po"],  # the auditees still active, whatever their role
+    "audit.updated": ["u-owner", "u-po"],  # a prepared audit's dates changed: told again
     "action.assigned": ["u-owner"],
     "nonconformity.opened": ["u-dir"],  # a major one
     "nonconformity.recurrence_detected": MANAGERS,
@@ -222,6 +242,7 @@ def test_nobody_inactive_is_ever_routed_to(event_type):
         ("objective.status_changed", False),
         ("indicator.measurement_missing", False),
         ("audit.prepared", False),
+        ("audit.updated", False),
         ("action.assigned", False),
         ("nonconformity.opened", False),
         ("nonconformity.recurrence_detected", False),
@@ -250,6 +271,7 @@ def test_policy_links_point_at_the_version(event_type, link):
     "event_type,link",
     [
         ("audit.prepared", f"/audits/{AUDIT_ID}"),
+        ("audit.updated", f"/audits/{AUDIT_ID}"),
         ("action.assigned", f"/nonconformities/{NONCONFORMITY_ID}"),
         ("nonconformity.opened", f"/nonconformities/{NONCONFORMITY_ID}"),
         ("nonconformity.recurrence_detected", f"/nonconformities/{NONCONFORMITY_ID}"),
@@ -689,3 +711,12 @@ def test_an_accounts_e_mail_renders_from_its_event_alone(event_type, language):
         assert payload["link"] in rendered.text
     if event_type == "gateway.invitation_sent":
         assert "process_owner" not in rendered.text  # the role in words
+
+
+def test_a_changed_plan_is_told_to_the_auditees_only_once_sent_and_only_when_it_concerns_them():
+    route = ROUTES["audit.updated"]
+    assert routing.recipients(route, sample_payload("audit.updated"), STAFF) == ["u-owner", "u-po"]
+    reworded = sample_payload("audit.updated", changed=["title", "criteria"])
+    assert routing.recipients(route, reworded, STAFF) == []
+    not_sent_yet = sample_payload("audit.updated", state="planned")
+    assert routing.recipients(route, not_sent_yet, STAFF) == []

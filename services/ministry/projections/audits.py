@@ -10,7 +10,7 @@ from jouda.shared.events.envelope import occurred_at
 
 
 def apply_audit(session, event):
-    """audit.planned / prepared / started / reported / closed / cancelled / snapshot."""
+    """audit.planned / updated / prepared / started / reported / closed / cancelled / snapshot."""
     payload, at = event["payload"], occurred_at(event)
     audit = positions.audit(session, event["tenant_id"], payload["audit_id"])
     if not_older(at, audit.as_of):
@@ -37,6 +37,7 @@ def _moment(text):
 
 APPLIERS = {
     "audit.planned": apply_audit,
+    "audit.updated": apply_audit,
     "audit.prepared": apply_audit,
     "audit.started": apply_audit,
     "audit.reported": apply_audit,

@@ -200,6 +200,7 @@ def upgrade():
         sa.Column("finding", sa.Text(), nullable=True),
         sa.Column("previous_result", sa.String(length=30), nullable=True),
         sa.Column("previous_evidence", sa.Text(), nullable=True),
+        sa.Column("process_id", sa.String(length=36), nullable=True),
         sa.Column("nonconformity_id", sa.String(length=36), nullable=True),
         sa.ForeignKeyConstraint(
             ["audit_id"],
