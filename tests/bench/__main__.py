@@ -7,7 +7,8 @@
     (d) measurements POSTed by 20 clients until the ministry's read model has applied them all,
         beside the backbone figure of (a);
     (e) the ministry's two views on a generated national data set (1,600 councils), p50/p95 over
-        HTTP beside a naive per-tenant query loop, with the command and RPC layers timed apart
+        HTTP beside a naive per-tenant query loop, with the command and RPC layers timed apart, and
+    (k) the national view by ISO 9001 clause at 1,600 councils x 50 nonconformities, the same way
         (tests/bench/objectives.py);
     (f) notifications fan-out: one policy.published to a council of 2,000 users until every inbox
         entry exists and every e-mail has reached a local SMTP server, beside raw smtplib sending as
@@ -16,11 +17,16 @@
         backbone figure of (a) (tests/bench/notifications.py);
     (h) sign-in p50/p99 under 20 clients beside as many raw argon2-cffi verifications at once, and
     (i) an authenticated GET with a session cookie beside the same with a bearer token
-        (tests/bench/sign_in.py).
+        (tests/bench/sign_in.py);
+    (j) audits under 20 clients, each on an audit of its own, `jouda run audits` started beside the
+        services of (b): a 60-line checklist saved (PUT .../checklist, every line's result, evidence and
+        note), and an audit reported and closed (POST .../report + POST .../close), p50/p99 beside
+        GET /api/v1/policies/current under 20 clients measured by the same clients in the same run
+        (tests/bench/audits.py).
 Runs on a PostgreSQL database and a RabbitMQ vhost of its own (removed at the end); (d) and (e) on
 another pair of their own, (f) and (g) on a third.
 Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10), and those of
-tests/bench/objectives.py and tests/bench/notifications.py.
+tests/bench/objectives.py, tests/bench/notifications.py and tests/bench/audits.py.
 """
 
 import jouda  # noqa: F401 - warning filters first
@@ -31,7 +37,7 @@ eventlet.monkey_patch()
 import os  # noqa: E402
 import tempfile  # noqa: E402
 
-from tests.bench import backbone, notifications, objectives, sign_in  # noqa: E402
+from tests.bench import audits, backbone, notifications, objectives, sign_in  # noqa: E402
 from tests.bench.baseline_amqp import raw_publish_consume  # noqa: E402
 from tests.bench.baseline_http import measure_bare_http  # noqa: E402
 from tests.bench.gateway import jouda_services, measure_current_policy, peak_rss_mb  # noqa: E402
@@ -77,6 +83,7 @@ def main():
             current = measure_current_policy(base, token, clients=20, duration=SECONDS)
             rss = {name: peak_rss_mb(pid) for name, pid in pids.items()}
             signing_in = sign_in.measure(base, token, person, SECONDS)
+            auditing = audits.measure(base, token, database_url, amqp_uri, var_dir, SECONDS)
         line("GET /api/v1/policies/current p50", current.p50_ms, bare.p50_ms, "bare Nameko @http", "ms", "goal <= 2x")
         line("GET /api/v1/policies/current p99", current.p99_ms, bare.p99_ms, "bare Nameko @http", "ms", "goal <= 2x")
         line("throughput", current.requests_per_second, bare.requests_per_second, "bare Nameko @http", "req/s")
@@ -87,6 +94,7 @@ def main():
             line(f"jouda run {name}", megabytes, RSS_GOAL_MB, "goal", "MB", "goal < 1x")
 
         sign_in.report(line, signing_in, SECONDS)
+        audits.report(line, auditing, current)
 
         objectives.run(line, ours["pipeline_events_per_second"])
         notifications.run(line, ours["pipeline_events_per_second"])

@@ -12,11 +12,15 @@ their own (the main bench's database holds the demo seed of (b) and its vhost th
     ministry service's read model bulk-loaded consistently), beside a naive per-tenant query loop
     on the write model; with the same views timed at the command level (split into SQL, ORM and
     JSON) and through a bare RPC proxy, so the cost of the RPC hop and of HTTP shows.
+(k) the ministry's national view by ISO 9001 clause over HTTP on a generated data set (the same
+    1,600 councils x 50 nonconformities, bulk-loaded into the ministry service's read model),
+    beside the same naive per-tenant query loop over the same rows; with the view timed at the
+    command level too.
 
 The services run as production runs them: `jouda run gateway|policy|objectives|ministry`, one
 process each.
 Environment: JOUDA_BENCH_MEASUREMENTS (default 4000), JOUDA_BENCH_COUNCILS (default 1600),
-JOUDA_BENCH_VIEW_REQUESTS (default 200).
+JOUDA_BENCH_VIEW_REQUESTS (default 200), JOUDA_BENCH_NONCONFORMITIES (per council, default 50).
 """
 
 import contextlib
@@ -38,9 +42,10 @@ import psycopg2
 import psycopg2.extensions
 from sqlalchemy import select, text
 
+from jouda.services.audits.clauses import catalogue as iso_clauses
 from jouda.services.gateway import directory
 from jouda.services.ministry import commands as ministry_commands, views as ministry_views
-from jouda.services.ministry.domain import OBJECTIVE_COLUMNS
+from jouda.services.ministry.domain import OBJECTIVE_COLUMNS, SETTLED, NonconformityPosition
 from jouda.services.objectives import domain, status as rules
 from jouda.services.objectives.repository import ObjectivesRepository
 from jouda.shared import periods
@@ -48,6 +53,7 @@ from jouda.shared.clock import local_today
 from jouda.shared.db import Database, make_engine
 from jouda.shared.tenancy import ROLE_KEY, USER_KEY
 from jouda.shared.unit_of_work import PLATFORM, UnitOfWork
+from jouda.shared.vocabulary import CLOSED, MAJOR, MINOR, NONCONFORMITY_SOURCES, NONCONFORMITY_STATES, REJECTED
 from tests.bench.baseline_http import free_port
 from tests.bench.gateway import stop_processes
 from tests.bench.loadgen import _percentile, run_load
@@ -58,6 +64,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MEASUREMENTS = int(os.environ.get("JOUDA_BENCH_MEASUREMENTS", "4000"))
 COUNCILS = int(os.environ.get("JOUDA_BENCH_COUNCILS", "1600"))
 VIEW_REQUESTS = int(os.environ.get("JOUDA_BENCH_VIEW_REQUESTS", "200"))
+NONCONFORMITIES = int(os.environ.get("JOUDA_BENCH_NONCONFORMITIES", "50"))
 CLIENTS = 20
 VIEW_GOAL_MS = 100.0
 SERVICES = ("gateway", "policy", "objectives", "ministry")
@@ -999,11 +1006,187 @@ def _row_figures(row):
     return (row["objectives_by_status"], row["reported_periods"], row["due_periods"])
 
 
-# --- (d) and (e), printed -------------------------------------------------------------------------------
+# --- (k) the national view by clause ------------------------------------------------------------------------
+
+NONCONFORMITY_COLUMNS = (
+    "nonconformity_id, tenant_id, clause, severity, source, state, opened_at, closed_at, recurrence, "
+    "verifications, first_time_effective, as_of"
+)
+CLAUSE_FIGURES = ("nonconformities", "open", "major", "minor", "councils", "recurrences")
+
+
+def generate_nonconformities(rows, tenants, per_council, now, rng):
+    """`per_council` nonconformity positions for each council, as the audits service's events would have
+    left them: a few clauses fail far more often than the rest, every state, a tenth recurrences. Returns
+    the by-clause figures they make (rejected ones are none)."""
+    clauses = list(iso_clauses())
+    weights = [1 + 30 * (position % 7 == 0) + 5 * (position % 3 == 0) for position in range(len(clauses))]
+    expected = {}
+    for number, tenant in enumerate(tenants):
+        for index in range(per_council):
+            clause = rng.choices(clauses, weights)[0]
+            state = NONCONFORMITY_STATES[rng.randrange(len(NONCONFORMITY_STATES))]
+            severity = MAJOR if rng.random() < 0.25 else MINOR
+            recurrence = rng.random() < 0.1
+            opened_at = now - timedelta(days=rng.randrange(1, 730), minutes=index)
+            closed_at, verifications, first_time_effective = None, 0, None
+            if state == CLOSED:
+                verifications = 1 if rng.random() < 0.7 else 2
+                first_time_effective = verifications == 1
+                closed_at = opened_at + timedelta(days=rng.uniform(5, 120))
+            rows.add(
+                "nonconformity_positions",
+                f"4c000000-{number:04x}-4000-8000-{index:012x}",
+                tenant,
+                clause,
+                severity,
+                NONCONFORMITY_SOURCES[index % len(NONCONFORMITY_SOURCES)],
+                state,
+                opened_at,
+                closed_at,
+                recurrence,
+                verifications,
+                first_time_effective,
+                closed_at or opened_at,
+            )
+            if state != REJECTED:
+                _count_clause(expected, clause, tenant, state, severity, recurrence)
+    return _clause_figures(expected)
+
+
+def _count_clause(found, clause, tenant, state, severity, recurrence):
+    figures = found.setdefault(clause, {name: 0 for name in CLAUSE_FIGURES})
+    figures["nonconformities"] += 1
+    figures["open"] += state not in SETTLED
+    figures[severity] += 1
+    figures.setdefault("tenants", set()).add(tenant)
+    figures["recurrences"] += bool(recurrence)
+
+
+def _clause_figures(found):
+    return {
+        clause: tuple(len(figures["tenants"]) if name == "councils" else figures[name] for name in CLAUSE_FIGURES)
+        for clause, figures in found.items()
+    }
+
+
+def load_nonconformities(database_url, councils, per_council):
+    """Generate and bulk-load (COPY) the nonconformity positions of (e)'s councils; returns the councils,
+    the positions' count and the by-clause figures they make. The ministry's tables are no council's (no
+    row-level security): COPY goes straight into the table."""
+    tenants = [f"nat-{number:04d}" for number in range(councils)]
+    rows = _Copy()
+    expected = generate_nonconformities(rows, tenants, per_council, datetime.now(timezone.utc), random.Random(9002))
+    wait_callback = psycopg2.extensions.get_wait_callback()  # COPY: a plain blocking connection, as (e) loads
+    psycopg2.extensions.set_wait_callback(None)
+    connection = psycopg2.connect(database_url)
+    try:
+        cursor = connection.cursor()
+        cursor.execute('TRUNCATE "ministry".nonconformity_positions')
+        data = io.StringIO("\n".join(rows.buffers["nonconformity_positions"]) + "\n")
+        cursor.copy_expert(f'COPY "ministry".nonconformity_positions ({NONCONFORMITY_COLUMNS}) FROM STDIN', data)
+        connection.commit()
+        connection.autocommit = True
+        cursor.execute('VACUUM (ANALYZE) "ministry".nonconformity_positions')
+        cursor.close()
+    finally:
+        connection.close()
+        psycopg2.extensions.set_wait_callback(wait_callback)
+    return tenants, rows.counts["nonconformity_positions"], expected
+
+
+def naive_clauses(database, tenants):
+    """For each council, in its own session: its nonconformity positions, counted by clause here (what
+    the view would cost read one council at a time)."""
+    found = {}
+    for tenant in tenants:
+        session = database.session(tenant)
+        try:
+            with session.begin():
+                for clause, state, severity, recurrence in session.execute(
+                    select(
+                        NonconformityPosition.clause,
+                        NonconformityPosition.state,
+                        NonconformityPosition.severity,
+                        NonconformityPosition.recurrence,
+                    ).where(NonconformityPosition.tenant_id == tenant, NonconformityPosition.state != REJECTED)
+                ):
+                    _count_clause(found, clause, tenant, state, severity, recurrence)
+        finally:
+            session.close()
+    return _clause_figures(found)
+
+
+def measure_clauses(http_port, ministry_token, database, database_url, councils, per_council):
+    """(k): `database`, the ministry service's (the naive loop's and the command level's)."""
+    import gc
+
+    started = time.perf_counter()
+    tenants, count, expected = load_nonconformities(database_url, councils, per_council)
+    loaded = time.perf_counter() - started
+    result, body = measure_view(http_port, ministry_token, "/api/v1/ministry/clauses", VIEW_REQUESTS)
+    answered = {row["clause"]: tuple(row[name] for name in CLAUSE_FIGURES) for row in body["items"]}
+    ordered = [row["nonconformities"] for row in body["items"]] == sorted(
+        (row["nonconformities"] for row in body["items"]), reverse=True
+    )
+    del body
+    gc.collect()
+    command = _command_figures(database, ministry_views.clauses, ministry_commands.clauses, 20)
+    loop, naive = timed_loops(lambda: naive_clauses(database, tenants))
+    mismatched = sorted(
+        clause
+        for clause in set(expected) | set(answered) | set(naive)
+        if not expected.get(clause) == answered.get(clause) == naive.get(clause)
+    )
+    return {
+        "nonconformities": count,
+        "load_seconds": loaded,
+        "view": result,
+        "command": command,
+        "loop": loop,
+        "clauses": len(answered),
+        "mismatched": mismatched,
+        "ordered": ordered,
+    }
+
+
+def _print_clauses(line, clauses):
+    result, command = clauses["view"], clauses["command"]
+    loop = sorted(clauses["loop"])
+    loop_p50, loop_p95 = _percentile(loop, 50) * 1000, _percentile(loop, 95) * 1000
+    print(
+        f"      data set: {clauses['nonconformities']} nonconformity positions, {COUNCILS} councils, "
+        f"{clauses['clauses']} clauses, loaded (COPY) in {clauses['load_seconds']:.1f} s; the view, the naive "
+        f"loop and the generator agree on {clauses['clauses'] - len(clauses['mismatched'])} of "
+        f"{clauses['clauses']} clauses",
+        flush=True,
+    )
+    label = "GET /api/v1/ministry/clauses"
+    verdict = f"goal p95 < {VIEW_GOAL_MS:.0f} ms: " + ("met" if result.p95_ms < VIEW_GOAL_MS else "NOT met")
+    line(f"{label} p50", result.p50_ms, loop_p50, "naive per-tenant loop", "ms")
+    line(f"{label} p95", result.p95_ms, loop_p95, "naive per-tenant loop", "ms", verdict)
+    line("  same, command level (no RPC, no HTTP) p50", command["p50_ms"], result.p50_ms, "HTTP, same view", "ms")
+    line("  same, command level (no RPC, no HTTP) p95", command["p95_ms"], result.p95_ms, "HTTP, same view", "ms")
+    print(
+        f"      {result.requests} requests in a row, errors {result.errors}, max {result.max_ms:.1f} ms; "
+        f"{command['rows']} rows, {command['bytes'] / 1024:.0f} KiB of JSON, {command['statements']} SQL "
+        f"statement(s) ({command['sql_ms']:.1f} ms alone on a bare cursor); naive loop over {COUNCILS} tenant "
+        f"sessions timed {len(loop)} times ({', '.join(f'{s:.1f}' for s in clauses['loop'])} s)",
+        flush=True,
+    )
+    if clauses["mismatched"] or not clauses["ordered"]:
+        print(
+            f"      MISMATCH between the view, the naive loop and the generator for {len(clauses['mismatched'])} "
+            f"clauses, e.g. {clauses['mismatched'][:3]}; most found first: {clauses['ordered']}",
+            flush=True,
+        )
+
+
+# --- (d), (e) and (k), printed ---------------------------------------------------------------------------
 
 
 def run(line, backbone_events_per_second):
-    """Measure (d) and (e) and print them with the bench's `line`."""
+    """Measure (d), (e) and (k) and print them with the bench's `line`."""
     with tempfile.TemporaryDirectory() as var_dir, platform(var_dir) as (database_url, amqp_uri):
         gateway_db = Database("gateway", database_url, pool_size=2)
         databases = {name: Database(name, database_url, pool_size=2) for name in ("objectives", "ministry")}
@@ -1071,6 +1254,9 @@ def run(line, backbone_events_per_second):
                     flush=True,
                 )
                 views = measure_views(http_port, amqp_uri, ministry_token, databases, database_url, COUNCILS)
+                clauses = measure_clauses(
+                    http_port, ministry_token, databases["ministry"], database_url, COUNCILS, NONCONFORMITIES
+                )
         finally:
             for engine in owners.values():
                 engine.dispose()
@@ -1078,6 +1264,12 @@ def run(line, backbone_events_per_second):
                 database.dispose()
             gateway_db.dispose()
     _print_views(line, views)
+    print(
+        f"\n(k) ministry view by ISO 9001 clause, {COUNCILS} councils x {NONCONFORMITIES} nonconformities "
+        "(ms, lower is better)",
+        flush=True,
+    )
+    _print_clauses(line, clauses)
 
 
 def _answers(client, path):
