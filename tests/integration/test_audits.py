@@ -17,6 +17,7 @@ from jouda.services.audits import domain, nonconformities as nc
 from jouda.shared.clock import local_today
 from jouda.shared.events.catalogue import validate_event
 from tests.integration.conftest import eventually
+from tests.integration.test_metrics_and_cli import sample, scrape
 from jouda.services.notifications import domain as notifications
 from tests.integration.test_notifications import inbox, make_team, notifications_db, of_kind, team  # noqa: F401
 
@@ -435,3 +436,84 @@ def test_a_refused_step_says_what_is_missing(client, team, database_of):  # noqa
     assert (partial.status, partial.error_code) == (409, "impartiality_conflict")
     assert partial.json()["error"]["details"]["conflicts"][0]["reason"] == "is also an auditee"
     assert written(database_of, team.code) == before
+
+
+def test_bad_input_on_an_items_endpoints_writes_nothing(client, team, database_of):  # noqa: F811
+    process = new_process(client, team)
+    audit = planned_audit(client, team, process)
+    manager = as_(client, team.one("quality_manager"))
+    item = ok(
+        manager.post(
+            "/api/v1/nonconformities",
+            {
+                "process_id": process["id"],
+                "clause": "8.2.1",
+                "severity": "minor",
+                "title": "T",
+                "description": "D",
+                "source": "staff_report",
+            },
+        ),
+        201,
+    )
+    before = written(database_of, team.code)
+    audit_path, item_path = f"/api/v1/audits/{audit['id']}", f"/api/v1/nonconformities/{item['id']}"
+    bad = [
+        ("PATCH", f"/api/v1/processes/{process['id']}", {}, "_schema"),
+        ("PATCH", f"/api/v1/processes/{process['id']}", {"type": "other"}, "type"),
+        ("PATCH", audit_path, {"planned_month": "26-1"}, "planned_month"),
+        ("PUT", f"{audit_path}/checklist", {"lines": [{"id": "x", "result": "maybe"}]}, "lines"),
+        ("POST", f"{audit_path}/checklist/from", {"source": "guess"}, "source"),
+        ("POST", f"{audit_path}/checklist/from", {"source": "catalogue", "clauses": ["11.2"]}, "clauses"),
+        ("PUT", f"{audit_path}/report", {"summary": ""}, "summary"),
+        ("POST", f"{item_path}/analyse", {"root_cause": "X", "method": "astrology"}, "method"),
+        ("POST", f"{item_path}/analyse", {"root_cause": "X", "method": "five_whys", "whys": ["Un seul."]}, "whys"),
+        (
+            "POST",
+            f"{item_path}/actions",
+            {"type": "wish", "title": "", "owner_id": "x", "due_date": "0130-01-01"},
+            "type",
+        ),
+        (
+            "POST",
+            f"{item_path}/actions",
+            {"type": "correction", "title": "A", "owner_id": "nobody", "due_date": DUE},
+            "owner_id",
+        ),
+        ("POST", f"{item_path}/reject", {"comment": 12}, "comment"),
+    ]
+    for method, path, body, field in bad:
+        reply = manager.request(method, path, body)
+        assert (reply.status, reply.error_code) == (422, "validation_failed"), (method, path, body, reply)
+        assert field in reply.json()["error"]["details"], (method, path, reply)
+    assert manager.get(f"{audit_path}/report?lang=xx").status == 422
+    assert written(database_of, team.code) == before
+
+
+def test_the_councils_audit_gauges(client, team, settings):  # noqa: F811
+    process = new_process(client, team)
+    manager = as_(client, team.one("quality_manager"))
+    audit = reported(client, team, process)
+    items = ok(manager.get("/api/v1/nonconformities"))["items"]
+    minor = next(i for i in items if i["severity"] == "minor")
+    ok(
+        manager.post(
+            f"/api/v1/nonconformities/{minor['id']}/analyse",
+            {"root_cause": "X", "method": "cause_category", "cause_category": "method"},
+        )
+    )
+    late = (TODAY - timedelta(days=3)).isoformat()
+    ok(
+        manager.post(
+            f"/api/v1/nonconformities/{minor['id']}/actions",
+            {"type": "correction", "title": "A", "owner_id": team.one("process_owner").user_id, "due_date": late},
+        ),
+        201,
+    )
+    text = scrape(settings)
+    assert sample(text, "jouda_audits", tenant=team.code, status="reported") == 1
+    assert sample(text, "jouda_audits", tenant=team.code, status="closed") == 0
+    assert sample(text, "jouda_nonconformities", tenant=team.code, state="open", severity="major") == 1
+    assert sample(text, "jouda_nonconformities", tenant=team.code, state="analysed", severity="minor") == 1
+    assert sample(text, "jouda_actions_overdue", tenant=team.code) == 1
+    assert audit["id"]

@@ -776,6 +776,12 @@ def test_a_suggestion_is_used_once_or_dismissed(as_, council, uow_for):
     [offered] = manager.suggestions()["items"]
     with pytest.raises(RoleNotAllowed):
         as_("u-po").dismiss_suggestion(offered["id"])
+    add_people(uow_for, ORIENTAL)
+    with pytest.raises(Exception) as missing:  # another council's suggestion is not found
+        as_("u-qm", tenant=ORIENTAL).dismiss_suggestion(offered["id"])
+    assert getattr(missing.value, "code", None) == "suggestion_not_found" or "suggestion_not_found" in str(
+        missing.value
+    )
     assert manager.dismiss_suggestion(offered["id"])["id"] == offered["id"]
     assert manager.suggestions()["items"] == []
     with pytest.raises(ValidationFailed):  # dismissed: no longer pending
