@@ -1,12 +1,13 @@
 """PolicyService entrypoints through Nameko's worker_factory."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import text
 
+from jouda.shared.clock import local_today
 from jouda.services.policy import domain
 from jouda.services.policy.service import PolicyService
 from jouda.shared.errors import TenantRequired
@@ -64,7 +65,7 @@ def test_publish_writes_its_events_in_the_same_commit(uow_for, policy_database):
 def test_review_due_timer_notifies_once_per_version(uow_for, policy_database):
     published = publish_as(uow_for, "fes-meknes")
     other = publish_as(uow_for, "oriental")
-    soon = date.today() + timedelta(days=domain.REVIEW_NOTICE_DAYS - 1)
+    soon = local_today() + timedelta(days=domain.REVIEW_NOTICE_DAYS - 1)  # the councils' today, as the timer's
     with policy_database.transaction(all_tenants=True) as session:
         session.get(domain.PolicyVersion, published["id"]).next_review_date = soon
     timer = worker_factory(PolicyService, uow=uow_for(method="send_review_notices"))
