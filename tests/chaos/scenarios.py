@@ -95,6 +95,7 @@ class Outcome:
     emails_expected: int = 0
     emails_received: int = 0
     duplicates: int = 0
+    resent: int = 0  # the same e-mail (same Message-ID) received again: see `same_message_again`
     lost: int = 0
     refused: dict = field(default_factory=dict)
 
@@ -106,6 +107,7 @@ class Outcome:
             f"{self.events_consumed}/{self.events_emitted}",
             f"{self.emails_received}/{self.emails_expected}",
             self.duplicates,
+            self.resent,
             self.lost,
             ", ".join(f"{k}: {v}" for k, v in sorted(self.refused.items(), key=str)) or "-",
         ]
@@ -118,6 +120,7 @@ COLUMNS = [
     "events consumed",
     "e-mails received",
     "duplicates",
+    "same e-mail again",
     "lost",
     "answers on the way (retried)",
 ]
@@ -311,8 +314,11 @@ def _count(stack, name, councils):
         duplicates += max(0, submits - accepted_submits) + (len(comments) - len(set(comments)))
         lost += max(0, accepted_submits - submits) + sum(1 for c in accepted_comments if c not in comments)
 
-        director_mails = [m for m in mails if council.people["director"][1] in m.rcpt_tos]
-        manager_mails = [m for m in mails if council.people["quality_manager"][1] in m.rcpt_tos]
+        director_mails, again = same_message_again(m for m in mails if council.people["director"][1] in m.rcpt_tos)
+        manager_mails, again_too = same_message_again(
+            m for m in mails if council.people["quality_manager"][1] in m.rcpt_tos
+        )
+        outcome.resent += again + again_too
         quoted = [comment for m in manager_mails for comment in COMMENT.findall(_text_of(m))]
         outcome.emails_expected += accepted_submits + len(accepted_comments)
         outcome.emails_received += len(director_mails) + len(set(quoted))
@@ -321,6 +327,24 @@ def _count(stack, name, councils):
     lost += len(emitted) - consumed
     outcome.persisted, outcome.duplicates, outcome.lost = persisted, duplicates, lost
     return outcome
+
+
+def same_message_again(messages):
+    """(the messages once each, how many arrived again with a Message-ID already received).
+
+    An e-mail's Message-ID is its delivery's id. A dispatcher killed after the SMTP server accepted
+    a message and before the outcome was committed sends that same delivery again after its lease:
+    the one window no SMTP client can close (the server's answer is the hand-over), a second copy
+    that mail programs recognise as the same message. Counted apart from duplicates, which are
+    different messages for one change."""
+    unique, seen, again = [], set(), 0
+    for message in messages:
+        if message["Message-ID"] in seen:
+            again += 1
+        else:
+            seen.add(message["Message-ID"])
+            unique.append(message)
+    return unique, again
 
 
 _TEXTS = {}  # message id -> its plain text: the received messages only grow
