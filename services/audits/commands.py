@@ -181,8 +181,9 @@ def _dump_audit(repo, audit):
     return AuditSchema().dump(audit)
 
 
-def _plan_context(repo, data, now):
-    processes = repo.processes_by_id()
+def _plan_context(repo, data):
+    """What a plan is checked against: the processes it names, the council's people, the ownerships."""
+    processes = repo.processes_by_id(data.get("process_ids") or ())
     return {
         "processes": processes,
         "people": repo.people(),
@@ -195,8 +196,6 @@ def plan_audit(uow, data):
     repo = AuditsRepository(uow.session)
     now = utc_now()
     programme = repo.programme(data["programme_id"]) if data.get("programme_id") else None
-    data["programme_id"] = None
-    domain.require_role(uow.role, domain.EDITORS, "plan audits")
     audit = domain.plan_audit(
         uow.tenant_id,
         repo.next_reference(uow.tenant_id, "AUD", int(data["planned_month"][:4])),
@@ -205,7 +204,7 @@ def plan_audit(uow, data):
         uow.actor,
         uow.role,
         now,
-        **_plan_context(repo, data, now),
+        **_plan_context(repo, data),
     )
     repo.add(audit)
     uow.session.flush()
@@ -223,7 +222,7 @@ def update_audit(uow, audit_id, data):
     merged = {"process_ids": changes.get("process_ids", audit.process_ids)}
     programme = repo.programme(audit.programme_id) if audit.programme_id else None
     changed = domain.edit_plan(
-        audit, changes, uow.actor, uow.role, now, programme=programme, **_plan_context(repo, merged, now)
+        audit, changes, uow.actor, uow.role, now, programme=programme, **_plan_context(repo, merged)
     )
     if changed:
         uow.emit("audit.updated", {**audit_payload(audit), "changed": sorted(changed)})
@@ -369,7 +368,7 @@ def report(uow, audit_id, language="fr"):
     audit = repo.audit(audit_id)
     lines = repo.lines(audit.id)
     processes = repo.processes_by_id(audit.process_ids)
-    raised = [n for n in repo.nonconformities() if n.audit_id == audit.id]
+    raised = repo.nonconformities(audit_id=audit.id)
     return {
         "audit": _dump_audit(repo, audit),
         "language": language,

@@ -19,7 +19,7 @@ No Nameko, no SQLAlchemy session, no I/O here."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from jouda.services.audits.clauses import check_clauses
 from jouda.shared.clock import as_utc
@@ -679,7 +679,3 @@ def tally(lines):
     for line in lines:
         counts[line.result] += 1
     return counts
-
-
-def month_of(moment: datetime) -> str:
-    return f"{moment.year:04d}-{moment.month:02d}"

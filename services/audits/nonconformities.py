@@ -229,7 +229,7 @@ def transition(nonconformity, action, data, actor, role, now, *, process_owner, 
     guard = guard_of(NONCONFORMITY_GUARDS, action)
     if action == "verify":  # the verifier is named only once the check is scheduled
         require_source(guard, action, nonconformity, "nonconformity")
-        check_verifier(nonconformity, actor, role)
+        check_verifier(nonconformity, actor)
     elif not may_treat(nonconformity, guard, actor, role, process_owner):
         raise RoleNotAllowed(
             f"Your role ({role}) cannot {action.replace('_', ' ')} this nonconformity"
@@ -342,7 +342,7 @@ def schedule_check(nonconformity, data, live, owners, delay_days, people):
     nonconformity.indicator_id = data.get("indicator_id")
 
 
-def check_verifier(nonconformity, actor, role):
+def check_verifier(nonconformity, actor):
     if actor != nonconformity.verifier_id:
         raise RoleNotAllowed(
             "The effectiveness check is made by the verifier named when it was scheduled.",

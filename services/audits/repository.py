@@ -160,16 +160,16 @@ class AuditsRepository:
             nc.Nonconformity, nonconformity_id, nc.NonconformityNotFound, "nonconformity", for_update=for_update
         )
 
-    def nonconformities(self, *, state=None, severity=None, process_id=None, open_only=False, limit=None, offset=0):
+    def nonconformities(self, *, state=None, severity=None, process_id=None, audit_id=None, limit=None, offset=0):
         where = []
+        if audit_id is not None:
+            where.append(nc.Nonconformity.audit_id == audit_id)
         if state is not None:
             where.append(nc.Nonconformity.state == state)
         if severity is not None:
             where.append(nc.Nonconformity.severity == severity)
         if process_id is not None:
             where.append(nc.Nonconformity.process_id == process_id)
-        if open_only:
-            where.append(nc.Nonconformity.state.in_(nc.OPEN_STATES))
         order = (nc.Nonconformity.opened_at.desc(), nc.Nonconformity.reference.desc())
         if limit is None:
             return self.session.scalars(select(nc.Nonconformity).where(*where).order_by(*order)).all()

@@ -27,36 +27,29 @@ def council(session, tenant_id) -> CouncilPosition:
     return session.get(CouncilPosition, tenant_id, with_for_update=True, populate_existing=True)
 
 
-def objective(session, tenant_id, objective_id) -> ObjectivePosition:
-    position = session.get(ObjectivePosition, objective_id)
+def _position(session, cls, key, tenant_id):
+    """The position of `key`, added when its first event arrives (the council's lock is held)."""
+    position = session.get(cls, key)
     if position is None:
-        position = ObjectivePosition(objective_id, tenant_id)
+        position = cls(key, tenant_id)
         session.add(position)
     return position
+
+
+def objective(session, tenant_id, objective_id) -> ObjectivePosition:
+    return _position(session, ObjectivePosition, objective_id, tenant_id)
 
 
 def indicator(session, tenant_id, indicator_id) -> IndicatorPosition:
-    position = session.get(IndicatorPosition, indicator_id)
-    if position is None:
-        position = IndicatorPosition(indicator_id, tenant_id)
-        session.add(position)
-    return position
+    return _position(session, IndicatorPosition, indicator_id, tenant_id)
 
 
 def audit(session, tenant_id, audit_id) -> AuditPosition:
-    position = session.get(AuditPosition, audit_id)
-    if position is None:
-        position = AuditPosition(audit_id, tenant_id)
-        session.add(position)
-    return position
+    return _position(session, AuditPosition, audit_id, tenant_id)
 
 
 def nonconformity(session, tenant_id, nonconformity_id) -> NonconformityPosition:
-    position = session.get(NonconformityPosition, nonconformity_id)
-    if position is None:
-        position = NonconformityPosition(nonconformity_id, tenant_id)
-        session.add(position)
-    return position
+    return _position(session, NonconformityPosition, nonconformity_id, tenant_id)
 
 
 def refresh_completeness(session, tenant_id, today):

@@ -65,6 +65,19 @@ def new_process(client, team, code="OP-01", owner="process_owner", **changes):  
     return ok(as_(client, team.one("quality_manager")).post("/api/v1/processes", body), 201)
 
 
+def hand_raised(process, **changes):
+    """A nonconformity's body as a person reports it by hand on `process`."""
+    return {
+        "process_id": process["id"],
+        "clause": "8.2.1",
+        "severity": "minor",
+        "title": "T",
+        "description": "D",
+        "source": "staff_report",
+        **changes,
+    }
+
+
 def planned_audit(client, team, process, **changes):  # noqa: F811
     staff = team.all("staff")[0]
     body = {
@@ -168,14 +181,12 @@ def test_the_improvement_loop_tells_each_person_their_part(client, team, smtp, e
     again = ok(
         manager.post(
             "/api/v1/nonconformities",
-            {
-                "process_id": process["id"],
-                "clause": "8.2.1",
-                "severity": "minor",
-                "title": "Demande non enregistrée",
-                "description": "Une demande reçue par courrier n'a pas de numéro.",
-                "source": "citizen_complaint",
-            },
+            hand_raised(
+                process,
+                title="Demande non enregistrée",
+                description="Une demande reçue par courrier n'a pas de numéro.",
+                source="citizen_complaint",
+            ),
         ),
         201,
     )
@@ -248,14 +259,7 @@ def test_the_registers_download_as_files_without_live_formulas(client, team):  #
     ok(
         manager.post(
             "/api/v1/nonconformities",
-            {
-                "process_id": process["id"],
-                "clause": "8.2.1",
-                "severity": "minor",
-                "title": '=HYPERLINK("http://198.51.100.7")',
-                "description": "Formule dans un titre.",
-                "source": "staff_report",
-            },
+            hand_raised(process, title='=HYPERLINK("http://198.51.100.7")', description="Formule dans un titre."),
         ),
         201,
     )
@@ -359,17 +363,7 @@ def test_another_councils_ids_are_not_found_on_every_endpoint(client, team, make
     assert ok(outsider.get("/api/v1/nonconformities/register"))["items"] == []
     assert ok(outsider.get("/api/v1/audit-dashboard"))["open_nonconformities"] == 0
     # Naming this council's process in the other council's audit or nonconformity is bad input there.
-    reply = outsider.post(
-        "/api/v1/nonconformities",
-        {
-            "process_id": process["id"],
-            "clause": "8.2.1",
-            "severity": "minor",
-            "title": "T",
-            "description": "D",
-            "source": "staff_report",
-        },
-    )
+    reply = outsider.post("/api/v1/nonconformities", hand_raised(process))
     assert (reply.status, reply.error_code) == (422, "validation_failed")
     assert written(database_of, team.code) == before
 
@@ -442,20 +436,7 @@ def test_bad_input_on_an_items_endpoints_writes_nothing(client, team, database_o
     process = new_process(client, team)
     audit = planned_audit(client, team, process)
     manager = as_(client, team.one("quality_manager"))
-    item = ok(
-        manager.post(
-            "/api/v1/nonconformities",
-            {
-                "process_id": process["id"],
-                "clause": "8.2.1",
-                "severity": "minor",
-                "title": "T",
-                "description": "D",
-                "source": "staff_report",
-            },
-        ),
-        201,
-    )
+    item = ok(manager.post("/api/v1/nonconformities", hand_raised(process)), 201)
     before = written(database_of, team.code)
     audit_path, item_path = f"/api/v1/audits/{audit['id']}", f"/api/v1/nonconformities/{item['id']}"
     bad = [

@@ -453,24 +453,29 @@ def test_a_rejected_nonconformity_keeps_its_reason(as_, council):
     assert (rejected["state"], rejected["reject_reason"]) == ("rejected", "Demande hors périmètre.")
 
 
-def test_the_effectiveness_check_proposes_from_the_indicators_status(as_, council, uow_for):
-    manager = as_("u-qm")
-    indicator = "0c8f7a4e-8a43-4b71-9a41-59d7a7f1f1a1"
-    objective_event = build_event(
+def gone_off_track(uow_for, title, indicator_id=None):
+    """objective.status_changed to off_track, as the objectives service announces it."""
+    event = build_event(
         "objective.status_changed",
         FES,
         "u-qm",
         {
             "objective_id": "8d1c7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
-            "title": "Satisfaction",
+            "title": title,
             "orientation_code": "OS1",
             "owner_id": "u-qm",
             "old_status": "at_risk",
             "new_status": "off_track",
-            "indicator_id": indicator,
+            "indicator_id": indicator_id,
         },
     )
-    worker_factory(AuditsService, uow=uow_for(method="on_objective_status")).on_objective_status(objective_event)
+    worker_factory(AuditsService, uow=uow_for(method="on_objective_status")).on_objective_status(event)
+
+
+def test_the_effectiveness_check_proposes_from_the_indicators_status(as_, council, uow_for):
+    manager = as_("u-qm")
+    indicator = "0c8f7a4e-8a43-4b71-9a41-59d7a7f1f1a1"
+    gone_off_track(uow_for, "Satisfaction", indicator)
     [offered] = manager.suggestions()["items"]
     item = manager.open_nonconformity(
         {
@@ -758,21 +763,7 @@ def test_who_records_which_source_and_the_process_owner_of_any_role_treats(as_, 
 
 def test_a_suggestion_is_used_once_or_dismissed(as_, council, uow_for):
     manager = as_("u-qm")
-    event = build_event(
-        "objective.status_changed",
-        FES,
-        "u-qm",
-        {
-            "objective_id": "8d1c7a4e-8a43-4b71-9a41-59d7a7f1f1a1",
-            "title": "Délais",
-            "orientation_code": "OS1",
-            "owner_id": "u-qm",
-            "old_status": "at_risk",
-            "new_status": "off_track",
-            "indicator_id": None,
-        },
-    )
-    worker_factory(AuditsService, uow=uow_for(method="on_objective_status")).on_objective_status(event)
+    gone_off_track(uow_for, "Délais")
     [offered] = manager.suggestions()["items"]
     with pytest.raises(RoleNotAllowed):
         as_("u-po").dismiss_suggestion(offered["id"])
