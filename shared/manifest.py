@@ -26,6 +26,7 @@ class Manifest:
     summary: str = ""  # one line, for the docs and the deploy files
     events: str | None = None  # "module:CONTRACTS": {(event type, version): payload schema} it publishes
     operations: str | None = None  # "module:OPERATIONS": the HTTP operations the gateway serves for it
+    pages: str | None = None  # "module:PAGES": its web pages (shared/pages.py); templates and catalogues in web/
     notices: str | None = None  # "module:NOTICES": what its events tell whom (shared/notices.py)
     seed: str | None = None  # "module:function": its step of the demo, given a jouda.seed.Demo
     snapshots: str | None = None  # "module:function": (database, tenant) -> the present as events (jouda resync)
@@ -57,6 +58,15 @@ class Manifest:
 
     def http_operations(self) -> tuple:
         return tuple(load(self.operations)) if self.operations else ()
+
+    def web_pages(self) -> tuple:
+        return tuple(load(self.pages)) if self.pages else ()
+
+    @property
+    def web_folder(self) -> Path | None:
+        """Its pages' templates (web/templates) and translation catalogues (web/locale/<lang>.po)."""
+        folder = self.folder / "web"
+        return folder if folder.is_dir() else None
 
     def notice_routes(self):
         return load(self.notices) if self.notices else None

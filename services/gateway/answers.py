@@ -3,11 +3,13 @@
 from werkzeug.wrappers import Response
 
 import jouda
-from jouda.services.gateway import openapi
+from jouda.services.gateway import openapi, web
 from jouda.services.gateway.models import Tenant
 
 
 def index(gateway, request):
+    if web.html_wanted(request):  # a browser: the web app
+        return Response(status=303, headers={"Location": web.HOME})
     return 200, {
         "name": "Jouda",
         "version": jouda.__version__,

@@ -8,7 +8,7 @@ called. It knows no service's schemas beyond what those declarations hand it."""
 from nameko.rpc import RpcProxy
 
 from jouda import platform
-from jouda.services.gateway import current_policy
+from jouda.services.gateway import current_policy, web
 from jouda.services.gateway.api import Api, rpc_proxy_options, serve
 from jouda.services.gateway.edge import http
 from jouda.services.gateway.metrics import SessionGauges
@@ -52,15 +52,30 @@ def operations():
     return [operation for manifest in platform.manifests() for operation in manifest.http_operations()]
 
 
-def _entrypoint(operation):
+def dispatch(gateway, operation, request, path):
+    """One operation answered: for a request from outside, and for a page calling it (services/gateway/web.py)."""
     answer = load(operation.answer) if operation.answer else None
-    follow = FOLLOWS.get(operation.operation_id, ())
+    return serve(gateway, operation, request, path, answer=answer, follow=FOLLOWS.get(operation.operation_id, ()))
 
+
+def _entrypoint(operation):
     def handle(self, request, **path):
-        return serve(self, operation, request, path, answer=answer, follow=follow)
+        return dispatch(self, operation, request, path)
 
     handle.__name__ = handle.__qualname__ = operation.operation_id
     return http(operation.method, operation.rule)(handle)
+
+
+def _page_entrypoint(page):
+    def handle(self, request, **path):
+        return web.serve_page(self, page, request, path)
+
+    handle.__name__ = handle.__qualname__ = f"page_{page.name}"
+    return http(",".join(page.methods), page.rule)(handle)
+
+
+def _static(self, request, name):
+    return web.static_file(name) or web.not_found_page(self, request)
 
 
 def _build():
@@ -68,6 +83,11 @@ def _build():
         if hasattr(GatewayService, operation.operation_id):
             raise ValueError(f"two operations are named {operation.operation_id}")
         setattr(GatewayService, operation.operation_id, _entrypoint(operation))
+    for page in web.pages():
+        if hasattr(GatewayService, f"page_{page.name}"):
+            raise ValueError(f"two pages are named {page.name}")
+        setattr(GatewayService, f"page_{page.name}", _page_entrypoint(page))
+    GatewayService.static = http("GET", "/static/<path:name>")(_static)
     for service in sorted({operation.service for operation in operations() if operation.service} | {"policy"}):
         setattr(GatewayService, f"rpc_{service}", RpcProxy(service, **rpc_proxy_options()))
 

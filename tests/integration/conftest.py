@@ -203,3 +203,21 @@ def event_tap(platform, settings):
     tap = EventTap(settings.amqp_uri)
     yield tap
     tap.close()
+
+
+@pytest.fixture
+def pages_as(settings, platform, gateway_db):
+    """pages_as(council, role): a browser signed in to the web app as that council's first person of
+    the role (given a password for it)."""
+    from tests.support.pages import PageBrowser, give_password
+
+    def signed_in(council, role, language="en"):
+        give_password(gateway_db, council.users[role])
+        browser = PageBrowser(settings.http_port, language)
+        with gateway_db.transaction(all_tenants=True) as session:
+            email = session.get(directory.User, council.users[role]).email
+        page = browser.sign_in(email)
+        assert page.status == 200, page
+        return browser
+
+    return signed_in

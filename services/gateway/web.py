@@ -1,0 +1,426 @@
+"""The web app: every service's pages (shared/pages.py), served by the gateway beside the API.
+
+A page is an HTML view over the same operations the API serves: `PageContext.call` runs an operation
+through `api.serve` exactly as an HTTP request would (the session, the CSRF token, the role, the
+Idempotency-Key, the error envelope), so a page can show nothing and change nothing the API would
+not. Forms work without JavaScript: a page posts to itself, shows what was refused beside what was
+typed, and redirects after a change (so reloading never sends it twice; the form's Idempotency-Key
+makes a double click count once).
+
+The session is the API's cookie. The form token is the session's CSRF token, kept by the browser in
+a second HttpOnly cookie (SameSite=Strict) and written into each form: a page posted from elsewhere
+has neither, and every state-changing operation checks it against the session's hash."""
+
+import hmac
+import json
+import logging
+import uuid
+from functools import cache
+from urllib.parse import urlencode, urlsplit
+
+import eventlet
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
+
+from jouda import platform
+from jouda.services.gateway.api import ApiError
+from jouda.shared.clock import as_utc
+from jouda.shared.manifest import load
+from jouda.shared.operations import PATH_PARAMETER
+from jouda.shared.pages import Refused
+from jouda.shared.web import charts
+from jouda.shared.web.i18n import LANGUAGES, NAMES, RIGHT_TO_LEFT, SHARED_FOLDER, best_language, translations
+
+log = logging.getLogger(__name__)
+
+CSRF_COOKIE = "jouda_form"
+LANGUAGE_COOKIE = "jouda_lang"
+SIGN_IN, HOME, ENROL = "/sign-in", "/home", "/account/two-factor"
+WHILE_ENROLLING = frozenset({"two_factor", "sign_out", "language", "sign_in"})  # pages open before enrolment
+STATIC_FOLDER = SHARED_FOLDER / "static"
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png"}
+LOCALES = {"fr": "fr_MA", "ar": "ar_MA", "en": "en_GB"}  # Moroccan formats: Latin digits, day first
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+
+def pages():
+    """Every service's pages."""
+    return [page for manifest in platform.manifests() for page in manifest.web_pages()]
+
+
+@cache
+def operations_by_id():
+    from jouda.services.gateway.service import operations
+
+    return {operation.operation_id: operation for operation in operations()}
+
+
+def navigation(role):
+    """The menu of a role: (path, message) of the pages it may open that have an entry, in order."""
+    entries = [page for page in pages() if page.nav and role in page.roles and "{" not in page.path]
+    return [(page.path, page.nav) for page in sorted(entries, key=lambda page: (page.nav_order, page.path))]
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+MARKDOWN = MarkdownIt("js-default")  # no raw HTML: a policy's text is never markup of its own
+
+
+@cache
+def environment(language):
+    services = {m.name: FileSystemLoader(m.web_folder / "templates") for m in platform.manifests() if m.web_folder}
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(SHARED_FOLDER / "templates"), PrefixLoader(services)]),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)
+    locale = LOCALES[language]
+    env.filters.update(
+        number=lambda value, digits=1: "" if value is None else format_decimal(value, f"#,##0.{'#' * digits}", locale),
+        percent=lambda value: "" if value is None else format_percent(value, "#,##0 %", locale=locale),
+        date=lambda value: "" if not value else format_date(_as_date(value), "medium", locale=locale),
+        datetime=lambda value: "" if not value else format_datetime(_as_datetime(value), "short", locale=locale),
+        markdown=lambda text: Markup(MARKDOWN.render(text or "")),
+    )
+    env.globals.update(
+        languages=LANGUAGES,
+        language_names=NAMES,
+        line_chart=charts.line_chart,
+        bar_chart=charts.bar_chart,
+        right_to_left=language in RIGHT_TO_LEFT,
+        notices=NOTICES,
+        role_names=ROLE_NAMES,
+    )
+    return env
+
+
+def _as_date(value):
+    from datetime import date, datetime
+
+    if isinstance(value, (date, datetime)):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _as_datetime(value):
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return as_utc(value)
+    return as_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+
+
+# --- the page a view works with -----------------------------------------------------------------
+
+
+class PageContext:
+    """One request for one page: who asks, in which language, its form, and the operations it may call."""
+
+    def __init__(self, gateway, request, page, path, principal):
+        self.gateway, self.request, self.page, self.path, self.user = gateway, request, page, path, principal
+        self.language = chosen_language(request, principal)
+        self.direction = "rtl" if self.language in RIGHT_TO_LEFT else "ltr"
+        self.form = request.form if request.method == "POST" else ImmutableMultiDict()
+        self.args = request.args
+        self.csrf_token = request.cookies.get(CSRF_COOKIE, "")
+        self._translations = translations(self.language)
+        self._calls = 0
+        council_person = principal is not None and principal.tenant_id is not None
+        self._unread = eventlet.spawn(self._unread_count) if council_person else None
+
+    # words
+    def _(self, message, **values):
+        text = self._translations.gettext(message)
+        return text % values if values else text
+
+    @property
+    def posted(self):
+        return self.request.method == "POST"
+
+    # operations
+    def call(self, operation_id, body=None, query=None, **path):
+        """The operation's answer (decoded JSON, or the text of a document); raises Refused."""
+        response = self.call_response(operation_id, body, query, **path)
+        operation = operations_by_id()[operation_id]
+        if response.status_code >= 400:
+            try:
+                error = json.loads(response.get_data())["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "internal_error", "message": response.get_data(as_text=True)[:200]}
+            raise Refused(response.status_code, error["code"], error["message"], error.get("details"))
+        data = response.get_data(as_text=True)
+        if operation.raw and operation.media != "application/json":
+            return data
+        return json.loads(data) if data else None
+
+    def call_response(self, operation_id, body=None, query=None, **path):
+        """The operation's whole HTTP answer, as the API would give it."""
+        from jouda.services.gateway.service import dispatch
+
+        operation = operations_by_id()[operation_id]
+        concrete = PATH_PARAMETER.sub(lambda match: str(path[match.group(1)]), operation.path)
+        data = json.dumps(body).encode() if body is not None else b""
+        headers = {"Cookie": self.request.headers.get("Cookie", ""), "Accept-Language": self.language}
+        if operation.method not in ("GET", "HEAD"):
+            headers["X-CSRF-Token"] = self.csrf_token
+            headers["Idempotency-Key"] = self._idempotency_key(operation_id)
+            if self.request.headers.get("Origin"):
+                headers["Origin"] = self.request.headers["Origin"]
+        environ = EnvironBuilder(
+            path=concrete,
+            method=operation.method,
+            query_string=urlencode({k: v for k, v in (query or {}).items() if v is not None}, doseq=True),
+            data=data,
+            content_type="application/json" if data else None,
+            headers=headers,
+            environ_base={
+                "REMOTE_ADDR": self.request.remote_addr or "",
+                "HTTP_X_FORWARDED_FOR": self.request.headers.get("X-Forwarded-For", ""),
+                "HTTP_USER_AGENT": self.request.headers.get("User-Agent", ""),
+            },
+        ).get_environ()
+        environ["jouda.body"] = data
+        self._calls += 1
+        return dispatch(self.gateway, operation, Request(environ), path)
+
+    def _idempotency_key(self, operation_id):
+        """The form's key (written into it when it was shown) and which call of the post this is: a
+        form sent twice is carried out once; a form with no key (a link's post) gets a new one."""
+        base = (self.form.get("idempotency_key") or "").strip()[:60] if self.posted else ""
+        if not base:
+            return str(uuid.uuid4())
+        return f"web-{base}-{operation_id}-{self._calls}"[:200]
+
+    # answers
+    def render(self, template, status=200, **values):
+        env = environment(self.language)
+        html = env.get_template(template).render(page=self, **values)
+        return Response(html, status=status, mimetype="text/html")
+
+    def redirect(self, url, notice=None):
+        if notice:
+            url += ("&" if "?" in url else "?") + urlencode({"notice": notice})
+        return Response(status=303, headers={"Location": url})
+
+    # what the layout shows
+    @property
+    def navigation(self):
+        return navigation(self.user.role) if self.user else []
+
+    @property
+    def unread(self):
+        if self._unread is None:
+            return None
+        return self._unread.wait()
+
+    def _unread_count(self):
+        try:
+            return self.call("unread_count").get("unread")
+        except Exception:  # noqa: BLE001 - a page shows without its badge rather than fail
+            return None
+
+    @property
+    def notice(self):
+        return self.args.get("notice")
+
+    def new_form_key(self):
+        return uuid.uuid4().hex
+
+    def url(self, path, **query):
+        query = {k: v for k, v in query.items() if v not in (None, "")}
+        return path + ("?" + urlencode(query, doseq=True) if query else "")
+
+    def error_headline(self, refused):
+        return self._(HEADLINES.get(refused.code, HEADLINES["_other"]))
+
+
+def N_(message):
+    """Marks a message for translation where it is declared (menus, headlines), translated where shown."""
+    return message
+
+
+ROLE_NAMES = {
+    "quality_manager": N_("Quality manager"),
+    "director": N_("Director"),
+    "process_owner": N_("Process owner"),
+    "auditor": N_("Auditor"),
+    "staff": N_("Staff"),
+    "ministry": N_("Ministry"),
+    "admin": N_("Platform administrator"),
+}
+
+# What `?notice=` says on the page a change led to (page.redirect(url, notice="saved")).
+NOTICES = {
+    "saved": N_("Saved."),
+    "created": N_("Created."),
+    "sent": N_("Sent."),
+    "done": N_("Done."),
+    "deleted": N_("Deleted."),
+    "signed_out": N_("You are signed out."),
+    "password_changed": N_("Your password is changed."),
+    "reset_sent": N_("If this address has an account, a link to choose a new password is on its way."),
+}
+
+HEADLINES = {
+    "validation_failed": N_("Some fields need correcting: see the messages beside them, then send the form again."),
+    "transition_not_allowed": N_(
+        "This step is not possible where the item now stands. Reload the page to see its current state."
+    ),
+    "state_change_not_allowed": N_(
+        "This step is not possible where the item now stands. Reload the page to see its current state."
+    ),
+    "conflict": N_("This conflicts with what is already recorded; nothing was changed."),
+    "impartiality_conflict": N_(
+        "An auditor would audit their own work. Choose another auditor, or (quality manager) write a justification."
+    ),
+    "role_not_allowed": N_("Your role cannot do this. Ask your quality manager if you think it should."),
+    "forbidden": N_("You may not do this."),
+    "not_found": N_("This page does not exist, or belongs to another council."),
+    "session_ended": N_("Your session has ended. Sign in again: what you typed is kept."),
+    "csrf_refused": N_("This form has expired. Reload the page and send it again."),
+    "broker_unavailable": N_("Jouda cannot reach one of its parts right now; nothing was changed. Try again shortly."),
+    "service_unavailable": N_(
+        "A part of Jouda did not answer in time; the change was most likely not made. Reload to check."
+    ),
+    "database_unavailable": N_("Jouda's database is unavailable; nothing was changed. Try again shortly."),
+    "too_many_attempts": N_("Too many attempts. Wait a moment before trying again."),
+    "invalid_credentials": N_("This e-mail address and password do not match an account."),
+    "two_factor_required": N_("Enter the 6-digit code of your authenticator app."),
+    "link_not_valid": N_("This link is no longer valid. Ask for a new one."),
+    "_other": N_("This could not be done; nothing was changed."),
+}
+
+
+# --- serving a page -----------------------------------------------------------------------------
+
+
+def chosen_language(request, principal):
+    """The language chosen on the page, else the person's own, else the browser's."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    if principal is not None and principal.language in LANGUAGES:
+        return principal.language
+    return best_language(request.headers.get("Accept-Language"))
+
+
+def signed_in(gateway, request):
+    """The person of the request's session, or None: the API's check of the session cookie (a safe
+    request's: a page's form token is checked by the operations the page calls)."""
+    from jouda.services.gateway import sessions
+
+    if not request.cookies.get(sessions.COOKIE):
+        return None
+    environ = EnvironBuilder(
+        path=request.path,
+        method="GET",
+        headers={"Cookie": request.headers.get("Cookie", "")},
+        environ_base={"REMOTE_ADDR": request.remote_addr or ""},
+    ).get_environ()
+    try:
+        return gateway.api.authenticate(Request(environ))
+    except ApiError as error:
+        if error.status == 401:
+            return None
+        raise
+
+
+def serve_page(gateway, page, request, path):
+    principal = None
+    try:
+        principal = None if page.public and page.name != "home" else signed_in(gateway, request)
+        if page.public and principal is None and request.cookies.get("jouda_session"):
+            principal = signed_in(gateway, request)
+        context = PageContext(gateway, request, page, path, principal)
+        if not page.public:
+            if principal is None:
+                return _signed_out(context)
+            if principal.session is not None and principal.session.needs_two_factor_enrolment:
+                if page.name not in WHILE_ENROLLING:
+                    return context.redirect(ENROL)
+            if principal.role not in page.roles:
+                return error_page(context, Refused(403, "role_not_allowed", ""))
+            if context.posted and not _form_token_matches(request):
+                return error_page(context, Refused(403, "csrf_refused", ""))
+        return load(page.view)(context)
+    except Refused as refused:
+        if refused.status == 401:
+            return _signed_out(context)
+        return error_page(context, refused)
+    except ApiError as error:
+        return error_page(
+            PageContext(gateway, request, page, path, None), Refused(error.status, error.code, error.message)
+        )
+    except Exception:  # noqa: BLE001 - a page that failed says so, never with a traceback
+        log.exception("page %s failed", page.name)
+        return error_page(PageContext(gateway, request, page, path, principal), Refused(500, "internal_error", ""))
+
+
+def _form_token_matches(request):
+    sent, kept = request.form.get("csrf_token", ""), request.cookies.get(CSRF_COOKIE, "")
+    return bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
+
+
+def _signed_out(context):
+    """To the sign-in page; a form that was being sent goes with it, to be sent once signed in again."""
+    request = context.request
+    if context.posted:
+        carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token",)]
+        return context.render(
+            "gateway/sign_in.html",
+            status=401,
+            carried=carried,
+            next=request.full_path.rstrip("?"),
+            expired=True,
+            values={},
+        )
+    return context.redirect(context.url(SIGN_IN, next=request.full_path.rstrip("?"), expired="1"))
+
+
+def error_page(context, refused):
+    status = refused.status if 400 <= refused.status < 600 else 500
+    return context.render("error.html", status=status, refused=refused)
+
+
+def safe_next(url, default=HOME):
+    """Where to go after signing in: a path of this site only."""
+    parts = urlsplit(url or "")
+    if parts.scheme or parts.netloc or not (url or "").startswith("/") or url.startswith("//"):
+        return default
+    return url
+
+
+def static_file(name):
+    path = (STATIC_FOLDER / name).resolve()
+    if STATIC_FOLDER.resolve() not in path.parents or not path.is_file() or path.suffix not in STATIC_TYPES:
+        return None
+    return Response(
+        path.read_bytes(),
+        mimetype=STATIC_TYPES[path.suffix],
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+def html_wanted(request):
+    """A browser asking for a page rather than a program asking for JSON."""
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept and "application/json" not in accept.split(",")[0]
+
+
+def not_found_page(gateway, request):
+    """The 404 page of a path that names nothing (a static file that is not there)."""
+    from jouda.shared.pages import WebPage
+
+    context = PageContext(gateway, request, WebPage("not_found", request.path, ""), {}, signed_in(gateway, request))
+    return error_page(context, Refused(404, "not_found", ""))

@@ -1,0 +1,21 @@
+// Jouda's one script: small comforts on pages that work without it.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  // What was refused is read first: focus moves to it.
+  var refused = document.getElementById("refused");
+  if (refused) { refused.focus(); }
+  // A step that cannot be undone asks first.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+  // A form sent once is not sent again by a second click while the page loads.
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      window.setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+      }, 0);
+    });
+  });
+});
