@@ -5,7 +5,7 @@ operations (services/gateway/web.py)."""
 import segno
 from markupsafe import Markup
 
-from jouda.services.gateway import web
+from jouda.services.gateway import admin_pages, web
 from jouda.shared.pages import Refused, WebPage, form_text
 from jouda.shared.web.i18n import LANGUAGES
 
@@ -25,7 +25,7 @@ def _page(name, path, view, **options):
     return WebPage(name, path, f"jouda.services.gateway.pages:{view}", **options)
 
 
-PAGES = (
+BASE_PAGES = (
     _page("home", "/home", "home", roles=EVERYONE),
     _page("sign_in", web.SIGN_IN, "sign_in", methods=("GET", "POST"), public=True),
     _page("sign_out", "/sign-out", "sign_out", roles=EVERYONE, methods=("POST",)),
@@ -36,6 +36,7 @@ PAGES = (
     _page("password_reset", "/password-reset", "password_reset", methods=("GET", "POST"), public=True),
     _page("invitation", "/invitation", "invitation", methods=("GET", "POST"), public=True),
 )
+PAGES = BASE_PAGES + admin_pages.PAGES
 
 
 def home(page):
