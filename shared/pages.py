@@ -29,6 +29,7 @@ class WebPage:
     methods: tuple = ("GET",)  # ("GET", "POST") for a page with a form that posts to itself
     nav: str | None = None  # its menu entry (an English message, translated), None when not in the menu
     nav_order: int = 50  # the menu's order, smaller first
+    group: str = "main"  # "main": the top menu; "settings": the settings page's list (/settings)
     public: bool = False  # no session needed (signing in, a reset link)
 
     @property

@@ -6,6 +6,7 @@ import segno
 from markupsafe import Markup
 
 from jouda.services.gateway import admin_pages, web
+from jouda.services.gateway.web import N_
 from jouda.shared.pages import Refused, WebPage, form_text
 from jouda.shared.web.i18n import LANGUAGES
 
@@ -32,6 +33,7 @@ BASE_PAGES = (
     _page("language", "/language/{code}", "language", public=True),
     _page("account", "/account", "account", roles=EVERYONE, methods=("GET", "POST")),
     _page("two_factor", web.ENROL, "two_factor", roles=EVERYONE, methods=("GET", "POST")),
+    _page("settings", "/settings", "settings", roles=EVERYONE, nav=N_("Settings"), nav_order=90),
     _page("tokens", "/account/tokens", "tokens", roles=EVERYONE, methods=("GET", "POST")),
     _page("password_reset", "/password-reset", "password_reset", methods=("GET", "POST"), public=True),
     _page("invitation", "/invitation", "invitation", methods=("GET", "POST"), public=True),
@@ -128,6 +130,11 @@ def language(page):
     secure = "; Secure" if page.gateway.api.settings.session_cookie_secure else ""
     result.headers.add("Set-Cookie", f"{web.LANGUAGE_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000{secure}")
     return result
+
+
+def settings(page):
+    """The settings pages the person's role may open, each service's (pages of the group "settings")."""
+    return page.render("gateway/settings.html", entries=web.navigation(page.user.role, group="settings"))
 
 
 # --- one's account ------------------------------------------------------------------------------

@@ -63,9 +63,11 @@ def operations_by_id():
     return {operation.operation_id: operation for operation in operations()}
 
 
-def navigation(role):
+def navigation(role, group="main"):
     """The menu of a role: (path, message) of the pages it may open that have an entry, in order."""
-    entries = [page for page in pages() if page.nav and role in page.roles and "{" not in page.path]
+    entries = [
+        page for page in pages() if page.nav and page.group == group and role in page.roles and "{" not in page.path
+    ]
     return [(page.path, page.nav) for page in sorted(entries, key=lambda page: (page.nav_order, page.path))]
 
 

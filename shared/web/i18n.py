@@ -31,6 +31,11 @@ def catalogue_path(folder, language) -> Path:
     return Path(folder) / "locale" / f"{language}.po"
 
 
+def catalogue_paths(folder, language) -> list:
+    """Every catalogue of `language` in a folder: `locale/<lang>.po`, and any `locale/<part>/<lang>.po`."""
+    return sorted((Path(folder) / "locale").rglob(f"{language}.po"))
+
+
 def read_catalogue(path, language):
     with open(path, "rb") as file:
         return read_po(file, locale=language)
@@ -40,10 +45,7 @@ def read_catalogue(path, language):
 def translations(language) -> Translations:
     """Every folder's catalogue of `language`, merged."""
     merged = Translations()
-    for folder in web_folders():
-        path = catalogue_path(folder, language)
-        if not path.exists():
-            continue
+    for path in [path for folder in web_folders() for path in catalogue_paths(folder, language)]:
         compiled = io.BytesIO()
         write_mo(compiled, read_catalogue(path, language))
         compiled.seek(0)

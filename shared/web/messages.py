@@ -10,7 +10,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
-from jouda.shared.web.i18n import LANGUAGES, SHARED_FOLDER, catalogue_path, read_catalogue, web_folders
+from jouda.shared.web.i18n import LANGUAGES, SHARED_FOLDER, catalogue_path, catalogue_paths, read_catalogue, web_folders
 
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 JINJA = "jinja2.ext:babel_extract"
@@ -43,11 +43,12 @@ def update(folder):
     messages = extracted(folder)
     for language in LANGUAGES:
         path = catalogue_path(folder, language)
-        old = read_catalogue(path, language) if path.exists() else Catalog(locale=language)
+        known = {}  # every translation the folder holds, in any of its catalogues of this language
+        for found in catalogue_paths(folder, language):
+            known.update({m.id: m.string for m in read_catalogue(found, language) if m.id and m.string})
         catalogue = Catalog(locale=language, project="Jouda", fuzzy=False)
         for msgid, places in sorted(messages.items()):
-            kept = old.get(msgid)
-            catalogue.add(msgid, kept.string if kept is not None else "", locations=places)
+            catalogue.add(msgid, known.get(msgid, ""), locations=places)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as file:
             write_po(file, catalogue, width=0, omit_header=False, sort_output=True)
