@@ -9,6 +9,7 @@ MANIFEST = Manifest(
     summary="processes, audit programmes and audits, nonconformities, corrective actions and their effectiveness",
     events="jouda.services.audits.events:CONTRACTS",
     operations="jouda.services.audits.http:OPERATIONS",
+    pages="jouda.services.audits.pages:PAGES",
     notices="jouda.services.audits.notices:NOTICES",
     snapshots="jouda.services.audits.snapshots:snapshot",
     seed="jouda.services.audits.demo:seed",

@@ -7,6 +7,7 @@ MANIFEST = Manifest(
     service="jouda.services.notifications.service:NotificationsService",
     summary="the inbox, e-mail and webhooks, reminders and escalation, in French and Arabic",
     operations="jouda.services.notifications.http:OPERATIONS",
+    pages="jouda.services.notifications.pages:PAGES",
     deploy_notes="E-mail goes out through the SMTP URL of the Secret jouda-smtp (it may hold the relay's password,\n"
     "so only this Deployment reads it); webhooks are POSTed to the councils' URLs. Allow egress to the\n"
     "relay (587/465) and to the Internet (443/80).\n"

@@ -8,6 +8,7 @@ MANIFEST = Manifest(
     summary="quality objectives, their indicators, measurements and status",
     events="jouda.services.objectives.events:CONTRACTS",
     operations="jouda.services.objectives.http:OPERATIONS",
+    pages="jouda.services.objectives.pages:PAGES",
     snapshots="jouda.services.objectives.snapshots:snapshot",
     notices="jouda.services.objectives.notices:NOTICES",
     seed="jouda.services.objectives.demo:seed",

@@ -8,6 +8,7 @@ MANIFEST = Manifest(
     summary="the quality policy: versions, approval, publication, acknowledgements",
     events="jouda.services.policy.events:CONTRACTS",
     operations="jouda.services.policy.http:OPERATIONS",
+    pages="jouda.services.policy.pages:PAGES",
     snapshots="jouda.services.policy.snapshots:snapshot",
     notices="jouda.services.policy.notices:NOTICES",
     seed="jouda.services.policy.demo:seed",

@@ -1,0 +1,3 @@
+"""The pages of nonconformities and actions, through their whole life cycle."""
+
+PAGES = ()

@@ -1,0 +1,3 @@
+"""The ministry service's web pages."""
+
+PAGES = ()

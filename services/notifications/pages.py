@@ -1,0 +1,3 @@
+"""The notifications service's web pages."""
+
+PAGES = ()

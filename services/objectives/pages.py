@@ -1,0 +1,3 @@
+"""The objectives service's web pages."""
+
+PAGES = ()

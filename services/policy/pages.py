@@ -1,0 +1,3 @@
+"""The policy service's web pages."""
+
+PAGES = ()
