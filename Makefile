@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench fuzz chaos install broker clean
+.PHONY: run test browser-test lint bench fuzz chaos screenshots install broker chromium messages clean
 
 install: $(STAMP)
 
@@ -17,15 +17,24 @@ $(STAMP): pyproject.toml
 broker:
 	@bash scripts/ensure-rabbitmq
 
+chromium:
+	@bash scripts/ensure-chromium
+
 # Migrates, seeds the demo on first start, runs every service in the foreground (Ctrl-C stops).
 # The demo's passwords (demo-<role>-2026) are accepted, and the session cookie goes over plain HTTP to
 # 127.0.0.1: both only here, never in a deployment.
 run: install broker
 	JOUDA_ALLOW_DEMO_PASSWORDS=true JOUDA_SESSION_COOKIE_SECURE=false $(BIN)/jouda run --migrate --seed
 
-# Lint first: a style or import error fails in seconds, before the suite's minutes.
-test: install broker lint
+# Lint first: a style or import error fails in seconds, before the suite's minutes. Then the suite,
+# then the browser tests (their own process: the suite's is patched by eventlet, Playwright's is not).
+test: install broker chromium lint
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory browser-test
+
+# Headless Chromium on Jouda as `make run` starts it (a database, vhost and port of its own, the demo).
+browser-test: install broker chromium
+	$(BIN)/python -m pytest --confcutdir=tests/browser tests/browser
 
 # ruff, configured in pyproject.toml: the lint rules, and the formatting checked (`ruff format` fixes it).
 lint: install
@@ -42,6 +51,14 @@ fuzz: install broker
 # Every fault scenario (broker cut, database cut, SMTP down, SIGKILL, slow clients) under load, one table.
 chaos: install broker
 	$(BIN)/python -m tests.chaos
+
+# The README's screenshots (docs/screenshots/), from the demo, in French and Arabic.
+screenshots: install broker chromium
+	$(BIN)/python -m tests.browser.screenshots
+
+# The pages' new messages added to their catalogues (web/locale/*.po), for translators to fill.
+messages: install
+	$(BIN)/python -m jouda.shared.web.messages
 
 clean:
 	rm -rf $(VENV) var

@@ -13,6 +13,9 @@ import pytest  # noqa: E402
 from jouda.shared.config import Settings  # noqa: E402
 from tests.support import infrastructure  # noqa: E402
 
+# The browser tests run in a process of their own (`make browser-test`): Playwright is not eventlet's.
+collect_ignore = ["browser"]
+
 
 @pytest.fixture(scope="session")
 def database_url():

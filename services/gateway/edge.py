@@ -50,7 +50,9 @@ CONTENT_SECURITY_POLICY = (
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Cache-Control", "no-store"),
-    ("Referrer-Policy", "no-referrer"),
+    # same-origin, not no-referrer: with no-referrer a browser posts a page's form with `Origin: null`,
+    # which the CSRF check must refuse; nothing is ever sent to another site either way.
+    ("Referrer-Policy", "same-origin"),
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
 )
 RETRY_AFTER_SECONDS = "5"

@@ -216,8 +216,8 @@ def pages_as(settings, platform, gateway_db):
         browser = PageBrowser(settings.http_port, language)
         with gateway_db.transaction(all_tenants=True) as session:
             email = session.get(directory.User, council.users[role]).email
-        page = browser.sign_in(email)
-        assert page.status == 200, page
+        page = browser.sign_in(email, follow=False)
+        assert page.status == 303, page
         return browser
 
     return signed_in

@@ -84,8 +84,8 @@ class PageBrowser:
             page = self.request("GET", page.location)
         return page
 
-    def sign_in(self, email, password=PASSWORD):
-        return self.post("/sign-in", {"email": email, "password": password}, token=False)
+    def sign_in(self, email, password=PASSWORD, follow=True):
+        return self.post("/sign-in", {"email": email, "password": password}, token=False, follow=follow)
 
 
 def give_password(gateway_db, user_id, password=PASSWORD):
