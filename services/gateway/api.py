@@ -215,6 +215,9 @@ class RequestContext:
         sent without one gets a key of its own: a request the broker delivers twice (after an
         outage, to a restarted service) is then still carried out once."""
         if request.method != "POST":
+            # A page calls several operations in one worker: a read after a post must not carry its key.
+            self.worker_ctx.data.pop(idempotency.KEY_CONTEXT, None)
+            self.worker_ctx.data.pop(idempotency.HASH_CONTEXT, None)
             return
         key = request.headers.get("Idempotency-Key")
         if key is None:

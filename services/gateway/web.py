@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from jouda import platform
 from jouda.services.gateway.api import ApiError
-from jouda.shared.clock import as_utc
+from jouda.shared.clock import DISPLAY_ZONE, as_utc
 from jouda.shared.manifest import load
 from jouda.shared.operations import PATH_PARAMETER
 from jouda.shared.pages import Refused
@@ -92,7 +92,9 @@ def environment(language):
         number=lambda value, digits=1: "" if value is None else format_decimal(value, f"#,##0.{'#' * digits}", locale),
         percent=lambda value: "" if value is None else format_percent(value, "#,##0 %", locale=locale),
         date=lambda value: "" if not value else format_date(_as_date(value), "medium", locale=locale),
-        datetime=lambda value: "" if not value else format_datetime(_as_datetime(value), "short", locale=locale),
+        datetime=lambda value: (
+            "" if not value else format_datetime(_as_datetime(value), "short", tzinfo=DISPLAY_ZONE, locale=locale)
+        ),
         markdown=lambda text: Markup(MARKDOWN.render(text or "")),
     )
     env.globals.update(
@@ -138,8 +140,10 @@ class PageContext:
         self.csrf_token = request.cookies.get(CSRF_COOKIE, "")
         self._translations = translations(self.language)
         self._calls = 0
-        council_person = principal is not None and principal.tenant_id is not None
-        self._unread = eventlet.spawn(self._unread_count) if council_person else None
+        # The inbox's count for the header, asked while the view works (a page that posts asks it
+        # after, when it renders: its calls carry the post's Idempotency-Key meanwhile).
+        self._council_person = principal is not None and principal.tenant_id is not None
+        self._unread = eventlet.spawn(self._unread_count) if self._council_person and not self.posted else None
 
     # words
     def _(self, message, **values):
@@ -222,8 +226,10 @@ class PageContext:
 
     @property
     def unread(self):
-        if self._unread is None:
+        if not self._council_person:
             return None
+        if self._unread is None:
+            self._unread = eventlet.spawn(self._unread_count)
         return self._unread.wait()
 
     def _unread_count(self):

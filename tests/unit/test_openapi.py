@@ -303,7 +303,9 @@ def served_routes():
     from jouda.services.gateway.service import GatewayService
 
     routes = []
-    for _, method in inspect.getmembers(GatewayService, inspect.isfunction):
+    for name, method in inspect.getmembers(GatewayService, inspect.isfunction):
+        if name.startswith("page_") or name == "static":  # the web app's pages, not the API
+            continue
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(entrypoint, HttpRequestHandler):
                 url = RULE_PARAMETER.sub(r"{\1}", entrypoint.url) if not CHOICES.search(entrypoint.url) else None
@@ -329,6 +331,19 @@ def test_the_gateway_serves_what_the_document_shows_and_nothing_else(document):
     assert sorted(set(served) - set(documented)) == [], "served but not documented"
     assert sorted(set(documented) - set(served)) == [], "documented but not served"
     assert ("GET", "/api/v1/openapi.json") in served and ("GET", "/") in served  # declared operations too
+
+
+def test_the_web_app_serves_its_declared_pages_and_static_files_beside_the_api():
+    from jouda.services.gateway import web
+    from jouda.services.gateway.service import GatewayService
+
+    pages = {}
+    for name, method in inspect.getmembers(GatewayService, inspect.isfunction):
+        for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if name.startswith("page_") or name == "static":
+                pages[name] = entrypoint.url
+    assert pages.pop("static") == "/static/<path:name>"
+    assert pages == {f"page_{page.name}": page.rule for page in web.pages()}
 
 
 def test_a_transition_is_one_route_documented_as_the_paths_a_client_calls(document):

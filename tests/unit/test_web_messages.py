@@ -18,7 +18,7 @@ def test_every_message_is_translated(folder, language):
     untranslated, broken = [], []
     for msgid in messages.extracted(folder):
         text = catalogue.gettext(msgid)
-        if text == msgid and language != "en":
+        if msgid not in catalogue._catalog:  # no entry with a text ("Audit" may well stay "Audit")
             untranslated.append(msgid)
         elif set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(msgid)):
             broken.append((msgid, text))
