@@ -123,13 +123,10 @@ def end_all(session, user_id, *, keep=None) -> int:
     return session.execute(statement.values(ended_at=utc_now())).rowcount
 
 
-def enrolled(session, cookie_value):
-    """The session may go on: its person has enrolled the second factor it had to."""
-    session.execute(
-        update(WebSession)
-        .where(WebSession.id_hash == hash_token(cookie_value))
-        .values(needs_two_factor_enrolment=False)
-    )
+def enrolled(session, id_hash):
+    """The session (by the hash its row is kept under) may go on: its person has enrolled the second
+    factor it had to."""
+    session.execute(update(WebSession).where(WebSession.id_hash == id_hash).values(needs_two_factor_enrolment=False))
 
 
 def live_count(session, idle: timedelta) -> int:

@@ -76,8 +76,16 @@ def navigation(role, group="main"):
 MARKDOWN = MarkdownIt("js-default")  # no raw HTML: a policy's text is never markup of its own
 
 
+def web_folder_of(page):
+    """The web folder of the service a page belongs to (its view's module says which)."""
+    parts = page.view.split(":")[0].split(".")
+    if len(parts) > 2 and parts[:2] == ["jouda", "services"]:
+        return platform.manifest(parts[2]).web_folder
+    return None
+
+
 @cache
-def environment(language):
+def environment(language, own=None):
     services = {m.name: FileSystemLoader(m.web_folder / "templates") for m in platform.manifests() if m.web_folder}
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(SHARED_FOLDER / "templates"), PrefixLoader(services)]),
@@ -86,7 +94,7 @@ def environment(language):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(language), newstyle=True)
+    env.install_gettext_translations(translations(language, own), newstyle=True)
     locale = LOCALES[language]
     env.filters.update(
         number=lambda value, digits=1: "" if value is None else format_decimal(value, f"#,##0.{'#' * digits}", locale),
@@ -138,7 +146,8 @@ class PageContext:
         self.form = request.form if request.method == "POST" else ImmutableMultiDict()
         self.args = request.args
         self.csrf_token = request.cookies.get(CSRF_COOKIE, "")
-        self._translations = translations(self.language)
+        self._own = web_folder_of(page) if page.view else None
+        self._translations = translations(self.language, self._own)
         self._calls = 0
         # The inbox's count for the header, asked while the view works (a page that posts asks it
         # after, when it renders: its calls carry the post's Idempotency-Key meanwhile).
@@ -210,7 +219,7 @@ class PageContext:
 
     # answers
     def render(self, template, status=200, **values):
-        env = environment(self.language)
+        env = environment(self.language, self._own)
         html = env.get_template(template).render(page=self, **values)
         return Response(html, status=status, mimetype="text/html")
 
@@ -250,7 +259,12 @@ class PageContext:
         return path + ("?" + urlencode(query, doseq=True) if query else "")
 
     def error_headline(self, refused):
-        return self._(HEADLINES.get(refused.code, HEADLINES["_other"]))
+        code = refused.code
+        if code not in HEADLINES and code.endswith("_not_found"):  # audit_not_found, process_not_found...
+            code = "not_found"
+        elif code not in HEADLINES and code.endswith("_exists"):  # process_code_exists, programme_exists...
+            code = "conflict"
+        return self._(HEADLINES.get(code, HEADLINES["_other"]))
 
 
 def N_(message):

@@ -17,7 +17,7 @@ def line_chart(points, *, title, target=None, width=480, height=160, right_to_le
     """`points`: [(label, value or None)] in time order. A dashed line marks the target."""
     pad_x, pad_y = 36, 18
     values = [value for _, value in points if value is not None]
-    if target is not None:
+    if target is not None and values:
         values.append(target)
     if not values:
         return _svg(width, height, title, f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">—</text>')

@@ -42,10 +42,14 @@ def read_catalogue(path, language):
 
 
 @cache
-def translations(language) -> Translations:
-    """Every folder's catalogue of `language`, merged."""
+def translations(language, own=None) -> Translations:
+    """Every folder's catalogue of `language`, merged; where two translate one message differently,
+    the `own` folder's (the page's service) wins."""
+    folders = web_folders()
+    if own is not None:
+        folders = [folder for folder in folders if folder != own] + [own]
     merged = Translations()
-    for path in [path for folder in web_folders() for path in catalogue_paths(folder, language)]:
+    for path in [path for folder in folders for path in catalogue_paths(folder, language)]:
         compiled = io.BytesIO()
         write_mo(compiled, read_catalogue(path, language))
         compiled.seek(0)

@@ -73,13 +73,13 @@ def test_a_form_without_its_token_or_with_another_sessions_token_changes_nothing
     assert not {"no-token", "crossed"} & token_names(client, council, "quality_manager")
 
 
-def test_a_form_sent_twice_with_the_same_key_creates_one_token(settings, council, client, pages_as):
-    browser = pages_as(council, "director")
-    fields = {"name": "twice", "expires_in_days": "30", "idempotency_key": "same-form-key"}
-    first, second = browser.post("/account/tokens", fields), browser.post("/account/tokens", fields)
-    assert first.has("shown only now") and second.status == 200
-    listed = client.as_(council.tokens["director"]).get("/api/v1/me/tokens").json()["items"]
-    assert [t["name"] for t in listed].count("twice") == 1
+def test_a_form_sent_twice_with_the_same_key_is_carried_out_once(settings, council, client, pages_as):
+    browser = pages_as(council, "quality_manager")
+    fields = {"url": "http://127.0.0.1:9/twice", "idempotency_key": "same-form-key"}
+    first, second = browser.post("/webhooks", fields), browser.post("/webhooks", fields)
+    assert first.status == 200 and second.status == 200
+    listed = client.as_(council.tokens["quality_manager"]).get("/api/v1/webhooks").json()["items"]
+    assert [hook["url"] for hook in listed].count("http://127.0.0.1:9/twice") == 1
 
 
 def test_an_ended_session_keeps_what_was_typed_and_sends_it_once_signed_in_again(
@@ -156,4 +156,11 @@ def test_a_role_that_needs_two_step_sign_in_enrols_before_any_other_page(setting
         "/account/two-factor", {"action": "confirm", "code": pyotp.TOTP(secret).now(), "secret": secret, "uri": uri}
     )
     assert done.has("recovery codes")
-    assert browser.get("/account").status == 200
+    assert browser.get("/account", follow=False).status == 200, "the session goes on, enrolled"
+
+
+def test_an_item_of_no_council_of_yours_is_a_404_page_that_says_so(settings, council, pages_as):
+    browser = pages_as(council, "quality_manager")
+    for path in ("/audits/00000000-0000-4000-8000-000000000000", "/processes/00000000-0000-4000-8000-000000000000"):
+        page = browser.get(path)
+        assert page.status == 404 and page.has("This page does not exist, or belongs to another council."), path

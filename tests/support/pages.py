@@ -40,7 +40,8 @@ class Page:
 
 class PageBrowser:
     def __init__(self, port, language="en"):
-        self.port, self.cookies, self.language = port, {}, language
+        # The page's language chosen as the switch does (it wins over the person's own).
+        self.port, self.cookies, self.language = port, {"jouda_lang": language}, language
 
     def request(self, method, path, fields=None, headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)

@@ -14,7 +14,7 @@ FOLDERS = web_folders()
 @pytest.mark.parametrize("folder", FOLDERS, ids=[str(f.relative_to(f.parents[2])) for f in FOLDERS])
 @pytest.mark.parametrize("language", ["fr", "ar"])
 def test_every_message_is_translated(folder, language):
-    catalogue = translations(language)
+    catalogue = translations(language, folder)
     untranslated, broken = [], []
     for msgid in messages.extracted(folder):
         text = catalogue.gettext(msgid)
