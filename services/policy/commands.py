@@ -148,7 +148,10 @@ def summary(repo, version):
 
 def acknowledgement_summary(uow, version_id):
     repo = PolicyRepository(uow.session)
-    return AcknowledgementSummarySchema().dump(summary(repo, _readable(repo, version_id, uow.role)))
+    version = _readable(repo, version_id, uow.role)
+    return AcknowledgementSummarySchema().dump(
+        {**summary(repo, version), "acknowledged_by_you_at": repo.acknowledged_at(version.id, uow.actor)}
+    )
 
 
 def get_version(uow, version_id):

@@ -2,7 +2,6 @@
 role), its versions, one version's life cycle, and the quality manager's editor."""
 
 import re
-from datetime import datetime
 
 from jouda.services.gateway.web import N_
 from jouda.services.policy import domain
@@ -86,15 +85,13 @@ def _shown(version, top=2):
 
 
 def current(page):
-    acknowledged, refused = None, None
+    refused = None
     if page.posted:
         try:
-            ack = page.call("acknowledge", id=page.form.get("version", ""))
-            return page.redirect(page.url("/policy", acknowledged=ack["acknowledged_at"]), notice="done")
+            page.call("acknowledge", id=page.form.get("version", ""))
+            return page.redirect("/policy", notice="done")
         except Refused as error:
-            if error.code == "already_acknowledged":
-                acknowledged = {"at": None}
-            else:
+            if error.code != "already_acknowledged":  # acknowledged already: the page says so
                 refused = error
     try:
         policy = page.call("current_policy")
@@ -102,24 +99,15 @@ def current(page):
         if error.status != 404:
             raise
         return page.render("policy/current.html", policy=None, refused=refused, **_labels())
-    if acknowledged is None and page.args.get("acknowledged"):
-        acknowledged = {"at": _moment(page.args["acknowledged"])}
+    mine = page.call("acknowledgement_summary", id=policy["id"])["acknowledged_by_you_at"]
     return page.render(
         "policy/current.html",
         policy=_shown(policy),
         approval=_approval(page, policy["id"]),
-        acknowledged=acknowledged,
+        acknowledged={"at": mine} if mine else None,
         refused=refused,
         **_labels(),
     )
-
-
-def _moment(text):
-    """A time carried in the URL after acknowledging, shown back only if it is one."""
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _approval(page, version_id):

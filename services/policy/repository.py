@@ -71,13 +71,13 @@ class PolicyRepository:
         ).all()
 
     def has_acknowledged(self, version_id, user_id) -> bool:
-        return (
-            self.session.scalar(
-                select(func.count())
-                .select_from(domain.Acknowledgement)
-                .where(domain.Acknowledgement.version_id == version_id, domain.Acknowledgement.user_id == user_id)
+        return self.acknowledged_at(version_id, user_id) is not None
+
+    def acknowledged_at(self, version_id, user_id):
+        return self.session.scalar(
+            select(domain.Acknowledgement.acknowledged_at).where(
+                domain.Acknowledgement.version_id == version_id, domain.Acknowledgement.user_id == user_id
             )
-            > 0
         )
 
     def acknowledgement_count(self, version_id) -> int:

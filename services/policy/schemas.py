@@ -95,6 +95,7 @@ class AcknowledgementSummarySchema(StrictSchema):
     acknowledgements = fields.Integer()
     active_users = fields.Integer()
     acknowledgement_rate = fields.Float()
+    acknowledged_by_you_at = LocalDateTime(allow_none=True)  # when the person asking acknowledged it
 
 
 class HistorySchema(StrictSchema):

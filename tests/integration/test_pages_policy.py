@@ -72,6 +72,8 @@ def test_written_approved_published_and_acknowledged_through_the_pages(client, c
     acknowledged = staff.post("/policy", {"version": version["id"]})
     assert acknowledged.has("You acknowledged this policy on"), acknowledged
     assert not acknowledged.has("I have read this policy and acknowledge it")
+    later = staff.get("/policy")  # a visit another day: the page remembers, the button stays away
+    assert later.has("You acknowledged this policy on") and not later.has("I have read this policy and")
     again = api.post(f"/api/v1/policies/{version['id']}/acknowledgements")
     assert (again.status, again.error_code) == (409, "already_acknowledged")
 
