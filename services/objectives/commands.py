@@ -9,6 +9,7 @@ from jouda.services.objectives.notices import OBJECTIVE
 from jouda.services.objectives.repository import ObjectivesRepository
 from jouda.services.objectives.schemas import (
     CorrectionSchema,
+    DashboardIndicatorSchema,
     IndicatorDetailSchema,
     IndicatorInputSchema,
     IndicatorSchema,
@@ -179,7 +180,7 @@ def get_indicator(uow, indicator_id):
     repo = ObjectivesRepository(uow.session)
     indicator = repo.indicator(indicator_id)
     indicator.recent = [
-        {"period": period, "value": value} for period, value in repo.latest_values(indicator.id, count=12)
+        {"period": period, "value": value} for period, value in repo.latest_values(indicator.id, count=RECENT_VALUES)
     ]
     return IndicatorDetailSchema().dump(indicator)
 
@@ -305,7 +306,21 @@ def dashboard(uow, *, today: date | None = None):
             "as_of": today.isoformat(),
         },
         "late_measurements": sorted(late, key=lambda item: (item["period_end"], item["indicator"])),
+        "indicators": _with_recent_values(repo, active),
     }
+
+
+RECENT_VALUES = 12  # the values an indicator's trend chart shows
+
+
+def _with_recent_values(repo, active):
+    recent = repo.recent_values([indicator.id for indicator, _ in active], RECENT_VALUES)
+    shown = []
+    for indicator, objective in active:
+        indicator.recent = [{"period": period, "value": value} for period, value in recent.get(indicator.id, [])]
+        indicator.objective_title = objective.title
+        shown.append(indicator)
+    return DashboardIndicatorSchema(many=True).dump(shown)
 
 
 def reporting_settings(uow):

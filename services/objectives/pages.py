@@ -13,7 +13,6 @@ from jouda.shared.pages import COUNCIL_ROLES, Refused, WebPage, form_text
 
 EDITORS = frozenset({"quality_manager"})  # who sets objectives, indicators and settings (domain.EDITORS)
 PEOPLE_READERS = frozenset({"quality_manager"})  # who may list the council's people (list_people)
-PARALLEL_CALLS = 8  # reads of one page made side by side: a dashboard of 40 indicators still answers quickly
 LIST_SIZE = 50
 
 STATUS_LABELS = {
@@ -88,13 +87,7 @@ def _render(page, template, **values):
     )
 
 
-# --- reading several things at once ------------------------------------------------------------------
-
-
-def _side_by_side(calls):
-    """The answers of `calls` (functions of no argument), in order, read side by side."""
-    pool = eventlet.GreenPool(PARALLEL_CALLS)
-    return list(pool.imap(lambda call: call(), calls))
+# --- reading lists ------------------------------------------------------------------------------------
 
 
 def _every_item(page, operation_id, query):
@@ -106,13 +99,6 @@ def _every_item(page, operation_id, query):
         offset += len(answer["items"])
         if not answer["items"] or offset >= answer["total"]:
             return found
-
-
-def _active_indicators(page):
-    """(objective, indicator) of every active objective's indicators."""
-    summaries = _every_item(page, "list_objectives", {"state": "active"})
-    objectives = _side_by_side([lambda o=o: page.call("get_objective", id=o["id"]) for o in summaries])
-    return [(objective, indicator) for objective in objectives for indicator in objective["indicators"]]
 
 
 def _people(page):
@@ -157,14 +143,14 @@ def _whole_number(text):
 
 
 def dashboard(page):
-    """The dashboard's figures, and each indicator's recent values for its trend chart (the dashboard
-    answer carries none): its objectives, then its indicators, each stage read side by side while the
-    dashboard and the names are read too."""
-    board, names = eventlet.spawn(page.call, "dashboard"), eventlet.spawn(_names, page)
-    pairs = _active_indicators(page)
-    details = _side_by_side([lambda i=indicator: page.call("get_indicator", id=i["id"]) for _, indicator in pairs])
-    indicators = [(objective, _with_points(detail)) for (objective, _), detail in zip(pairs, details)]
-    board = board.wait()
+    """The dashboard's one answer (figures, late reports, every active indicator with its recent values),
+    and the names of the people it mentions, read side by side."""
+    names = eventlet.spawn(_names, page)
+    board = page.call("dashboard")
+    indicators = [
+        ({"id": indicator["objective_id"], "title": indicator["objective_title"]}, _with_points(indicator))
+        for indicator in board["indicators"]
+    ]
     totals = board["objectives_by_status"]
     status_rows = [(page._(STATUS_LABELS[bucket]), totals.get(bucket, 0)) for bucket in BUCKETS]
     return _render(
@@ -178,22 +164,20 @@ def _with_points(indicator):
 
 
 def my_indicators(page):
-    board = eventlet.spawn(page.call, "dashboard")  # its late reports, read while the indicators are
-    me = page.user.user_id
-    mine = [(objective, indicator) for objective, indicator in _active_indicators(page) if indicator["owner_id"] == me]
-    board = board.wait()
+    board = page.call("dashboard")  # every active indicator, and the late reports
     grace = board["reporting"]["grace_days"]
     late = {}
     for item in board["late_measurements"]:
         late.setdefault(item["indicator_id"], []).append(item)
     rows = [
         {
-            "objective": objective,
+            "objective": {"id": indicator["objective_id"], "title": indicator["objective_title"]},
             "indicator": indicator,
             "late": late.get(indicator["id"], []),
             "due": _due_in_grace(indicator, grace),
         }
-        for objective, indicator in mine
+        for indicator in board["indicators"]
+        if indicator["owner_id"] == page.user.user_id
     ]
     return _render(page, "my_indicators.html", rows=rows)
 

@@ -108,6 +108,32 @@ class ObjectivesRepository:
         ).all()
         return [tuple(row) for row in reversed(rows)]
 
+    def recent_values(self, indicator_ids, count):
+        """{indicator id: [(period, value)]} of each indicator's `count` most recent periods, oldest
+        first, in one query."""
+        ranked = (
+            select(
+                domain.Measurement.indicator_id,
+                domain.Measurement.period,
+                domain.Measurement.value,
+                domain.Measurement.period_start,
+                func.row_number()
+                .over(partition_by=domain.Measurement.indicator_id, order_by=domain.Measurement.period_start.desc())
+                .label("rank"),
+            )
+            .where(domain.Measurement.indicator_id.in_(indicator_ids))
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(ranked.c.indicator_id, ranked.c.period, ranked.c.value)
+            .where(ranked.c.rank <= count)
+            .order_by(ranked.c.indicator_id, ranked.c.period_start)
+        ).all()
+        found = {}
+        for indicator_id, period, value in rows:
+            found.setdefault(indicator_id, []).append((period, value))
+        return found
+
     def measurements(self, indicator_id, *, limit, offset):
         where = domain.Measurement.indicator_id == indicator_id
         total = self.session.scalar(select(func.count()).select_from(domain.Measurement).where(where))

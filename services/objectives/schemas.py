@@ -176,10 +176,18 @@ class LateMeasurementSchema(StrictSchema):
     days_late = fields.Integer()
 
 
+class DashboardIndicatorSchema(IndicatorDetailSchema):
+    """An active objective's indicator on the dashboard: with its objective's title and recent values."""
+
+    objective_title = fields.String()
+
+
 class DashboardSchema(StrictSchema):
-    """The council's objectives by status per orientation, reporting completeness, late reports."""
+    """The council's objectives by status per orientation, reporting completeness, late reports, and
+    every active objective's indicators with their recent values (for the trend charts)."""
 
     orientations = fields.List(fields.Nested(OrientationCountsSchema))
     objectives_by_status = fields.Nested(ObjectiveCountsSchema)
     reporting = fields.Nested(ReportingSchema)
     late_measurements = fields.List(fields.Nested(LateMeasurementSchema))
+    indicators = fields.List(fields.Nested(DashboardIndicatorSchema))

@@ -634,6 +634,13 @@ def test_dashboard_lists_late_measurements_and_completeness(council, service_as,
     }
     by_code = {row["code"]: row["objectives_by_status"] for row in board["orientations"]}
     assert (by_code["OS1"]["on_track"], by_code["OS2"]["at_risk"]) == (1, 1)
+    # Every active indicator, with what its trend chart draws: its recent values, oldest first.
+    shown = {indicator["id"]: indicator for indicator in board["indicators"]}
+    assert set(shown) == {monthly["id"], quarterly["id"]}
+    with factory() as uow:
+        for indicator_id, indicator in shown.items():
+            assert indicator["recent"] == commands.get_indicator(uow, indicator_id)["recent"]
+            assert indicator["objective_title"] and indicator["recent"]
 
 
 def test_grace_days_setting_moves_what_is_late(council, service_as, uow_for):
