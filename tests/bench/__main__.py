@@ -22,7 +22,9 @@
         services of (b): a 60-line checklist saved (PUT .../checklist, every line's result, evidence and
         note), and an audit reported and closed (POST .../report + POST .../close), p50/p99 beside
         GET /api/v1/policies/current under 20 clients measured by the same clients in the same run
-        (tests/bench/audits.py).
+        (tests/bench/audits.py);
+    (l) the heaviest web pages (council dashboard, national overview) under 20 clients beside the JSON
+        call carrying the same data, same session, same run (tests/bench/pages.py, inside (e)'s run).
 Runs on a PostgreSQL database and a RabbitMQ vhost of its own (removed at the end); (d) and (e) on
 another pair of their own, (f) and (g) on a third.
 Environment: JOUDA_BENCH_EVENTS (default 20000), JOUDA_BENCH_SECONDS (default 10), and those of

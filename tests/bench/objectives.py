@@ -54,6 +54,7 @@ from jouda.shared.db import Database, make_engine
 from jouda.shared.tenancy import ROLE_KEY, USER_KEY
 from jouda.shared.unit_of_work import PLATFORM, UnitOfWork
 from jouda.shared.vocabulary import CLOSED, MAJOR, MINOR, NONCONFORMITY_SOURCES, NONCONFORMITY_STATES, REJECTED
+from tests.bench import pages
 from tests.bench.baseline_http import free_port
 from tests.bench.gateway import stop_processes
 from tests.bench.loadgen import _percentile, run_load
@@ -1257,6 +1258,7 @@ def run(line, backbone_events_per_second):
                 clauses = measure_clauses(
                     http_port, ministry_token, databases["ministry"], database_url, COUNCILS, NONCONFORMITIES
                 )
+                web_pages = pages.measure(http_port, gateway_db, "ingest-00", "qualite@ingest-00.example")
         finally:
             for engine in owners.values():
                 engine.dispose()
@@ -1270,6 +1272,7 @@ def run(line, backbone_events_per_second):
         flush=True,
     )
     _print_clauses(line, clauses)
+    pages.report(line, web_pages)
 
 
 def _answers(client, path):
