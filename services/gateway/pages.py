@@ -210,17 +210,13 @@ def tokens(page):
 
 
 def password_reset(page):
-    token = page.args.get("token") or page.form.get("token")
+    token = (page.form.get("token") or "").strip()
     refused = None
     if page.posted:
         try:
-            if token:
-                response = page.call_response(
-                    "confirm_password_reset", {"token": token, "password": page.form.get("password", "")}
-                )
-                if response.status_code == 200:
-                    return _signed_in(page, response, "/home")
-                raise _refusal(response)
+            if "password" in page.form:  # the new password, with the link's code: then sign in with it
+                page.call("confirm_password_reset", {"token": token, "password": page.form.get("password", "")})
+                return page.redirect(web.SIGN_IN, notice="password_changed")
             page.call("request_password_reset", {"email": page.form.get("email", "")})
             return page.redirect(web.SIGN_IN, notice="reset_sent")
         except Refused as error:
@@ -229,7 +225,7 @@ def password_reset(page):
 
 
 def invitation(page):
-    token = page.args.get("token") or page.form.get("token") or ""
+    token = (page.form.get("token") or "").strip()
     refused = None
     if page.posted:
         response = page.call_response("accept_invitation", {"token": token, "password": page.form.get("password", "")})

@@ -71,25 +71,28 @@ def open_as(chromium, base_url, enrolled):
         contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
-        if language:
-            page.goto(f"/language/{language}?next=/sign-in")
-        else:
-            page.goto("/sign-in")
-        page.fill("#f-email", PEOPLE[role])
-        page.fill("#f-password", f"demo-{role}-2026")
-        page.press("#f-password", "Enter")
-        page.wait_for_load_state()
-        if page.locator("#f-code").count():  # enrolled earlier in the session: the second step
-            page.fill("#f-code", pyotp.TOTP(enrolled[role]).now())
-            page.press("#f-code", "Enter")
-            page.wait_for_load_state()
-        elif page.url.endswith("/account/two-factor"):
-            enrol(page, role, enrolled)
+        sign_in(page, role, enrolled, language)
         return page
 
     yield signed_in
     for context in contexts:
         context.close()
+
+
+def sign_in(page, role, enrolled, language=None):
+    """Signs the demo's person of `role` in through the form (the second step too, enrolling first if
+    their role must and they have not yet this session)."""
+    page.goto(f"/language/{language}?next=/sign-in" if language else "/sign-in")
+    page.fill("#f-email", PEOPLE[role])
+    page.fill("#f-password", f"demo-{role}-2026")
+    page.press("#f-password", "Enter")
+    page.wait_for_load_state()
+    if page.locator("#f-code").count():  # enrolled earlier in the session: the second step
+        page.fill("#f-code", pyotp.TOTP(enrolled[role]).now())
+        page.press("#f-code", "Enter")
+        page.wait_for_load_state()
+    elif page.url.endswith("/account/two-factor"):
+        enrol(page, role, enrolled)
 
 
 def enrol(page, role, enrolled):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import DESKTOP, PEOPLE, chromium_path, enrol
+from tests.browser.conftest import DESKTOP, chromium_path, sign_in
 from tests.browser.stack import running_stack
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -29,13 +29,7 @@ def take(base_url, chromium, out=OUT):
         for language in LANGUAGES:
             context = chromium.new_context(base_url=base_url, viewport=DESKTOP)
             page = context.new_page()
-            page.goto(f"/language/{language}?next=/sign-in")
-            page.fill("#f-email", PEOPLE[role])
-            page.fill("#f-password", f"demo-{role}-2026")
-            page.press("#f-password", "Enter")
-            page.wait_for_load_state()
-            if page.url.endswith("/account/two-factor"):
-                enrol(page, role, enrolled)
+            sign_in(page, role, enrolled, language)
             page.goto(path)
             page.wait_for_load_state("networkidle")
             target = out / f"{name}-{language}.png"

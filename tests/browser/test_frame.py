@@ -45,3 +45,12 @@ def test_the_sign_in_page_is_accessible_and_fits(chromium, base_url, language, v
     assert serious_violations(page) == []
     assert overflowing(page) == {"page_scrolls_sideways": False, "elements": []}
     context.close()
+
+
+def test_the_secret_of_an_e_mails_link_fills_the_form_and_leaves_the_address_bar(chromium, base_url):
+    context = chromium.new_context(base_url=base_url, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto("/invitation#Secret_of-the-link-0123456789")
+    assert page.input_value("#f-token") == "Secret_of-the-link-0123456789"
+    assert "#" not in page.url and "Secret" not in page.url
+    context.close()

@@ -1,11 +1,16 @@
 """The web app's frame on the real stack: signing in and out through the pages, the form token, an
 ended session that keeps what was typed, languages, the static files and the security headers."""
 
+import uuid
+
 import pyotp
 import pytest
 from jouda.services.gateway import directory
 from jouda.shared.clock import utc_now
+from tests.integration.conftest import eventually
 from tests.support.pages import PageBrowser, give_password
+
+STRONG = "Tajine aux pruneaux, trois amandes grillées"
 
 pytestmark = pytest.mark.integration
 
@@ -13,6 +18,13 @@ pytestmark = pytest.mark.integration
 def email_of(gateway_db, user_id):
     with gateway_db.transaction(all_tenants=True) as session:
         return session.get(directory.User, user_id).email
+
+
+def link_in_mail(smtp, address, path):
+    """The text of the latest e-mail to `address` holding a link to `path`, or None."""
+    bodies = [m.get_body(("plain",)).get_content() for m in smtp.messages(to=address)]
+    found = [body for body in bodies if path in body]
+    return found[-1] if found else None
 
 
 def token_names(client, council, role):
@@ -164,3 +176,38 @@ def test_an_item_of_no_council_of_yours_is_a_404_page_that_says_so(settings, cou
     for path in ("/audits/00000000-0000-4000-8000-000000000000", "/processes/00000000-0000-4000-8000-000000000000"):
         page = browser.get(path)
         assert page.status == 404 and page.has("This page does not exist, or belongs to another council."), path
+
+
+def test_an_invited_person_accepts_through_the_page_with_the_code_of_the_e_mails_link(
+    settings, council, client, smtp, platform
+):
+    from tests.integration.test_accounts import link_secret
+
+    address = f"page-invite-{uuid.uuid4().hex[:6]}@{council.code}.example"
+    invited = client.as_(council.tokens["quality_manager"]).post(
+        "/api/v1/users", {"email": address, "name": "Salma", "role": "staff", "language": "fr"}
+    )
+    assert invited.status == 201, invited
+    body = eventually(lambda: link_in_mail(smtp, address, "/invitation#"), timeout=20)
+    assert "/invitation#" in body  # the secret after the #: never sent to a server by the browser
+    browser = PageBrowser(settings.http_port)
+    weak = browser.post("/invitation", {"token": link_secret(body), "password": "salma"}, token=False)
+    assert weak.status == 200 and weak.has('id="f-token"', "f-password") and weak.has(link_secret(body))
+    accepted = browser.request("POST", "/invitation", {"token": link_secret(body), "password": STRONG})
+    assert accepted.status == 303 and accepted.location == "/home"
+    assert browser.get("/home").has("<h1")
+    assert browser.get("/account").has(address)
+
+
+def test_a_forgotten_password_is_reset_through_the_pages(settings, council, smtp, gateway_db, platform):
+    from tests.integration.test_accounts import link_secret
+
+    address = email_of(gateway_db, council.users["process_owner"])
+    give_password(gateway_db, council.users["process_owner"])
+    browser = PageBrowser(settings.http_port)
+    asked = browser.post("/password-reset", {"email": address}, token=False)
+    assert asked.has("a link to choose a new password is on its way")
+    body = eventually(lambda: link_in_mail(smtp, address, "/password-reset#"), timeout=20)
+    reset = browser.request("POST", "/password-reset", {"token": link_secret(body), "password": STRONG})
+    assert reset.status == 303
+    assert PageBrowser(settings.http_port).sign_in(address, STRONG, follow=False).status == 303

@@ -1,6 +1,13 @@
 // Jouda's one script: small comforts on pages that work without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
+  // A link sent by e-mail carries its secret after the # (never sent to a server, never in a log):
+  // it fills the form's code, and leaves the address bar.
+  var code = document.getElementById("f-token");
+  if (code && window.location.hash.length > 1 && !code.value) {
+    code.value = decodeURIComponent(window.location.hash.slice(1));
+    window.history.replaceState(null, "", window.location.pathname);
+  }
   // What was refused is read first: focus moves to it.
   var refused = document.getElementById("refused");
   if (refused) { refused.focus(); }
