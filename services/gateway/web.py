@@ -423,9 +423,21 @@ def safe_next(url, default=HOME):
     return url
 
 
+def static_folders():
+    """{"": the shared static files, "<service>": that service's web/static} (`/static/<service>/<file>`)."""
+    folders = {"": STATIC_FOLDER}
+    for manifest in platform.manifests():
+        if manifest.web_folder is not None and (manifest.web_folder / "static").is_dir():
+            folders[manifest.name] = manifest.web_folder / "static"
+    return folders
+
+
 def static_file(name):
-    path = (STATIC_FOLDER / name).resolve()
-    if STATIC_FOLDER.resolve() not in path.parents or not path.is_file() or path.suffix not in STATIC_TYPES:
+    owner, _, rest = name.partition("/")
+    folders = static_folders()
+    folder, name = (folders[owner], rest) if rest and owner in folders else (folders[""], name)
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents or not path.is_file() or path.suffix not in STATIC_TYPES:
         return None
     return Response(
         path.read_bytes(),

@@ -147,6 +147,9 @@ def test_static_files_are_served_from_their_folder_only(settings, platform):
         and css.headers["Content-Type"].startswith("text/css")
         and "max-age" in css.headers["Cache-Control"]
     )
+    report_css = browser.request("GET", "/static/audits/report.css")  # a service's own, for its document
+    assert report_css.status == 200 and "@page" in report_css.text
+    assert browser.request("GET", "/static/audits/../pages.py").status == 404
     assert browser.request("GET", "/static/../i18n.py").status == 404
     assert browser.request("GET", "/static/%2e%2e/i18n.py").status == 404
 

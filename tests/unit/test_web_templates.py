@@ -10,7 +10,9 @@ from jouda.services.gateway import web
 from jouda.shared.manifest import load
 from jouda.shared.web.i18n import web_folders
 
-TEMPLATES = sorted(path for folder in web_folders() for path in Path(folder).rglob("*.html"))
+# Every HTML Jouda serves: the pages' templates and the documents (the printable audit report).
+DOCUMENTS = sorted(Path(__file__).resolve().parents[2].glob("services/*/report_templates/*.html"))
+TEMPLATES = sorted(path for folder in web_folders() for path in Path(folder).rglob("*.html")) + DOCUMENTS
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 STYLE = re.compile(r"<style\b|\sstyle\s*=", re.I)
 HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
