@@ -7,7 +7,9 @@ from markupsafe import Markup, escape
 
 def _svg(width, height, title, body):
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        # direction="ltr": the coordinates and anchors are computed here for either direction; in a
+        # right-to-left page an inherited rtl would swap every text's anchor.
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" direction="ltr" '
         f'aria-label="{escape(title)}" preserveAspectRatio="xMidYMid meet">'
         f"<title>{escape(title)}</title>{body}</svg>"
     )

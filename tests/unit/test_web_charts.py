@@ -18,3 +18,8 @@ def test_a_line_chart_runs_from_right_to_left_in_arabic():
 def test_chart_labels_are_escaped():
     drawn = bar_chart([("<script>alert(1)</script>", 3)], title="<b>")
     assert "<script>" not in drawn and "&lt;script&gt;" in drawn
+
+
+def test_a_chart_lays_out_its_own_direction_whatever_the_page_inherits():
+    # In an Arabic page an inherited rtl swaps every text anchor: labels ran off the chart's edge.
+    assert 'direction="ltr"' in bar_chart([("الموارد البشرية", 2)], title="t", right_to_left=True)
