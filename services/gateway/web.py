@@ -35,7 +35,7 @@ from jouda.shared.manifest import load
 from jouda.shared.operations import PATH_PARAMETER
 from jouda.shared.pages import Refused
 from jouda.shared.web import charts
-from jouda.shared.web.i18n import LANGUAGES, NAMES, RIGHT_TO_LEFT, SHARED_FOLDER, best_language, translations
+from jouda.shared.web.i18n import LANGUAGES, NAMES, RIGHT_TO_LEFT, SHARED_FOLDER, N_, best_language, translations
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ def environment(language, own=None):
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(language, own), newstyle=True)
+    catalogue = translations(language, own)
+    env.install_gettext_translations(catalogue, newstyle=True)
     locale = LOCALES[language]
     env.filters.update(
         number=lambda value, digits=1: "" if value is None else format_decimal(value, f"#,##0.{'#' * digits}", locale),
@@ -104,6 +105,8 @@ def environment(language, own=None):
             "" if not value else format_datetime(_as_datetime(value), "short", tzinfo=DISPLAY_ZONE, locale=locale)
         ),
         markdown=lambda text: Markup(MARKDOWN.render(text or "")),
+        # A service's refusal, in the page's language where a catalogue has it (shared/web/refusals.py).
+        translated=lambda text: catalogue.gettext(text) if text else text,
     )
     env.globals.update(
         languages=LANGUAGES,
@@ -265,11 +268,6 @@ class PageContext:
         elif code not in HEADLINES and code.endswith("_exists"):  # process_code_exists, programme_exists...
             code = "conflict"
         return self._(HEADLINES.get(code, HEADLINES["_other"]))
-
-
-def N_(message):
-    """Marks a message for translation where it is declared (menus, headlines), translated where shown."""
-    return message
 
 
 ROLE_NAMES = {

@@ -20,6 +20,11 @@ NAMES = {"fr": "Français", "ar": "العربية", "en": "English"}  # each in 
 SHARED_FOLDER = Path(__file__).parent
 
 
+def N_(message):
+    """Marks a message for translation where it is declared (a menu, a label table), translated where shown."""
+    return message
+
+
 def web_folders():
     """The shared folder, then every service's `web/` folder, in the platform's order."""
     from jouda import platform

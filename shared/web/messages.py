@@ -56,7 +56,7 @@ def update(folder):
 
 
 def main(argv):
-    folders = [Path(a) for a in argv] or web_folders()
+    folders = [Path(a).resolve() for a in argv] or web_folders()
     for folder in folders:
         print(f"{folder}: {update(folder)} messages")
 
