@@ -4,7 +4,7 @@ service. The words are in templates/<language>/<event type>.txt."""
 from jouda.shared.notices import DeadlineKind, Notices, Route
 from jouda.shared.vocabulary import DIRECTOR, QUALITY_MANAGER
 
-VERSION_LINK = "/policies/{version_id}"
+VERSION_LINK = "/policy/versions/{version_id}"  # its page in the web app
 REVIEW = "policy_review"  # the kind of the deadline announced when a version is published
 
 NOTICES = Notices(

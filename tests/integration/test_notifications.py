@@ -410,7 +410,7 @@ def test_the_policy_workflow_reaches_the_roles_of_the_routing_table(client, team
 
     for notification in inbox(client, manager) + inbox(client, director):
         assert notification["subject"] == SUBJECTS[notification["kind"]]
-        assert notification["link"] == f"/policies/{version['id']}"
+        assert notification["link"] == f"/policy/versions/{version['id']}"
         assert notification["language"] == "fr" and notification["read"] is False
         assert notification["mandatory"] is (notification["kind"] == "policy.published")
     changes = of_kind(client, manager, "policy.changes_requested")[0]
@@ -431,7 +431,7 @@ def test_the_policy_workflow_reaches_the_roles_of_the_routing_table(client, team
     )
     submitted = mails(smtp, director, SUBJECTS["policy.submitted"])[0]
     text_part, _ = parts(submitted)
-    assert f"{PUBLIC_URL}/policies/{version['id']}" in text_part
+    assert f"{PUBLIC_URL}/policy/versions/{version['id']}" in text_part
     assert submitted["From"] == "Jouda <no-reply@jouda.local>" and submitted["To"] == director.email
     assert len(event_tap.events("policy.submitted", team.code)) == 2
 
@@ -517,7 +517,7 @@ def test_a_coming_policy_review_reaches_the_quality_managers(client, team, polic
     settle(client, team, expected)
     due = of_kind(client, manager, "policy.review_due")[0]
     assert due["subject"] == f"Revue de la politique qualité à préparer : Politique Qualité (échéance : {review})"
-    assert "Nombre de jours restants : 20." in due["body"] and due["link"] == f"/policies/{version['id']}"
+    assert "Nombre de jours restants : 20." in due["body"] and due["link"] == f"/policy/versions/{version['id']}"
     # The published policy's next review is followed for reminders (none due yet at 20 days: 7 and 1).
     assert tracked(notifications_db, team.code, "policy_review") == {version["policy_id"]: review}
 
@@ -586,7 +586,7 @@ def test_each_person_reads_in_their_language(client, make_team, smtp):
     text_part, html_part = parts(message)
     assert text_part.strip() == mine["body"]
     assert '<html lang="ar" dir="rtl">' in html_part and '<body dir="rtl"' in html_part
-    assert "سعاد العلوي" in html_part and f"{PUBLIC_URL}/policies/{version['id']}" in html_part
+    assert "سعاد العلوي" in html_part and f"{PUBLIC_URL}/policy/versions/{version['id']}" in html_part
     french = eventually(lambda: (found := mails(smtp, manager, SUBJECTS["policy.published"])) and found[0])
     assert '<html lang="fr" dir="ltr">' in parts(french)[1]
 

@@ -239,11 +239,11 @@ def test_only_the_published_policy_is_mandatory(event_type, mandatory):
 @pytest.mark.parametrize(
     "event_type,link",
     [
-        ("policy.submitted", f"/policies/{POLICY['version_id']}"),
-        ("policy.approved", f"/policies/{POLICY['version_id']}"),
-        ("policy.changes_requested", f"/policies/{POLICY['version_id']}"),
-        ("policy.published", f"/policies/{POLICY['version_id']}"),
-        ("policy.review_due", f"/policies/{POLICY['version_id']}"),
+        ("policy.submitted", f"/policy/versions/{POLICY['version_id']}"),
+        ("policy.approved", f"/policy/versions/{POLICY['version_id']}"),
+        ("policy.changes_requested", f"/policy/versions/{POLICY['version_id']}"),
+        ("policy.published", f"/policy/versions/{POLICY['version_id']}"),
+        ("policy.review_due", f"/policy/versions/{POLICY['version_id']}"),
     ],
 )
 def test_policy_links_point_at_the_version(event_type, link):

@@ -43,3 +43,19 @@ def test_every_role_has_a_home_page_in_its_menu():
 
     for role, path in HOME_OF.items():
         assert path in {entry for entry, _ in web.navigation(role)}, (role, path)
+
+
+def test_every_link_a_notification_carries_leads_to_a_page():
+    """A notice's link (the inbox's and the e-mail's) is a page of the web app, for every service."""
+    from werkzeug.routing import Map, Rule
+
+    from jouda import platform
+
+    pages = Map([Rule(page.rule) for page in web.pages()] + [Rule("/")])  # "/": a browser goes home from it
+    adapter = pages.bind("jouda.example")
+    for manifest in platform.manifests():
+        routes = manifest.notice_routes()
+        for event_type, route in routes.routes.items() if routes else ():
+            if route.link:
+                example = route.link.replace("{", "").replace("}", "")
+                adapter.match(example if example.startswith("/") else "/" + example)  # raises if no page
