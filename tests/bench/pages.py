@@ -3,7 +3,10 @@ same data, by the same clients with the same session cookie in the same run: the
 (`/dashboard` beside GET /api/v1/dashboard) and the national overview (`/ministry` beside GET
 /api/v1/ministry/overview on the national data set of (e)). A page costs its operation's call plus
 the rendering (Jinja2, translations, the SVG charts) and the inbox's unread count; the goal is at most
-1.5x its API call."""
+1.5x its API call.
+
+    python -m tests.bench.pages     # (l) alone, on the demo as `make run` seeds it (two councils)
+"""
 
 import json
 import os
@@ -87,3 +90,25 @@ def report(line, results):
         line(f"{label} page p95", page.p95_ms, api.p95_ms, "its JSON call", "ms", "goal <= 1.5x")
         line(f"{label} pages/s", page.requests_per_second, api.requests_per_second, "its JSON call", "/s")
         print(f"      errors: page {page.errors} of {page.requests}, JSON {api.errors} of {api.requests}")
+
+
+def main():
+    """(l) on the demo: the Fès-Meknès dashboard and the overview of its councils."""
+    from urllib.parse import urlsplit
+
+    from jouda.shared.db import Database
+    from tests.bench.__main__ import line
+    from tests.browser.stack import running_stack
+
+    details = {}
+    with running_stack(details) as url:
+        gateway_db = Database("gateway", details["database_url"], pool_size=1)
+        try:
+            results = measure(urlsplit(url).port, gateway_db, "fes-meknes", "qualite@fes-meknes.example")
+        finally:
+            gateway_db.dispose()
+    report(line, results)
+
+
+if __name__ == "__main__":
+    main()

@@ -17,8 +17,11 @@ START_SECONDS = 300
 
 
 @contextlib.contextmanager
-def running_stack():
+def running_stack(details=None):
+    """Yields the stack's URL; `details`, a dict, receives its database_url too."""
     database_url = infrastructure.create_database()
+    if details is not None:
+        details["database_url"] = database_url
     amqp_uri, remove_vhost = infrastructure.create_vhost()
     port = infrastructure.free_port()
     var_dir = Path(tempfile.mkdtemp(prefix="jouda-browser-"))

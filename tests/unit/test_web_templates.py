@@ -55,7 +55,7 @@ def test_every_link_a_notification_carries_leads_to_a_page():
     adapter = pages.bind("jouda.example")
     for manifest in platform.manifests():
         routes = manifest.notice_routes()
-        for event_type, route in routes.routes.items() if routes else ():
+        for route in routes.routes.values() if routes else ():
             if route.link:
                 example = route.link.replace("{", "").replace("}", "")
                 adapter.match(example if example.startswith("/") else "/" + example)  # raises if no page
