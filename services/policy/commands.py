@@ -40,7 +40,7 @@ def review_deadline(version, *, restart):
         "title": version.title,
         "due_date": version.next_review_date,
         "owner_id": None,
-        "link": "/policies/current",
+        "link": "/policy",  # the current policy's page
         "restart": restart,
     }
 

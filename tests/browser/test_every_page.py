@@ -5,14 +5,15 @@ in Arabic; and the main pages usable with the keyboard alone.
 The crawl signs each persona in once and reads, in French then in Arabic, on a desktop, the pages of
 its menu (the links of `nav.menu`, the inbox and account links of the header, the entries of
 /settings) and, following the links of their content, one page of each kind (one objective, one
-audit, one form to add a nonconformity...) and the pages of that item (its form, its report); on a
-phone, each persona's home page and one list page. Every failure is collected, and the test fails
-once at the end with the whole list: path, persona, language, viewport, what is wrong.
+audit, one form to add a nonconformity...), and for the quality manager and the auditor the pages of
+that item too (its form, its checklist, its report); on a phone, each persona's home page and one
+list page. Every failure is collected, and each persona's test fails once at the end with the whole
+list: path, persona, language, viewport, what is wrong.
 
-axe-core is slow (about a second a page, some 300 pages): a page whose content (`main`) is exactly
-one axe already read in the same language and width, for another persona, is not read by axe again;
-each persona's first page is always read, its header and menu with it. The layout (overflow) and
-the direction are checked on every page."""
+axe-core is slow (about a second a page, and there are some 400 pages): a page whose content
+(`main`) is exactly one axe already read in the same language and width, for another persona, is not
+read by axe again; each persona's first page is always read, its header and menu with it. The
+layout (overflow) and the direction are checked on every page."""
 
 import hashlib
 import re
@@ -40,7 +41,9 @@ MENU_AT_LEAST = {role: 20 for role in ROLES} | {"ministry": 6, "admin": 8}
 MENU = "nav.menu a[href], header a.inbox[href], header .tools a[href='/account']"
 # Where a persona's menu leads to lists of lists: the platform admin's people are a council's.
 MORE_MENU = {"admin": ["/people?council=fes-meknes"]}
-DEPTH = 2  # the menu, an item of a list (or a form to add one), a page of the item (its form, its report)
+# How far from the menu the crawl goes: an item of each list (or a form to add one); for the quality
+# manager and the auditor, the pages of that item too (its form, its checklist, its report...).
+DEPTH = {"quality_manager": 2, "auditor": 2}
 NOT_PAGES = re.compile(r"^/(api/|language/|sign-out|home$|static/)")
 AN_ID = re.compile(r"^([0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|[A-Z][A-Z0-9_]+|\d+)$")
 KEPT_QUERY = {"council"}  # the platform admin's pages of one council are pages of their own
@@ -127,7 +130,7 @@ class Crawl:
                 continue
             read.append(href)
             deeper = 0 if href == "/settings" else depth + 1  # the settings' entries are the menu's
-            if deeper > DEPTH:
+            if deeper > DEPTH.get(role, 1):
                 continue
             for link in links(page, "main a[href]"):
                 if kind(link) not in seen:
@@ -142,6 +145,7 @@ def crawled():
     return set()
 
 
+@pytest.mark.timeout(600)  # the quality manager's crawl, some 90 pages, takes 2 to 3 minutes on a busy machine
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_the_persona_is_accessible_and_fits_in_french_and_arabic(open_as, crawled, role):
     crawl, read = Crawl(crawled), {}

@@ -56,7 +56,7 @@ def test_publish_writes_its_events_in_the_same_commit(uow_for, policy_database):
         "kind": "policy_review",
         "ref_id": published["policy_id"],
         "due_date": published["next_review_date"],
-        "link": "/policies/current",
+        "link": "/policy",
         "restart": True,
     }
     assert uow_for.wakes, "the relay is woken after a commit that added events"

@@ -8,6 +8,19 @@ document.addEventListener("DOMContentLoaded", function () {
     code.value = decodeURIComponent(window.location.hash.slice(1));
     window.history.replaceState(null, "", window.location.pathname);
   }
+  // A table wider than the page scrolls in its box: the box takes the keyboard's focus, so the
+  // arrow keys reach its last columns, and is named after the table's caption or the heading before it.
+  document.querySelectorAll(".table-wrap").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      var table = box.querySelector("table");
+      var caption = table && table.caption ? table.caption.textContent : "";
+      var heading = box.previousElementSibling;
+      while (heading && !/^H[1-6]$/.test(heading.tagName)) { heading = heading.previousElementSibling; }
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", (caption || (heading ? heading.textContent : document.title)).trim());
+    }
+  });
   // What was refused is read first: focus moves to it.
   var refused = document.getElementById("refused");
   if (refused) { refused.focus(); }
