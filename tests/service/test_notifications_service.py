@@ -396,7 +396,7 @@ def test_a_routed_event_reaches_the_people_of_its_row(council, deliver, service_
     item = box["items"][0]
     assert item["kind"] == "policy.submitted" and item["mandatory"] is False and item["read"] is False
     assert item["subject"] == "Politique qualité soumise pour validation : Politique qualité 2026 (version 2)"
-    assert item["link"] == f"/policies/{POLICY['version_id']}"
+    assert item["link"] == f"/policy/versions/{POLICY['version_id']}"
     assert item["body"].startswith("Bonjour Driss Tazi,")
     assert "Conseil de la Région Fès-Meknès" in item["body"]  # the council's name, from gateway.tenant_created
     assert f"{PUBLIC_URL}/policies/{POLICY['version_id']}" in item["body"]
