@@ -399,7 +399,7 @@ def test_a_routed_event_reaches_the_people_of_its_row(council, deliver, service_
     assert item["link"] == f"/policy/versions/{POLICY['version_id']}"
     assert item["body"].startswith("Bonjour Driss Tazi,")
     assert "Conseil de la Région Fès-Meknès" in item["body"]  # the council's name, from gateway.tenant_created
-    assert f"{PUBLIC_URL}/policies/{POLICY['version_id']}" in item["body"]
+    assert f"{PUBLIC_URL}/policy/versions/{POLICY['version_id']}" in item["body"]
     assert item["language"] == "fr" and item["read_at"] is None and item["created_at"]
     for user in ("u-qm", "u-owner", "u-oriental-qm", "u-oriental-dir"):
         tenant = ORIENTAL if "oriental" in user else FES
