@@ -148,19 +148,8 @@ def _choice(page, name, labels):
     return value if value in labels else None
 
 
-def _everything(page, operation_id, query=None):
-    """Every row of a paged list (a council's processes or people are a few dozen)."""
-    rows, offset = [], 0
-    while True:
-        listed = page.call(operation_id, query={**(query or {}), "limit": LONGEST_PAGE, "offset": offset})
-        rows += listed["items"]
-        offset += LONGEST_PAGE
-        if offset >= listed["total"] or not listed["items"]:
-            return rows
-
-
 def _processes(page, include_retired=True):
-    return _everything(page, "list_processes", {"include_retired": "true" if include_retired else None})
+    return page.every_item("list_processes", {"include_retired": "true" if include_retired else None})
 
 
 def _process_names(page):
@@ -171,7 +160,7 @@ def _people(page):
     """The council's people, for the quality manager (the only role that may list them)."""
     if page.user.role != QUALITY_MANAGER:
         return []
-    return _everything(page, "list_people")
+    return page.every_item("list_people")
 
 
 def _names(people, page):
@@ -450,7 +439,7 @@ def actions(page):
             return page.redirect("/actions", notice="saved")
         except Refused as error:
             refused = FormRefusal(error, form=page.form.get("action_id"))
-    mine = _everything(page, "list_actions", {"mine": "true"})
+    mine = page.every_item("list_actions", {"mine": "true"})
     plan = page.call("action_plan")["items"] if page.user.role in READERS else None
     if plan is None:
         references = {n["id"]: n["reference"] for n in page.call("list_nonconformities", query={"limit": 200})["items"]}

@@ -34,6 +34,7 @@ from jouda.shared.clock import DISPLAY_ZONE, as_utc
 from jouda.shared.manifest import load
 from jouda.shared.operations import PATH_PARAMETER
 from jouda.shared.pages import Refused
+from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.web import charts
 from jouda.shared.web.i18n import LANGUAGES, NAMES, RIGHT_TO_LEFT, SHARED_FOLDER, N_, best_language, translations
 
@@ -181,6 +182,16 @@ class PageContext:
         if operation.raw and operation.media != "application/json":
             return data
         return json.loads(data) if data else None
+
+    def every_item(self, operation_id, query=None, **path):
+        """Every item of a paged list operation, page after page (a council's people or processes)."""
+        items, offset = [], 0
+        while True:
+            answer = self.call(operation_id, query={**(query or {}), "limit": MAX_PAGE, "offset": offset}, **path)
+            items += answer["items"]
+            offset += len(answer["items"])
+            if not answer["items"] or offset >= answer["total"]:
+                return items
 
     def call_response(self, operation_id, body=None, query=None, **path):
         """The operation's whole HTTP answer, as the API would give it."""

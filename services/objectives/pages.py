@@ -90,22 +90,11 @@ def _render(page, template, **values):
 # --- reading lists ------------------------------------------------------------------------------------
 
 
-def _every_item(page, operation_id, query):
-    """Every item of a list operation, page after page."""
-    found, offset = [], 0
-    while True:
-        answer = page.call(operation_id, query={**query, "limit": 200, "offset": offset})
-        found += answer["items"]
-        offset += len(answer["items"])
-        if not answer["items"] or offset >= answer["total"]:
-            return found
-
-
 def _people(page):
     """The council's active people, for a quality manager's forms and to name owners: [(id, label)]."""
     if page.user.role not in PEOPLE_READERS:
         return []
-    people = _every_item(page, "list_people", {"status": "active"})
+    people = page.every_item("list_people", {"status": "active"})
     return [(person["id"], person["name"] or person["email"]) for person in people]
 
 
