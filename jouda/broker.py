@@ -71,7 +71,10 @@ def user_commands(settings, vhost="/", prefix="jouda-"):
     for service in SERVICES:
         user, granted = user_of(service, prefix), permissions(service, settings)
         password = "${" + PASSWORD_VARIABLE.format(service.upper()) + ":?set it first}"
-        lines.append(f'rabbitmqctl add_user {user} "{password}" || rabbitmqctl change_password {user} "{password}"')
+        # "--" ends the options: a password may begin with "-" (a random one does, 1 time in 64).
+        lines.append(
+            f'rabbitmqctl add_user -- {user} "{password}" || rabbitmqctl change_password -- {user} "{password}"'
+        )
         lines.append(
             f"rabbitmqctl set_permissions -p {shlex.quote(vhost)} {user} "
             + " ".join(shlex.quote(granted[kind]) for kind in ("configure", "write", "read"))

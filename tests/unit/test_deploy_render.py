@@ -27,7 +27,7 @@ def test_every_service_is_in_every_deploy_file():
         assert f"JOUDA_BROKER_PASSWORD_{name.upper()}" in compose["services"]["broker-users"]["environment"]
         assert {"job_name": name, "static_configs": [{"targets": [f"{name}:9100"]}]} in scrape["scrape_configs"]
         assert f"jouda-broker-{name}" in secrets
-        assert f"rabbitmqctl add_user jouda-{name} " in users
+        assert f"rabbitmqctl add_user -- jouda-{name} " in users
         deployment, service = yaml.safe_load_all((DEPLOY / "k8s" / f"{name}.yaml").read_text())
         assert deployment["spec"]["template"]["spec"]["containers"][0]["command"] == ["jouda", "run", name]
         assert service["metadata"]["name"] == f"jouda-{name}"
