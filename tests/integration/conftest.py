@@ -2,6 +2,7 @@
 (a vhost of the session), PostgreSQL (a database of the session) and an SMTP server of the session."""
 
 import dataclasses
+import importlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 import eventlet
 import pytest
 from kombu import Connection, Consumer, Exchange, Queue, binding
+from sqlalchemy import func, select
 
 from jouda import platform as jouda_platform
 from jouda.runner import Runner
@@ -41,6 +43,18 @@ class Council:
     tokens: dict = field(default_factory=dict)  # role -> token (first user of that role)
     users: dict = field(default_factory=dict)  # role -> user id
     staff_tokens: list = field(default_factory=list)
+
+
+def known_to(database_of, service, council):
+    """Wait until `service` knows every person of `council` (its staff table, fed by the gateway's
+    events): before that, naming one of them (an owner, an auditor) is refused as unknown."""
+    staff = importlib.import_module(f"jouda.services.{service}.models").StaffMember
+
+    def known():
+        with database_of(service).transaction(council.code) as session:
+            return session.scalar(select(func.count()).select_from(staff)) == len(COUNCIL_USERS)
+
+    eventually(known, message=f"the {service} service knows the council's people")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.integration.conftest import known_to
 from jouda.shared.clock import local_today
 
 pytestmark = pytest.mark.integration
@@ -20,7 +21,8 @@ def ok(reply, status=200):
     return reply.json()
 
 
-def new_process(client, council, code="OP-01", owner="process_owner"):
+def new_process(client, council, database_of, code="OP-01", owner="process_owner"):
+    known_to(database_of, "audits", council)
     manager = client.as_(council.tokens["quality_manager"])
     body = {"code": code, "name": "Accueil des citoyens", "type": "operational", "owner_id": council.users[owner]}
     return ok(manager.post("/api/v1/processes", body), 201)
@@ -96,8 +98,10 @@ def test_the_quality_manager_maps_a_process_and_plans_an_audit_through_the_pages
     assert signed_in(pages_as, council, "auditor").get("/audits").has("My audits", "Audit des autorisations")
 
 
-def test_a_partial_team_is_refused_with_who_and_why_then_planned_with_a_justification(client, council, pages_as):
-    process = new_process(client, council, owner="auditor")  # the auditor would audit their own process
+def test_a_partial_team_is_refused_with_who_and_why_then_planned_with_a_justification(
+    client, council, pages_as, database_of
+):
+    process = new_process(client, council, database_of, owner="auditor")  # the auditor would audit their own process
     manager = signed_in(pages_as, council, "quality_manager")
     fields = {
         "title": "Audit sans recul",
@@ -117,8 +121,10 @@ def test_a_partial_team_is_refused_with_who_and_why_then_planned_with_a_justific
     assert audit["impartiality_justification"] == "Seul auditeur formé."
 
 
-def test_the_auditor_fills_the_checklist_and_issues_the_report_through_the_pages(client, council, pages_as):
-    audit = planned_audit(client, council, new_process(client, council))
+def test_the_auditor_fills_the_checklist_and_issues_the_report_through_the_pages(
+    client, council, pages_as, database_of
+):
+    audit = planned_audit(client, council, new_process(client, council, database_of))
     auditor = signed_in(pages_as, council, "auditor")
     path = f"/audits/{audit['id']}"
 
@@ -173,8 +179,8 @@ def test_the_director_approves_the_programme_the_quality_manager_puts_it_in_forc
     assert state == "in_force"
 
 
-def test_another_councils_audit_is_not_found(client, council, other_council, pages_as):
-    theirs = planned_audit(client, other_council, new_process(client, other_council))
+def test_another_councils_audit_is_not_found(client, council, other_council, pages_as, database_of):
+    theirs = planned_audit(client, other_council, new_process(client, other_council, database_of))
     manager = signed_in(pages_as, council, "quality_manager")
     for path in (f"/audits/{theirs['id']}", f"/audits/{theirs['id']}/checklist"):
         page = manager.get(path)
@@ -186,8 +192,8 @@ def test_staff_may_not_plan_an_audit(council, pages_as):
     assert page.status == 403, page
 
 
-def test_the_checklist_reads_right_to_left_in_arabic(client, council, pages_as):
-    audit = planned_audit(client, council, new_process(client, council))
+def test_the_checklist_reads_right_to_left_in_arabic(client, council, pages_as, database_of):
+    audit = planned_audit(client, council, new_process(client, council, database_of))
     auditor = signed_in(pages_as, council, "auditor", language="ar")
     page = auditor.get(f"/audits/{audit['id']}/checklist")
     assert page.status == 200 and 'dir="rtl"' in page.text and 'lang="ar"' in page.text, page

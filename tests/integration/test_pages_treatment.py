@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.integration.conftest import known_to
 from jouda.shared.clock import local_today
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,8 @@ def ok(reply, status=200):
     return reply.json()
 
 
-def new_process(client, council):
+def new_process(client, council, database_of):
+    known_to(database_of, "audits", council)
     body = {
         "code": "OP-01",
         "name": "Accueil et orientation des citoyens",
@@ -53,8 +55,8 @@ def state_of(client, council, item):
     return ok(client.as_(council.tokens["quality_manager"]).get(f"/api/v1/nonconformities/{item['id']}"))
 
 
-def test_a_major_nonconformity_goes_through_its_pages_to_a_verified_closure(client, council, pages_as):
-    item = raised(client, council, new_process(client, council))
+def test_a_major_nonconformity_goes_through_its_pages_to_a_verified_closure(client, council, pages_as, database_of):
+    item = raised(client, council, new_process(client, council, database_of))
     path = f"/nonconformities/{item['id']}"
     owner = in_english(pages_as, council, "process_owner")
 
@@ -140,8 +142,8 @@ def test_a_major_nonconformity_goes_through_its_pages_to_a_verified_closure(clie
     assert manager.get("/nonconformities?state=closed").has(item["reference"], "Closed")
 
 
-def test_a_member_of_staff_reports_a_nonconformity(client, council, pages_as):
-    process = new_process(client, council)
+def test_a_member_of_staff_reports_a_nonconformity(client, council, pages_as, database_of):
+    process = new_process(client, council, database_of)
     staff = in_english(pages_as, council, "staff")
     form = staff.get("/nonconformities/new")
     assert form.status == 200 and 'name="source"' not in form.text  # staff report as staff do
@@ -161,16 +163,16 @@ def test_a_member_of_staff_reports_a_nonconformity(client, council, pages_as):
     assert 'name="source"' in in_english(pages_as, council, "quality_manager").get("/nonconformities/new").text
 
 
-def test_a_refused_report_keeps_what_was_typed(client, council, pages_as):
-    new_process(client, council)
+def test_a_refused_report_keeps_what_was_typed(client, council, pages_as, database_of):
+    new_process(client, council, database_of)
     staff = in_english(pages_as, council, "staff")
     page = staff.post("/nonconformities/new", {"title": "Titre gardé", "description": "Texte gardé", "severity": ""})
     assert page.has("Some fields need correcting", 'value="Titre gardé"', "Texte gardé")
     assert ok(client.as_(council.tokens["quality_manager"]).get("/api/v1/nonconformities"))["total"] == 0
 
 
-def test_other_councils_roles_without_access_and_arabic(client, council, other_council, pages_as):
-    item = raised(client, other_council, new_process(client, other_council))
+def test_other_councils_roles_without_access_and_arabic(client, council, other_council, pages_as, database_of):
+    item = raised(client, other_council, new_process(client, other_council, database_of))
     manager = in_english(pages_as, council, "quality_manager")
     assert manager.get(f"/nonconformities/{item['id']}").status == 404
 
