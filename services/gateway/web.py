@@ -20,7 +20,8 @@ from urllib.parse import urlencode, urlsplit
 
 import eventlet
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
+from babel.numbers import format_decimal, format_percent, parse_pattern
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -94,13 +95,14 @@ def environment(language, own=None):
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates change with a release, not while the gateway runs
     )
     catalogue = translations(language, own)
     env.install_gettext_translations(catalogue, newstyle=True)
-    locale = LOCALES[language]
+    locale = Locale.parse(LOCALES[language])
     env.filters.update(
-        number=lambda value, digits=1: "" if value is None else format_decimal(value, f"#,##0.{'#' * digits}", locale),
-        percent=lambda value: "" if value is None else format_percent(value, "#,##0 %", locale=locale),
+        number=lambda value, digits=1: "" if value is None else format_decimal(value, _decimals(digits), locale),
+        percent=lambda value: "" if value is None else format_percent(value, PERCENT, locale=locale),
         date=lambda value: "" if not value else format_date(_as_date(value), "medium", locale=locale),
         datetime=lambda value: (
             "" if not value else format_datetime(_as_datetime(value), "short", tzinfo=DISPLAY_ZONE, locale=locale)
@@ -119,6 +121,15 @@ def environment(language, own=None):
         role_names=ROLE_NAMES,
     )
     return env
+
+
+# Patterns parsed once: parsing one again for every number was a tenth of a dashboard page's rendering.
+PERCENT = parse_pattern("#,##0 %")
+
+
+@cache
+def _decimals(digits):
+    return parse_pattern(f"#,##0.{'#' * digits}")
 
 
 def _as_date(value):

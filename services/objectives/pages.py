@@ -4,7 +4,6 @@ settings. Every figure comes from the objectives operations (services/objectives
 
 import math
 
-import eventlet
 
 from jouda.services.gateway.web import N_
 from jouda.shared import periods
@@ -98,9 +97,10 @@ def _people(page):
     return [(person["id"], person["name"] or person["email"]) for person in people]
 
 
-def _names(page):
-    """{user id: name} of whom this person may see named: everyone for a quality manager, else oneself."""
-    names = dict(_people(page))
+def _names(page, mentioned=None):
+    """{user id: name} of whom this person may see named: everyone for a quality manager, else oneself.
+    The council's people are not read when `mentioned` (the ids a page shows) names nobody else."""
+    names = {} if mentioned is not None and set(mentioned) <= {page.user.user_id} else dict(_people(page))
     names.setdefault(page.user.user_id, page.user.name or page.user.email)
     return names
 
@@ -133,18 +133,16 @@ def _whole_number(text):
 
 def dashboard(page):
     """The dashboard's one answer (figures, late reports, every active indicator with its recent values),
-    and the names of the people it mentions, read side by side."""
-    names = eventlet.spawn(_names, page)
+    and the names of the late reports' owners."""
     board = page.call("dashboard")
+    names = _names(page, mentioned=[late["owner_id"] for late in board["late_measurements"]])
     indicators = [
         ({"id": indicator["objective_id"], "title": indicator["objective_title"]}, _with_points(indicator))
         for indicator in board["indicators"]
     ]
     totals = board["objectives_by_status"]
     status_rows = [(page._(STATUS_LABELS[bucket]), totals.get(bucket, 0)) for bucket in BUCKETS]
-    return _render(
-        page, "dashboard.html", board=board, status_rows=status_rows, indicators=indicators, names=names.wait()
-    )
+    return _render(page, "dashboard.html", board=board, status_rows=status_rows, indicators=indicators, names=names)
 
 
 def _with_points(indicator):
