@@ -33,6 +33,9 @@ MAX_RETRY_DELAY_SECONDS = 3600
 REMINDER_DAYS = (30, 7, 1)
 DEFAULT_ESCALATION_DAYS = 7
 MAX_WEBHOOKS = 10
+# Whose deliveries belong to no council: a ministry analyst's or an administrator's own e-mails (a
+# password reset). Never a council's code, which starts with a letter or a digit.
+NO_COUNCIL = "-"
 
 # email_state of a notification: how its e-mail is handled
 NO_EMAIL, EMAIL_QUEUED, EMAIL_IN_DIGEST, EMAIL_DIGESTED = "none", "queued", "digest", "digested"

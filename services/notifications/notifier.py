@@ -18,7 +18,7 @@ class Notifier:
     def __init__(self, uow, public_url, *, grouped=False):
         self.uow, self.public_url, self.grouped = uow, public_url, grouped
         self.repo = NotificationsRepository(uow.session)
-        council = self.repo.council(uow.tenant_id)
+        council = self.repo.council(uow.tenant_id) if uow.tenant_id is not None else None
         self.council = council.name if council is not None else uow.tenant_id
         self.created = 0
         self._emails = {}  # user id -> [(person, rendered, notification)] waiting for done()
@@ -91,7 +91,8 @@ class Notifier:
         rendered = templates.render(
             kind, values.get("language"), {**values, "recipient_name": person.name or address, "council": self.council}
         )
-        self.repo.add(email_delivery(self.uow.tenant_id, person, rendered, occurred_at, utc_now()))
+        tenant_id = self.uow.tenant_id or domain.NO_COUNCIL
+        self.repo.add(email_delivery(tenant_id, person, rendered, occurred_at, utc_now()))
 
     def queue_grouped(self):
         """Queues the e-mails held back for grouping; returns how many notifications were created."""

@@ -174,6 +174,19 @@ def test_a_password_reset_link_works_once_ends_every_session_and_tells_nothing_o
     assert (used.status, used.json()["error"]["details"]["reason"]) == (410, "used")
 
 
+def test_a_person_of_no_council_gets_their_password_reset_e_mail(client, settings, gateway_db, smtp):
+    # The ministry's and the administrators' own e-mails failed in the notifications service: their
+    # delivery row had no council, which a delivery must name.
+    address = f"analyste-{uuid.uuid4().hex[:8]}@ministere.test"
+    person = directory.add_user(gateway_db, address, "ministry")
+    with_password(gateway_db, person.id)
+    assert client.post("/api/v1/auth/password-reset", {"email": address}).status == 202
+    secret = link_secret(eventually(lambda: smtp.messages(to=address) and e_mail_text(smtp, address, "mot de passe")))
+    done = client.post("/api/v1/auth/password-reset/confirm", {"token": secret, "password": OTHER_STRONG})
+    assert done.status == 200, done
+    assert Browser(settings.http_port).sign_in(address, OTHER_STRONG).status == 200
+
+
 def test_a_wrong_address_and_a_wrong_password_are_answered_alike_after_the_same_work(
     settings, council, gateway_db, monkeypatch
 ):

@@ -1656,3 +1656,15 @@ def test_a_council_sets_its_escalation_delay(council, deliver, service_as, run):
     run.reminders(DUE + timedelta(days=1))  # overdue
     assert run.reminders(DUE + timedelta(days=3)) == 2  # escalated to both quality managers after 3 days
     assert run.reminders(DUE + timedelta(days=6)) == 1  # and to the director after twice that
+
+
+def test_an_account_email_to_a_person_of_no_council_is_written_without_looking_a_council_up(
+    deliver, notifications_database, recwarn
+):
+    """The ministry's and the administrators' own e-mails (a password reset) belong to no council:
+    nothing asks the database for a council with no code (SQLAlchemy warned of it)."""
+    addressee = {"user_id": "u-ministry", "email": "observatoire@ministere.example", "name": None, "language": "fr"}
+    link = {"link": f"{PUBLIC_URL}/password-reset#s3cr3t", "minutes": 60}
+    deliver(build_event("gateway.password_reset_requested", None, "u-ministry", {**addressee, **link}))
+    assert [mail.target for mail in emails(notifications_database)] == ["observatoire@ministere.example"]
+    assert [str(warning.message) for warning in recwarn] == []
