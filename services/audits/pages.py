@@ -126,12 +126,14 @@ def _people(page):
     return [person for person in found if person["status"] != "deactivated"]
 
 
-def _names(page, people=None):
-    """user id -> the name to show (a person who may not list the council's people knows their own)."""
-    people = _people(page) if people is None else people
-    names = {person["id"]: person["name"] or person["email"] for person in people}
-    names[page.user.user_id] = page._("You")
-    return names
+def _names(page, *shown, people=()):
+    """user id -> the name to show (page.names_of), the person asking being "You"."""
+    return page.names_of(*shown, people=people) | {page.user.user_id: page._("You")}
+
+
+def _details(refused):
+    """A refusal's details (an impartiality conflict names people), or None."""
+    return refused.details if refused is not None else None
 
 
 def _choices_of(page, people, roles=None):
@@ -215,7 +217,7 @@ def _is_lead(page, audit):
 
 def processes(page):
     found = page.call("list_processes", query={"include_retired": "true", "limit": MOST})["items"]
-    return _render(page, "audits/processes.html", processes=found, names=_names(page))
+    return _render(page, "audits/processes.html", processes=found, names=_names(page, found))
 
 
 def _process_body(form):
@@ -270,7 +272,7 @@ def process(page):
         "audits/process.html",
         process=found,
         values=values,
-        names=_names(page, people),
+        names=_names(page, found, people=people),
         people=_choices_of(page, people),
         clauses=_clause_choices(page) if editing else [],
         editing=editing,
@@ -319,7 +321,7 @@ def programme(page):
         programme=found,
         steps=steps,
         comment_required={a for a in steps if domain.PROGRAMME_GUARDS[a].comment_required},
-        names=_names(page),
+        names=_names(page, found),
         processes=_processes(page),
         refused=refused,
     )
@@ -346,7 +348,7 @@ def audits(page):
         others=[audit for audit in listed["items"] if audit["id"] not in mine_ids],
         total=listed["total"],
         filters={"state": query["state"] or "", "year": year},
-        names=_names(page),
+        names=_names(page, mine, listed),
         processes=_processes(page),
         dashboard=page.user.role in READERS,
     )
@@ -376,7 +378,7 @@ def _plan_body(form, *, with_programme=True):
 def _plan_form(page, template, values, refused, **more):
     people = _people(page)
     processes_by_id = _processes(page)
-    names = _names(page, people)
+    names = _names(page, more.get("audit"), _details(refused), people=people)
     return _render(
         page,
         template,
@@ -459,7 +461,7 @@ def audit(page):
         except Refused as error:
             refused = error
     found = page.call("get_audit", id=audit_id)
-    names = _names(page)
+    names = _names(page, found, _details(refused))
     processes_by_id = _processes(page)
     steps = _steps(domain.AUDIT_GUARDS, found["state"], page.user.role, is_lead=_is_lead(page, found))
     return _render(
@@ -601,7 +603,7 @@ def report(page):
     found = page.call("get_audit", id=audit_id)
     typed = page.posted and action == "write"
     values = page.form if typed else {name: found[name] or "" for name in ("summary", "strengths", "conclusions")}
-    names = _names(page)
+    names = _names(page, found, _details(refused))
     processes_by_id = _processes(page)
     conducts = _may_conduct(page, found)
     return _render(

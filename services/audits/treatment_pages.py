@@ -163,13 +163,6 @@ def _people(page):
     return page.every_item("list_people")
 
 
-def _names(people, page):
-    """id -> how a person is shown: their name (or e-mail) when the role may list people, else only oneself."""
-    names = {person["id"]: person.get("name") or person["email"] for person in people}
-    names.setdefault(page.user.user_id, page.user.name or page.user.email)
-    return names
-
-
 def _clause_options(page):
     title = "title_ar" if page.language == "ar" else "title_fr"
     return [(entry["clause"], f"{entry['clause']} {entry[title]}") for entry in page.call("iso_clauses")["items"]]
@@ -293,7 +286,7 @@ def nonconformity(page):
         steps=steps,
         refused=refused,
         values=page.form,
-        names=_names(people, page),
+        names=page.names_of(item, process, people=people),
         labels=LABELS,
         whys=WHYS,
         method_options=_options(METHODS, page),
@@ -452,7 +445,7 @@ def actions(page):
         references=references,
         refused=refused,
         values=page.form,
-        names=_names(_people(page), page),
+        names=page.names_of(mine, plan),
         labels=LABELS,
         may_move=lambda action: _action_steps(page, action),
     )

@@ -22,7 +22,7 @@ from jouda.services.gateway.edge import client_address, json_response
 from jouda.services.gateway.models import Tenant, User
 from jouda.shared.errors import Conflict, ValidationFailed
 from jouda.shared.exports import csv_text
-from jouda.shared.schema_fields import check_choice, load_or_raise
+from jouda.shared.schema_fields import MAX_PAGE, check_choice, load_or_raise
 from jouda.shared.unit_of_work import EVERY_COUNCIL, Scope, UnitOfWork
 from jouda.shared.vocabulary import ADMIN
 
@@ -250,6 +250,13 @@ def list_people_answer(gateway, request):
     return 200, council_people.list_people(
         gateway.api.database, _council(gateway, request), role=role, status=status, limit=limit, offset=offset
     )
+
+
+def people_names_answer(gateway, request):
+    ids = sorted({part.strip() for part in (request.args.get("ids") or "").split(",") if part.strip()})
+    if len(ids) > MAX_PAGE:
+        raise ValidationFailed(f"Name at most {MAX_PAGE} people at once.", {"ids": [f"At most {MAX_PAGE} ids."]})
+    return 200, council_people.names(gateway.api.database, _council(gateway, request), ids)
 
 
 def invite_answer(gateway, request):

@@ -106,6 +106,11 @@ class PersonSchema(StrictSchema):
     created_at = fields.String()
 
 
+class PersonNameSchema(StrictSchema):
+    id = fields.String()
+    name = fields.String()
+
+
 class RoleChangeSchema(StrictSchema):
     role = fields.String(required=True, validate=validate.OneOf(COUNCIL_ROLES))
 

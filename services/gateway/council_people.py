@@ -56,6 +56,17 @@ def shown(user) -> dict:
     }
 
 
+def names(database, council, user_ids):
+    """How each of `user_ids` is shown to anyone of the council: the name, else the e-mail address.
+    Deactivated people keep theirs (they still own past work); an id of no one of the council is
+    left out."""
+    with UnitOfWork(database, EVERY_COUNCIL) as uow:
+        rows = uow.session.execute(
+            select(User.id, User.name, User.email).where(User.tenant_id == council, User.id.in_(user_ids))
+        ).all()
+    return {"items": [{"id": user_id, "name": name or email} for user_id, name, email in rows]}
+
+
 def _person(session, council, user_id) -> User:
     user = session.get(User, str(user_id))
     if user is None or user.tenant_id != council:  # another council's person reads like a missing one

@@ -10,6 +10,7 @@ from jouda.shared.schema_fields import StrictSchema
 from jouda.shared.vocabulary import ADMIN, COUNCIL_ROLES, QUALITY_MANAGER, ROLES
 
 EVERYONE, PEOPLE_MANAGERS, ADMINS = frozenset(ROLES), frozenset({QUALITY_MANAGER, ADMIN}), frozenset({ADMIN})
+COUNCIL_PEOPLE = frozenset({*COUNCIL_ROLES, ADMIN})
 ANSWERS = "jouda.services.gateway.account_answers:"
 AN_ADMIN_SAYS_WHICH = text("tenant", description="A platform admin says which council")
 
@@ -213,6 +214,16 @@ OPERATIONS = (
             *PAGE,
         ),
         response=Page(accounts.PersonSchema),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/user-names",
+        "How the council's people are named, for anyone of the council (names only, by id)",
+        COUNCIL_PEOPLE,
+        name="people_names",
+        answer=ANSWERS + "people_names_answer",
+        query=(text("ids", description="The people's ids, comma-separated, at most 200"), AN_ADMIN_SAYS_WHICH),
+        response=Listing(accounts.PersonNameSchema),
     ),
     Operation(
         "POST",

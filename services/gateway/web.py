@@ -148,6 +148,41 @@ def _as_datetime(value):
     return as_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
 
 
+# The fields of the services' answers that name a person (by user id), wherever they are nested.
+PERSON_FIELDS = frozenset(
+    {
+        "actor",
+        "user_id",
+        "owner_id",
+        "lead_auditor_id",
+        "team_ids",
+        "auditee_ids",
+        "verifier_id",
+        "recorded_by",
+        "created_by",
+        "opened_by",
+        "plan_approved_by",
+        "impartiality_overridden_by",
+    }
+)
+
+
+def people_in(*answers):
+    """The user ids the PERSON_FIELDS of decoded answers hold: whom a page showing them names."""
+    found, waiting = set(), list(answers)
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in PERSON_FIELDS:
+                    found.update(inner if isinstance(inner, list) else [inner])
+                else:
+                    waiting.append(inner)
+        elif isinstance(value, list):
+            waiting.extend(value)
+    return found
+
+
 # --- the page a view works with -----------------------------------------------------------------
 
 
@@ -203,6 +238,23 @@ class PageContext:
             offset += len(answer["items"])
             if not answer["items"] or offset >= answer["total"]:
                 return items
+
+    def names(self, user_ids):
+        """{user id: how the person is named} of the council's people among `user_ids`, read in as few
+        calls as it takes (anyone of a council may read names); the person asking is always named."""
+        named = {self.user.user_id: self.user.name or self.user.email}
+        wanted = sorted({user_id for user_id in user_ids if isinstance(user_id, str) and user_id} - set(named))
+        for start in range(0, len(wanted) if self._council_person else 0, MAX_PAGE):
+            answer = self.call("people_names", query={"ids": ",".join(wanted[start : start + MAX_PAGE])})
+            named.update((person["id"], person["name"]) for person in answer["items"])
+        return named
+
+    def names_of(self, *shown, people=()):
+        """{user id: name} for the people the decoded answers `shown` name (PERSON_FIELDS, a refusal's
+        details too); those in `people` (list_people's items, a quality manager's form read them
+        already) are named without asking again."""
+        names = {person["id"]: person["name"] or person["email"] for person in people}
+        return names | self.names(people_in(*shown) - set(names))
 
     def call_response(self, operation_id, body=None, query=None, **path):
         """The operation's whole HTTP answer, as the API would give it."""

@@ -90,19 +90,11 @@ def _render(page, template, **values):
 
 
 def _people(page):
-    """The council's active people, for a quality manager's forms and to name owners: [(id, label)]."""
+    """The council's active people, for a quality manager's forms: [(id, label)]."""
     if page.user.role not in PEOPLE_READERS:
         return []
     people = page.every_item("list_people", {"status": "active"})
     return [(person["id"], person["name"] or person["email"]) for person in people]
-
-
-def _names(page, mentioned=None):
-    """{user id: name} of whom this person may see named: everyone for a quality manager, else oneself.
-    The council's people are not read when `mentioned` (the ids a page shows) names nobody else."""
-    names = {} if mentioned is not None and set(mentioned) <= {page.user.user_id} else dict(_people(page))
-    names.setdefault(page.user.user_id, page.user.name or page.user.email)
-    return names
 
 
 # --- form values as the API takes them -----------------------------------------------------------------
@@ -135,7 +127,7 @@ def dashboard(page):
     """The dashboard's one answer (figures, late reports, every active indicator with its recent values),
     and the names of the late reports' owners."""
     board = page.call("dashboard")
-    names = _names(page, mentioned=[late["owner_id"] for late in board["late_measurements"]])
+    names = page.names(late["owner_id"] for late in board["late_measurements"])
     indicators = [
         ({"id": indicator["objective_id"], "title": indicator["objective_title"]}, _with_points(indicator))
         for indicator in board["indicators"]
@@ -202,7 +194,7 @@ def objectives(page):
         state=state,
         status=status,
         orientation=orientation,
-        names=_names(page),
+        names=page.names(objective["owner_id"] for objective in listed["items"]),
         can_edit=page.user.role in EDITORS,
     )
 
@@ -284,7 +276,7 @@ def objective(page):
         page,
         "objective.html",
         objective=found,
-        names=_names(page),
+        names=page.names([found["owner_id"], *(indicator["owner_id"] for indicator in found["indicators"])]),
         can_edit=page.user.role in EDITORS,
         refused=refused,
     )
@@ -374,7 +366,7 @@ def indicator(page):
         indicator=_with_points(found),
         measurements=measurements,
         values=values,
-        names=_names(page),
+        names=page.names([found["owner_id"], *(m["recorded_by"] for m in measurements["items"])]),
         example=periods.EXAMPLES[found["frequency"]],
         refused=refused,
     )

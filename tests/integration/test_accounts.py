@@ -396,6 +396,27 @@ def test_a_quality_manager_runs_the_councils_people_within_the_rules(client, cou
     assert people_count(gateway_db, council.code) == before
 
 
+def test_anyone_of_a_council_reads_its_peoples_names_and_no_one_elses(
+    client, council, other_council, ministry_token, admin_token
+):
+    mine, theirs = council.users["process_owner"], other_council.users["process_owner"]
+    asked = f"/api/v1/user-names?ids={mine},{theirs},{council.users['director']},not-a-person"
+    for role in ("staff", "auditor", "director"):
+        answer = client.as_(council.tokens[role]).get(asked)
+        assert answer.status == 200, answer
+        named = {person["id"]: person["name"] for person in answer.json()["items"]}
+        assert named == {
+            mine: f"process_owner2@{council.code}.example",
+            council.users["director"]: named[council.users["director"]],
+        }
+    assert client.as_(ministry_token).get(asked).status == 403
+    assert client.as_(admin_token).get(asked).status == 422  # which council?
+    assert len(client.as_(admin_token).get(f"{asked}&tenant={other_council.code}").json()["items"]) == 1
+    too_many = ",".join(str(number) for number in range(201))
+    refused = client.as_(council.tokens["staff"]).get(f"/api/v1/user-names?ids={too_many}")
+    assert (refused.status, refused.error_code) == (422, "validation_failed")
+
+
 def test_a_platform_admin_runs_any_councils_people_and_the_councils(
     client, admin_token, council, tenant_code, event_tap
 ):

@@ -133,6 +133,8 @@ def test_the_auditor_fills_the_checklist_and_issues_the_report_through_the_pages
     for action in ("submit", "start"):
         page = auditor.post(path, {"action": action})
         assert page.has("Done."), page
+    # The auditee is named to the auditor (only a quality manager lists people; the others ask for names).
+    assert page.has(f"process_owner2@{council.code}.example") and "Council member" not in page.text, page
     [line] = ok(client.as_(council.tokens["auditor"]).get(f"/api/v1/audits/{audit['id']}/checklist"))["lines"]
     prefix = f"line-{line['id']}-"
     typed = {

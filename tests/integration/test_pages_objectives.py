@@ -139,6 +139,9 @@ def test_a_process_owner_reports_a_value_and_the_dashboard_shows_it(client, coun
         lambda: (page := director.get("/dashboard")).has("82.5", "On track") and "<svg" in page.text,
         message="the dashboard shows the value",
     )
+    # Who owns and who reported are named to the director too (only a quality manager lists people).
+    seen = director.get(f"/indicators/{indicator['id']}")
+    assert seen.has(f"process_owner2@{council.code}.example") and "A council member" not in seen.text
 
 
 def test_a_correction_without_a_reason_is_refused_and_the_typed_value_kept(client, council, pages_as):
