@@ -183,6 +183,19 @@ def people_in(*answers):
     return found
 
 
+# Rows a page shows at once of a whole list (the ministry's 1,600 councils): more is slow to render
+# and to read; the downloads carry every row.
+WINDOW = 100
+
+
+def window(rows, offset_text, size=WINDOW):
+    """`rows` from `offset_text` (as typed in the address; past the end: the first rows), as an API
+    list's page is: {items, offset, limit, total}, which macros.html's pager shows the way through."""
+    text = (offset_text or "").strip()
+    offset = int(text) if text.isdigit() and int(text) < len(rows) else 0
+    return {"items": rows[offset : offset + size], "offset": offset, "limit": size, "total": len(rows)}
+
+
 # --- the page a view works with -----------------------------------------------------------------
 
 
@@ -255,6 +268,10 @@ class PageContext:
         already) are named without asking again."""
         names = {person["id"]: person["name"] or person["email"] for person in people}
         return names | self.names(people_in(*shown) - set(names))
+
+    def window(self, rows, size=WINDOW):
+        """The part of `rows` (a whole list an operation answered) this page's `?offset=` asks for."""
+        return window(rows, self.args.get("offset"), size)
 
     def call_response(self, operation_id, body=None, query=None, **path):
         """The operation's whole HTTP answer, as the API would give it."""

@@ -84,7 +84,7 @@ def overview(page):
     rows = page.call("ministry_overview")["items"]
     return page.render(
         "ministry/overview.html",
-        rows=sorted_rows(rows, SORT_KEYS[sort], descending=order == "desc"),
+        listing=page.window(sorted_rows(rows, SORT_KEYS[sort], descending=order == "desc")),
         columns=[(word, label) for word, label, _key in OVERVIEW_COLUMNS],
         sort=sort,
         order=order,
@@ -109,13 +109,16 @@ def indicator(page):
     found = page.call("ministry_indicator", code=page.path["code"])
     rows = found["items"]
     entry = found["indicator"]
-    chart = [(row["name"] or row["tenant"], row["latest_value"]) for row in rows if row["latest_value"] is not None]
+    listing = page.window(rows)
+    shown = listing["items"]
+    chart = [(row["name"] or row["tenant"], row["latest_value"]) for row in shown if row["latest_value"] is not None]
     return page.render(
         "ministry/indicator.html",
         entry=entry,
         name=entry["name_ar"] if page.language == "ar" else entry["name_fr"],
         name_language="ar" if page.language == "ar" else "fr",
-        rows=rows,
+        listing=listing,
+        councils=len({row["tenant"] for row in rows}),
         chart=chart,
         chart_unit="%" if entry["unit"] == "%" else f" {entry['unit']}",
         statuses=STATUS_NAMES,
@@ -142,7 +145,7 @@ def audits(page):
         years = sorted([*years, year], reverse=True)
     return page.render(
         "ministry/audits.html",
-        rows=rows,
+        listing=page.window(rows),
         year=year,
         years=[(each, each) for each in years],
         refused=refused,

@@ -89,7 +89,8 @@ def report(line, results):
         line(f"{label} page p50", page.p50_ms, api.p50_ms, "its JSON call", "ms", "goal <= 1.5x")
         line(f"{label} page p95", page.p95_ms, api.p95_ms, "its JSON call", "ms", "goal <= 1.5x")
         line(f"{label} pages/s", page.requests_per_second, api.requests_per_second, "its JSON call", "/s")
-        print(f"      errors: page {page.errors} of {page.requests}, JSON {api.errors} of {api.requests}")
+        kinds = "".join(f" {result.error_kinds}" for result in (page, api) if result.error_kinds)
+        print(f"      errors: page {page.errors} of {page.requests}, JSON {api.errors} of {api.requests}{kinds}")
 
 
 def main():

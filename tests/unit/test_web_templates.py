@@ -59,3 +59,32 @@ def test_every_link_a_notification_carries_leads_to_a_page():
             if route.link:
                 example = route.link.replace("{", "").replace("}", "")
                 adapter.match(example if example.startswith("/") else "/" + example)  # raises if no page
+
+
+@pytest.mark.parametrize(
+    "offset,shown",
+    [(None, (0, 100)), ("100", (100, 200)), ("200", (200, 250)), ("250", (0, 100)), ("-5", (0, 100)), ("x", (0, 100))],
+)
+def test_a_whole_list_is_shown_a_window_at_a_time(offset, shown):
+    rows = list(range(250))
+    listing = web.window(rows, offset)
+    assert (listing["items"][0], listing["items"][-1] + 1) == shown
+    assert (listing["limit"], listing["total"]) == (web.WINDOW, 250)
+
+
+class _Page:
+    @staticmethod
+    def url(path, **query):
+        return web.PageContext.url(None, path, **query)
+
+
+def test_the_pager_keeps_the_lists_parameters_and_says_where_one_is():
+    pager = web.environment("fr").from_string(
+        '{% from "macros.html" import pager %}{{ pager(page, "/ministry", listing, query) }}'
+    )
+    middle = pager.render(page=_Page, listing=web.window(list(range(250)), "100"), query={"sort": "objectives"})
+    assert "101 à 200 sur 250" in middle
+    assert 'href="/ministry?sort=objectives">Précédent' in middle  # the first window has no offset
+    assert 'href="/ministry?offset=200&amp;sort=objectives">Suivant' in middle
+    assert "Suivant" not in pager.render(page=_Page, listing=web.window(list(range(250)), "200"), query={})
+    assert pager.render(page=_Page, listing=web.window(list(range(30)), None), query={}).strip() == ""
