@@ -8,12 +8,12 @@ from datetime import date
 
 from jouda.services.audits import domain, treatment_pages
 from jouda.services.gateway.web import N_, ROLE_NAMES
+from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.pages import COUNCIL_ROLES, Refused, WebPage, form_list, form_text
 
 QUALITY_MANAGER = frozenset({"quality_manager"})
 READERS = COUNCIL_ROLES - {"staff"}  # who sees the audit dashboard
 FORM = ("GET", "POST")
-MOST = 200  # the longest page a list operation gives
 
 
 def _page(name, path, view, **options):
@@ -122,7 +122,7 @@ def _people(page):
     service counts them): the quality manager may list them; others are not shown the list."""
     if page.user.role != "quality_manager":
         return []
-    found = page.call("list_people", query={"limit": MOST})["items"]
+    found = page.call("list_people", query={"limit": MAX_PAGE})["items"]
     return [person for person in found if person["status"] != "deactivated"]
 
 
@@ -150,7 +150,7 @@ def _choices_of(page, people, roles=None):
 
 def _processes(page):
     """process id -> process, retired ones too (an old audit names them)."""
-    found = page.call("list_processes", query={"include_retired": "true", "limit": MOST})["items"]
+    found = page.call("list_processes", query={"include_retired": "true", "limit": MAX_PAGE})["items"]
     return {process["id"]: process for process in found}
 
 
@@ -216,7 +216,7 @@ def _is_lead(page, audit):
 
 
 def processes(page):
-    found = page.call("list_processes", query={"include_retired": "true", "limit": MOST})["items"]
+    found = page.call("list_processes", query={"include_retired": "true", "limit": MAX_PAGE})["items"]
     return _render(page, "audits/processes.html", processes=found, names=_names(page, found))
 
 
@@ -333,7 +333,7 @@ def programme(page):
 def audits(page):
     state = page.args.get("state") or None
     year = page.args.get("year", "").strip()
-    query = {"state": state if state in LABELS["audit_states"] else None, "limit": MOST}
+    query = {"state": state if state in LABELS["audit_states"] else None, "limit": MAX_PAGE}
     if year.isdigit():
         query["year"] = int(year)
     mine = []

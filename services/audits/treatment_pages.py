@@ -7,6 +7,7 @@ Which steps a page offers follows the guard table (nonconformities.py); the oper
 
 from jouda.services.audits import nonconformities as nc
 from jouda.services.gateway.web import N_, ROLE_NAMES
+from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.clock import local_today
 from jouda.shared.pages import Refused, WebPage, form_text
 from jouda.shared.vocabulary import COUNCIL_ROLES, MAJOR, QUALITY_MANAGER, STAFF
@@ -15,7 +16,6 @@ COUNCIL = frozenset(COUNCIL_ROLES)
 READERS = COUNCIL - {STAFF}  # the register and the action plan
 MANAGER = frozenset({QUALITY_MANAGER})
 PAGE_SIZE = 50
-LONGEST_PAGE = 200  # the most rows the API gives at once
 WHYS = 5  # the five whys' fields
 
 
@@ -390,7 +390,7 @@ def _person_label(person, page):
 def _indicator_options(page):
     """The council's indicators, by objective, for a check that follows one (optional)."""
     options = []
-    for summary in page.call("list_objectives", query={"state": "active", "limit": LONGEST_PAGE})["items"]:
+    for summary in page.call("list_objectives", query={"state": "active", "limit": MAX_PAGE})["items"]:
         objective = page.call("get_objective", id=summary["id"])
         options += [(i["id"], f"{objective['title']} — {i['name']}") for i in objective.get("indicators", [])]
     return options

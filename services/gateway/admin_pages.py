@@ -6,6 +6,7 @@ A council's quality manager acts on their own council; a platform admin names th
 
 from jouda.services.gateway.regions import REGIONS
 from jouda.services.gateway.web import N_, ROLE_NAMES
+from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.pages import Refused, WebPage, form_text
 from jouda.shared.vocabulary import ADMIN, COUNCIL_ROLES, LANGUAGES, QUALITY_MANAGER
 from jouda.shared.web.i18n import NAMES
@@ -13,7 +14,6 @@ from jouda.shared.web.i18n import NAMES
 PEOPLE_MANAGERS = frozenset({QUALITY_MANAGER, ADMIN})
 ADMINS = frozenset({ADMIN})
 PAGE_SIZE = 50
-LONGEST_PAGE = 200  # the most rows the API gives at once
 
 STATUS_NAMES = {
     "invited": N_("Invited"),
@@ -205,12 +205,12 @@ def _find_person(page, person_id):
     """The person of the council with this id; another council's reads as a missing one (404)."""
     offset = 0
     while True:
-        query = {"limit": LONGEST_PAGE, "offset": offset, **(_tenant_query(page) or {})}
+        query = {"limit": MAX_PAGE, "offset": offset, **(_tenant_query(page) or {})}
         listed = page.call("list_people", query=query)
         for item in listed["items"]:
             if item["id"] == person_id:
                 return item
-        offset += LONGEST_PAGE
+        offset += MAX_PAGE
         if offset >= listed["total"] or not listed["items"]:
             raise Refused(404, "not_found", "")
 
@@ -287,7 +287,7 @@ def _names_of_people(page, council):
     unless they chose a council)."""
     if _is_admin(page) and not council:
         return {}
-    query = {"limit": LONGEST_PAGE, **(_tenant_query(page) or {})}
+    query = {"limit": MAX_PAGE, **(_tenant_query(page) or {})}
     try:
         items = page.call("list_people", query=query)["items"]
     except Refused:
