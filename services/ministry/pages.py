@@ -78,13 +78,21 @@ def sorted_rows(rows, key, descending=False):
     return sorted(present, key=key, reverse=descending) + missing
 
 
+def matching(rows, typed):
+    """The councils whose name or code holds what was typed (whatever its case), all if nothing was."""
+    wanted = (typed or "").strip().casefold()
+    return [row for row in rows if wanted in f"{row['name'] or ''} {row['tenant']}".casefold()] if wanted else rows
+
+
 def overview(page):
     sort = page.args.get("sort") if page.args.get("sort") in SORT_KEYS else "name"
     order = "desc" if page.args.get("order") == "desc" else "asc"
+    search = (page.args.get("q") or "").strip()
     rows = page.call("ministry_overview")["items"]
     return page.render(
         "ministry/overview.html",
-        listing=page.window(sorted_rows(rows, SORT_KEYS[sort], descending=order == "desc")),
+        listing=page.window(sorted_rows(matching(rows, search), SORT_KEYS[sort], descending=order == "desc")),
+        search=search,
         columns=[(word, label) for word, label, _key in OVERVIEW_COLUMNS],
         sort=sort,
         order=order,
@@ -109,7 +117,8 @@ def indicator(page):
     found = page.call("ministry_indicator", code=page.path["code"])
     rows = found["items"]
     entry = found["indicator"]
-    listing = page.window(rows)
+    search = (page.args.get("q") or "").strip()
+    listing = page.window(matching(rows, search))
     shown = listing["items"]
     chart = [(row["name"] or row["tenant"], row["latest_value"]) for row in shown if row["latest_value"] is not None]
     return page.render(
@@ -118,6 +127,7 @@ def indicator(page):
         name=entry["name_ar"] if page.language == "ar" else entry["name_fr"],
         name_language="ar" if page.language == "ar" else "fr",
         listing=listing,
+        search=search,
         councils=len({row["tenant"] for row in rows}),
         chart=chart,
         chart_unit="%" if entry["unit"] == "%" else f" {entry['unit']}",
@@ -143,9 +153,11 @@ def audits(page):
     years = [str(each) for each in range(this_year + 1, this_year - 9, -1)]
     if year not in years and not refused:
         years = sorted([*years, year], reverse=True)
+    search = (page.args.get("q") or "").strip()
     return page.render(
         "ministry/audits.html",
-        listing=page.window(rows),
+        listing=page.window(matching(rows, search)),
+        search=search,
         year=year,
         years=[(each, each) for each in years],
         refused=refused,
