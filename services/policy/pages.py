@@ -154,10 +154,12 @@ def version(page):
             refused = error
     found = page.call("get_version", id=version_id)
     steps = _steps(found["status"], page.user.role)
+    history = page.call("history", id=version_id)["transitions"]
     return page.render(
         "policy/version.html",
         version=_shown(found),
-        history=page.call("history", id=version_id)["transitions"],
+        history=history,
+        names=page.names_of(history),
         steps=steps,
         step_labels=STEP_LABELS,
         comment_required=any(required for _word, _action, required in steps),

@@ -60,6 +60,10 @@ def test_written_approved_published_and_acknowledged_through_the_pages(client, c
     approved = director.post(path, {"action": "approve", "comment": "Bon pour accord."})
     assert approved.has("Approved", "Bon pour accord."), approved
     assert manager.post(path, {"action": "publish"}).status == 200
+    # Its history names who took each step, for the director too (who may not list the council's people).
+    assert director.get(path).has(
+        f"quality_manager0@{council.code}.example (Quality manager)", f"director1@{council.code}.example (Director)"
+    )
     api = client.as_(council.tokens["staff"])
     assert api.get(f"/api/v1/policies/{version['id']}").json()["status"] == "published"
 
