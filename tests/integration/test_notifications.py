@@ -876,7 +876,9 @@ def test_emails_wait_out_an_smtp_outage_and_arrive_once(client, team, smtp):
         for delivery in log:
             assert delivery["sent_at"] is None and delivery["next_attempt_at"] >= delivery["created_at"]
             assert delivery["last_error"].startswith(f"SMTP 127.0.0.1:{smtp.port}: ")
-            assert "refused" in delivery["last_error"].lower()
+            # Refused, or dropped: the dispatcher's kept-alive connection to the server that went away
+            # fails first, and the rest of its round is recorded with that error (seen once in CI).
+            assert any(why in delivery["last_error"].lower() for why in ("refused", "unexpectedly closed"))
         assert all(mails(smtp, m) == [] for m in team.members)
         retrying = deliveries(client, manager, "&status=retrying")
         assert {d["id"] for d in log} <= {d["id"] for d in retrying}
