@@ -8,8 +8,8 @@ from datetime import date
 
 from jouda.services.audits import domain, treatment_pages
 from jouda.services.gateway.web import N_, ROLE_NAMES
-from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.pages import COUNCIL_ROLES, Refused, WebPage, form_list, form_text
+from jouda.shared.schema_fields import MAX_PAGE
 
 QUALITY_MANAGER = frozenset({"quality_manager"})
 READERS = COUNCIL_ROLES - {"staff"}  # who sees the audit dashboard

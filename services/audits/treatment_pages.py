@@ -7,9 +7,9 @@ Which steps a page offers follows the guard table (nonconformities.py); the oper
 
 from jouda.services.audits import nonconformities as nc
 from jouda.services.gateway.web import N_, ROLE_NAMES
-from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.clock import local_today
 from jouda.shared.pages import Refused, WebPage, form_text
+from jouda.shared.schema_fields import MAX_PAGE
 from jouda.shared.vocabulary import COUNCIL_ROLES, MAJOR, QUALITY_MANAGER, STAFF
 
 COUNCIL = frozenset(COUNCIL_ROLES)
@@ -435,7 +435,9 @@ def actions(page):
     mine = page.every_item("list_actions", {"mine": "true"})
     plan = page.call("action_plan")["items"] if page.user.role in READERS else None
     if plan is None:
-        references = {n["id"]: n["reference"] for n in page.call("list_nonconformities", query={"limit": 200})["items"]}
+        references = {
+            n["id"]: n["reference"] for n in page.call("list_nonconformities", query={"limit": MAX_PAGE})["items"]
+        }
     else:
         references = {row["nonconformity_id"]: row["nonconformity"] for row in plan}
     return page.render(

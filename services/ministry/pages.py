@@ -78,16 +78,21 @@ def sorted_rows(rows, key, descending=False):
     return sorted(present, key=key, reverse=descending) + missing
 
 
+def _search(page):
+    """What was typed to find a council (`?q=`), trimmed."""
+    return (page.args.get("q") or "").strip()
+
+
 def matching(rows, typed):
     """The councils whose name or code holds what was typed (whatever its case), all if nothing was."""
-    wanted = (typed or "").strip().casefold()
+    wanted = typed.casefold()
     return [row for row in rows if wanted in f"{row['name'] or ''} {row['tenant']}".casefold()] if wanted else rows
 
 
 def overview(page):
     sort = page.args.get("sort") if page.args.get("sort") in SORT_KEYS else "name"
     order = "desc" if page.args.get("order") == "desc" else "asc"
-    search = (page.args.get("q") or "").strip()
+    search = _search(page)
     rows = page.call("ministry_overview")["items"]
     return page.render(
         "ministry/overview.html",
@@ -117,7 +122,7 @@ def indicator(page):
     found = page.call("ministry_indicator", code=page.path["code"])
     rows = found["items"]
     entry = found["indicator"]
-    search = (page.args.get("q") or "").strip()
+    search = _search(page)
     listing = page.window(matching(rows, search))
     shown = listing["items"]
     chart = [(row["name"] or row["tenant"], row["latest_value"]) for row in shown if row["latest_value"] is not None]
@@ -153,7 +158,7 @@ def audits(page):
     years = [str(each) for each in range(this_year + 1, this_year - 9, -1)]
     if year not in years and not refused:
         years = sorted([*years, year], reverse=True)
-    search = (page.args.get("q") or "").strip()
+    search = _search(page)
     return page.render(
         "ministry/audits.html",
         listing=page.window(matching(rows, search)),

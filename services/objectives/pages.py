@@ -4,7 +4,6 @@ settings. Every figure comes from the objectives operations (services/objectives
 
 import math
 
-
 from jouda.services.gateway.web import N_
 from jouda.shared import periods
 from jouda.shared.clock import local_today
@@ -127,7 +126,7 @@ def dashboard(page):
     """The dashboard's one answer (figures, late reports, every active indicator with its recent values),
     and the names of the late reports' owners."""
     board = page.call("dashboard")
-    names = page.names(late["owner_id"] for late in board["late_measurements"])
+    names = page.names_of(board["late_measurements"])
     indicators = [
         ({"id": indicator["objective_id"], "title": indicator["objective_title"]}, _with_points(indicator))
         for indicator in board["indicators"]
@@ -194,7 +193,7 @@ def objectives(page):
         state=state,
         status=status,
         orientation=orientation,
-        names=page.names(objective["owner_id"] for objective in listed["items"]),
+        names=page.names_of(listed),
         can_edit=page.user.role in EDITORS,
     )
 
@@ -276,7 +275,7 @@ def objective(page):
         page,
         "objective.html",
         objective=found,
-        names=page.names([found["owner_id"], *(indicator["owner_id"] for indicator in found["indicators"])]),
+        names=page.names_of(found),
         can_edit=page.user.role in EDITORS,
         refused=refused,
     )
@@ -366,7 +365,7 @@ def indicator(page):
         indicator=_with_points(found),
         measurements=measurements,
         values=values,
-        names=page.names([found["owner_id"], *(m["recorded_by"] for m in measurements["items"])]),
+        names=page.names_of(found, measurements),
         example=periods.EXAMPLES[found["frequency"]],
         refused=refused,
     )
